@@ -1,0 +1,132 @@
+//! Command-line flags.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+const AFTER_HELP: &str = "\
+Examples:
+  patron demo                      generate a synthetic company in ./demo, import and analyse it
+  patron init shop && cd shop      start a project: edit patron.toml, then
+  patron import                    read every source into the store (all or nothing)
+  patron status --json             what is in the store
+
+Exit codes: 0 success, 1 failure, 2 usage error, 3 invalid configuration, 4 rejected input data.
+Environment: PATRON_PROJECT (project directory), PATRON_STORE_URL (store URL).";
+
+/// Patron scores every customer and lead — points, RFM, CLV, churn risk — and explains each number.
+#[derive(Debug, Parser)]
+#[command(name = "patron", version, about, after_help = AFTER_HELP, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Project directory (holds patron.toml and the embedded store).
+    #[arg(
+        long,
+        short = 'C',
+        global = true,
+        env = "PATRON_PROJECT",
+        default_value = "."
+    )]
+    pub project: PathBuf,
+    /// Store URL, overriding [store] url (sqlite://FILE, relative to the project).
+    #[arg(long, global = true, env = "PATRON_STORE_URL")]
+    pub store: Option<String>,
+    /// Print machine-readable JSON instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// No progress bars.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a project: a commented patron.toml to edit.
+    #[command(after_help = "Example:\n  patron init my-shop\n  $EDITOR my-shop/patron.toml")]
+    Init(InitArgs),
+    /// Import every source of patron.toml into the store (all or nothing by default).
+    #[command(
+        after_help = "Examples:\n  patron import\n  patron import --max-errors 100 --rejects rejects.csv\n  patron import --source orders"
+    )]
+    Import(ImportArgs),
+    /// Show what is in the store: counts per entity, date ranges, sources.
+    #[command(after_help = "Example:\n  patron status --json")]
+    Status,
+    /// Generate a synthetic company, import it and run every analysis.
+    #[command(after_help = "Examples:\n  patron demo\n  patron demo /tmp/big --customers 1000000")]
+    Demo(DemoArgs),
+    /// Data quality: missing and invalid values, outliers, date gaps, duplicate customers.
+    #[command(after_help = "Example:\n  patron quality --json")]
+    Quality(QualityArgs),
+    /// Merge a duplicate customer into another (facts move, newest non-empty field wins).
+    #[command(
+        after_help = "Examples:\n  patron merge C0000012 C0019877      keep the first, merge the second into it\n  patron merge --list\n  patron merge --undo 3                possible until the next score run"
+    )]
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Directory to create the project in.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Overwrite an existing patron.toml.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Keep importing while at most N rows are rejected (default 0: any bad row aborts).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub max_errors: u64,
+    /// Write rejected rows with their reasons to this CSV file.
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+    /// Import only these sources (repeatable).
+    #[arg(long = "source", value_name = "NAME")]
+    pub sources: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Directory for the demo project.
+    #[arg(default_value = "demo")]
+    pub dir: PathBuf,
+    /// Number of customers (leads included).
+    #[arg(long, default_value_t = 20_000)]
+    pub customers: u64,
+    /// Random seed.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct QualityArgs {
+    /// Show at most this many duplicate-customer candidates.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The customer to keep.
+    #[arg(required_unless_present_any = ["list", "undo"])]
+    pub keep: Option<String>,
+    /// The customer to merge into KEEP.
+    #[arg(required_unless_present_any = ["list", "undo"])]
+    pub dropped: Option<String>,
+    /// List merges.
+    #[arg(long, conflicts_with_all = ["keep", "undo"])]
+    pub list: bool,
+    /// Undo merge ID.
+    #[arg(long, value_name = "ID", conflicts_with = "keep")]
+    pub undo: Option<i64>,
+}

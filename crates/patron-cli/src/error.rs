@@ -1,0 +1,59 @@
+//! How failures are reported: a message (or a JSON object with a stable code) on stderr and a
+//! distinct exit code.
+
+use patron_core::config::ConfigError;
+use patron_ingest::IngestError;
+use patron_store::StoreError;
+
+/// Exit code: a general failure.
+pub const EXIT_FAILURE: u8 = 1;
+/// Exit code: the configuration is invalid.
+pub const EXIT_CONFIG: u8 = 3;
+/// Exit code: input data was rejected (nothing was imported).
+pub const EXIT_DATA: u8 = 4;
+
+/// An import that was aborted because of rejected rows; the details were already printed.
+#[derive(Debug, thiserror::Error)]
+#[error("{rejected} row(s) rejected (allowed: {allowed}); nothing was imported")]
+pub struct Rejected {
+    /// Rows rejected before stopping.
+    pub rejected: u64,
+    /// `--max-errors`.
+    pub allowed: u64,
+}
+
+fn code(e: &anyhow::Error) -> &'static str {
+    if let Some(c) = e.downcast_ref::<ConfigError>() {
+        c.code()
+    } else if let Some(i) = e.downcast_ref::<IngestError>() {
+        i.code()
+    } else if let Some(s) = e.downcast_ref::<StoreError>() {
+        s.code()
+    } else if e.downcast_ref::<Rejected>().is_some() {
+        "rows_rejected"
+    } else {
+        "failed"
+    }
+}
+
+/// The process exit code for an error.
+pub fn exit_code(e: &anyhow::Error) -> u8 {
+    match code(e) {
+        "config_invalid" | "config_unreadable" => EXIT_CONFIG,
+        "rows_rejected" | "source_header_mismatch" | "source_truncated" | "unknown_customer" => {
+            EXIT_DATA
+        }
+        _ => EXIT_FAILURE,
+    }
+}
+
+/// Prints the error to stderr.
+pub fn report(e: &anyhow::Error, json: bool) {
+    if json {
+        let value =
+            serde_json::json!({ "error": { "code": code(e), "message": format!("{e:#}") } });
+        eprintln!("{value}");
+    } else {
+        eprintln!("error: {e:#}");
+    }
+}

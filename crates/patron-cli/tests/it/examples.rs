@@ -1,0 +1,74 @@
+//! The shipped example projects import the real public data with the published counts.
+
+use crate::support::{TempProject, patron, repo, shared_data};
+
+fn import_example(name: &str) -> (tempfile::TempDir, serde_json::Value, serde_json::Value) {
+    let project = repo().join("examples").join(name);
+    let store = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", store.path().join("patron.db").display());
+    let dir = project.to_str().unwrap();
+    let import = patron(
+        project.as_path(),
+        &["--store", &url, "import", "--json", "--quiet"],
+    )
+    .ok()
+    .json();
+    let status = patron(project.as_path(), &["--store", &url, "status", "--json"])
+        .ok()
+        .json();
+    let _ = dir;
+    (store, import, status)
+}
+
+#[test]
+fn online_retail_imports_the_cleaned_reference_counts() {
+    assert!(
+        shared_data("online_retail.csv.gz").exists(),
+        "../shared/data/online_retail.csv.gz is missing"
+    );
+    let (_store, import, status) = import_example("online_retail");
+    let source = &import["sources"][0];
+    assert_eq!(source["rows_read"], 541_909);
+    assert_eq!(source["imported"], 397_884);
+    assert_eq!(source["rows_rejected"], 0);
+    assert_eq!(status["customers"], 4_338);
+    assert_eq!(status["orders"], 18_532);
+    assert_eq!(status["order_lines"], 397_884);
+    assert_eq!(
+        status["ranges"]["order_lines"]["first"],
+        "2010-12-01T08:26:00Z"
+    );
+    assert_eq!(
+        status["ranges"]["order_lines"]["last"],
+        "2011-12-09T12:50:00Z"
+    );
+}
+
+#[test]
+fn cdnow_imports_every_customer_and_line() {
+    let (_store, import, status) = import_example("cdnow");
+    assert_eq!(import["sources"][0]["imported"], 69_659);
+    assert_eq!(status["customers"], 23_570);
+    assert_eq!(status["order_lines"], 69_659);
+    // CDNOW's total dollar value, summed exactly.
+    assert_eq!(status["revenue"], 2_500_315.63);
+}
+
+#[test]
+fn importing_twice_changes_nothing() {
+    let p = TempProject::new(crate::german::CONFIG);
+    crate::german::write_files(&p);
+    let first = p.run(&["import", "--json"]).ok().json();
+    assert_eq!(first["sources"][0]["imported"], 3);
+    let before = crate::support::status(p.path());
+    let second = p.run(&["import", "--json"]).ok().json();
+    for s in second["sources"].as_array().unwrap() {
+        assert_eq!(s["imported"], 0, "{s}");
+        assert_eq!(s["updated"], 0, "{s}");
+        assert_eq!(s["duplicates"], s["rows_parsed"], "{s}");
+    }
+    let mut after = crate::support::status(p.path());
+    assert_eq!(after["imports"], 2);
+    after["imports"] = before["imports"].clone();
+    assert_eq!(before, after);
+}

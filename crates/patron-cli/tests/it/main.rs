@@ -1,0 +1,6 @@
+//! End-to-end tests of the `patron` binary: one test binary for the crate (links once).
+
+mod bad_input;
+mod examples;
+mod german;
+mod support;

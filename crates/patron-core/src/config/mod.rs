@@ -1,0 +1,209 @@
+//! `patron.toml`, the project configuration: where the store is, which source files exist and
+//! how their columns map onto the canonical data model.
+//!
+//! Unknown keys anywhere are errors that name the key, line and column: a typo must never be
+//! silently ignored.
+
+mod column;
+mod expr;
+mod fields;
+mod source;
+
+pub use column::{ColumnSpec, DetailedColumn};
+pub use expr::{ArithExpr, ExprError};
+pub use fields::{FieldKind, FieldSpec, fields_of};
+pub use source::{
+    ColumnMap, Delimiter, Encoding, SkipRule, SourceConfig, SourceFormat, UnknownCustomer,
+};
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The file name of a project's configuration.
+pub const CONFIG_FILE: &str = "patron.toml";
+
+/// A parsed, checked `patron.toml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectConfig {
+    /// `[project]`: name and conventions.
+    #[serde(default)]
+    pub project: ProjectSection,
+    /// `[store]`: where facts and score runs live.
+    #[serde(default)]
+    pub store: StoreSection,
+    /// `[import]`: defaults for every source.
+    #[serde(default)]
+    pub import: ImportSection,
+    /// `[sources.NAME]`: one per input file.
+    #[serde(default)]
+    pub sources: BTreeMap<String, SourceConfig>,
+}
+
+/// `[project]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectSection {
+    /// A display name.
+    #[serde(default = "default_name")]
+    pub name: String,
+    /// ISO currency code of all amounts (Patron does not convert currencies).
+    #[serde(default = "default_currency")]
+    pub currency: String,
+}
+
+fn default_name() -> String {
+    "patron".into()
+}
+fn default_currency() -> String {
+    "EUR".into()
+}
+
+impl Default for ProjectSection {
+    fn default() -> Self {
+        ProjectSection {
+            name: default_name(),
+            currency: default_currency(),
+        }
+    }
+}
+
+/// `[store]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSection {
+    /// `sqlite://FILE` (relative to the project directory) or, later, `postgres://…`.
+    /// Overridden by `PATRON_STORE_URL`.
+    #[serde(default = "default_store_url")]
+    pub url: String,
+}
+
+fn default_store_url() -> String {
+    "sqlite://patron.db".into()
+}
+
+impl Default for StoreSection {
+    fn default() -> Self {
+        StoreSection {
+            url: default_store_url(),
+        }
+    }
+}
+
+/// `[import]`: defaults that a source may override.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportSection {
+    /// What to do with a fact whose customer is unknown: `create` a stub customer, or `reject`.
+    #[serde(default)]
+    pub unknown_customer: UnknownCustomer,
+}
+
+/// A configuration error with its position in the file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid, with line and column (1-based) when known.
+    #[error("{path}:{line}:{column}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl ConfigError {
+    /// A stable machine-readable code for this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ConfigError::Io { .. } => "config_unreadable",
+            ConfigError::Invalid { .. } => "config_invalid",
+        }
+    }
+}
+
+/// 1-based (line, column) of a byte offset in `text`.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// A problem found after parsing, at a byte span of the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpannedProblem {
+    /// Byte offset where the offending item starts.
+    pub offset: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl ProjectConfig {
+    /// Reads and checks `patron.toml`.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses and checks configuration text; `path` is only used in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let invalid = |offset: usize, message: String| {
+            let (line, column) = line_col(text, offset);
+            ConfigError::Invalid {
+                path: path.to_owned(),
+                line,
+                column,
+                message,
+            }
+        };
+        let config: ProjectConfig = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            invalid(offset, e.message().trim().to_owned())
+        })?;
+        if let Some(problem) = config.problems().into_iter().next() {
+            return Err(invalid(problem.offset, problem.message));
+        }
+        Ok(config)
+    }
+
+    /// Semantic checks that serde cannot express (field names per entity, required fields,
+    /// expression syntax, filter shape).
+    fn problems(&self) -> Vec<SpannedProblem> {
+        let mut problems = Vec::new();
+        for (name, source) in &self.sources {
+            source.check(name, &mut problems);
+        }
+        problems.sort_by_key(|p| p.offset);
+        problems
+    }
+}
+
+impl fmt::Display for UnknownCustomer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            UnknownCustomer::Create => "create",
+            UnknownCustomer::Reject => "reject",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,237 @@
+//! The fact set as of a time, in columnar per-customer form: what the engine computes on.
+//!
+//! Customers are numbered `0..n` (their index); every fact table is sorted by (customer index,
+//! time) and `offsets[i]..offsets[i + 1]` is customer `i`'s slice, so one pass over a table
+//! visits every customer's history in order without hashing or per-row allocation.
+
+use crate::ids::CustomerId;
+use crate::model::{AttrValue, Consent};
+use crate::{Money, Timestamp};
+use std::collections::{BTreeMap, HashMap};
+
+/// Distinct strings of a column, numbered in order of first appearance.
+#[derive(Debug, Clone, Default)]
+pub struct Interner {
+    names: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl Interner {
+    /// The code for `name`, adding it if new.
+    pub fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&code) = self.index.get(name) {
+            return code;
+        }
+        let code = self.names.len() as u32;
+        self.names.push(name.to_owned());
+        self.index.insert(name.to_owned(), code);
+        code
+    }
+    /// The code of `name`, if present.
+    pub fn get(&self, name: &str) -> Option<u32> {
+        self.index.get(name).copied()
+    }
+    /// The string for a code.
+    pub fn name(&self, code: u32) -> &str {
+        &self.names[code as usize]
+    }
+    /// Number of distinct strings.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}
+
+/// The code for "no value" in interned columns.
+pub const NONE: u32 = u32::MAX;
+
+/// The customer table.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerColumns {
+    /// Ids, by customer index.
+    pub ids: Vec<CustomerId>,
+    /// Acquisition times.
+    pub created_at: Vec<Timestamp>,
+    /// Consent flags.
+    pub consent: Vec<Consent>,
+    /// Stub customers (known only from facts).
+    pub is_stub: Vec<bool>,
+    /// Acquisition cost.
+    pub acquisition_cost: Vec<Option<Money>>,
+    /// Attributes: name → value per customer.
+    pub attributes: BTreeMap<String, Vec<Option<AttrValue>>>,
+}
+
+impl CustomerColumns {
+    /// Number of customers.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+}
+
+/// Order lines, sorted by (customer, time).
+#[derive(Debug, Clone, Default)]
+pub struct OrderColumns {
+    /// `offsets[i]..offsets[i+1]` are customer `i`'s lines.
+    pub offsets: Vec<usize>,
+    /// Line time.
+    pub timestamp: Vec<Timestamp>,
+    /// Order code (see `order_ids`).
+    pub order: Vec<u32>,
+    /// SKU code or [`NONE`].
+    pub sku: Vec<u32>,
+    /// Category code or [`NONE`].
+    pub category: Vec<u32>,
+    /// Channel code or [`NONE`].
+    pub channel: Vec<u32>,
+    /// Quantity.
+    pub quantity: Vec<f64>,
+    /// Revenue.
+    pub amount: Vec<Money>,
+    /// Cost of goods, when known.
+    pub cost: Vec<Option<Money>>,
+    /// Return/cancellation.
+    pub is_return: Vec<bool>,
+    /// Order ids.
+    pub order_ids: Interner,
+    /// SKUs.
+    pub skus: Interner,
+    /// Categories.
+    pub categories: Interner,
+    /// Channels.
+    pub channels: Interner,
+}
+
+/// Events of known customers, sorted by (customer, time).
+#[derive(Debug, Clone, Default)]
+pub struct EventColumns {
+    /// `offsets[i]..offsets[i+1]` are customer `i`'s events.
+    pub offsets: Vec<usize>,
+    /// Event time.
+    pub timestamp: Vec<Timestamp>,
+    /// Event type code (see `types`).
+    pub event_type: Vec<u32>,
+    /// Event types.
+    pub types: Interner,
+}
+
+/// A ticket row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketRow {
+    /// Opened.
+    pub opened_at: Timestamp,
+    /// Closed, if closed before `as_of`.
+    pub closed_at: Option<Timestamp>,
+    /// Escalated.
+    pub escalated: bool,
+    /// Sentiment.
+    pub sentiment: Option<f64>,
+    /// Handling minutes.
+    pub handling_minutes: Option<f64>,
+}
+
+/// An invoice row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvoiceRow {
+    /// Issued.
+    pub issued_at: Timestamp,
+    /// Due.
+    pub due_at: Timestamp,
+    /// Paid, if paid before `as_of`.
+    pub paid_at: Option<Timestamp>,
+    /// Amount.
+    pub amount: Money,
+}
+
+/// An outcome row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutcomeRow {
+    /// When.
+    pub at: Timestamp,
+    /// Kind.
+    pub kind: String,
+}
+
+/// Rows of a small table grouped by customer.
+#[derive(Debug, Clone)]
+pub struct Grouped<T> {
+    /// `offsets[i]..offsets[i+1]` are customer `i`'s rows.
+    pub offsets: Vec<usize>,
+    /// The rows.
+    pub rows: Vec<T>,
+}
+
+impl<T> Default for Grouped<T> {
+    fn default() -> Self {
+        Grouped {
+            offsets: vec![0],
+            rows: Vec::new(),
+        }
+    }
+}
+
+impl<T> Grouped<T> {
+    /// Customer `i`'s rows.
+    pub fn of(&self, customer: usize) -> &[T] {
+        &self.rows[self.offsets[customer]..self.offsets[customer + 1]]
+    }
+}
+
+/// Everything known before `as_of`, per customer.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// Facts strictly before this instant are included.
+    pub as_of: Timestamp,
+    /// Customers created before `as_of`.
+    pub customers: CustomerColumns,
+    /// Order lines.
+    pub orders: OrderColumns,
+    /// Events.
+    pub events: EventColumns,
+    /// Tickets opened before `as_of`.
+    pub tickets: Grouped<TicketRow>,
+    /// Invoices issued before `as_of`.
+    pub invoices: Grouped<InvoiceRow>,
+    /// Outcomes observed before `as_of`.
+    pub outcomes: Grouped<OutcomeRow>,
+}
+
+impl Facts {
+    /// Index of a customer by id (linear in the number of customers; build a map for many
+    /// look-ups).
+    pub fn customer_index(&self, id: &CustomerId) -> Option<usize> {
+        self.customers.ids.iter().position(|c| c == id)
+    }
+    /// Customer `i`'s order line range.
+    pub fn order_range(&self, customer: usize) -> std::ops::Range<usize> {
+        self.orders.offsets[customer]..self.orders.offsets[customer + 1]
+    }
+    /// Customer `i`'s event range.
+    pub fn event_range(&self, customer: usize) -> std::ops::Range<usize> {
+        self.events.offsets[customer]..self.events.offsets[customer + 1]
+    }
+}
+
+/// Turns per-row customer indices (already in ascending order) into CSR offsets for `n`
+/// customers. Panics if the indices are not sorted, which would be a loader bug.
+pub fn offsets_from_sorted(customer_of_row: &[u32], n: usize) -> Vec<usize> {
+    assert!(
+        customer_of_row.is_sorted(),
+        "fact rows must be sorted by customer"
+    );
+    let mut offsets = vec![0usize; n + 1];
+    for &c in customer_of_row {
+        offsets[c as usize + 1] += 1;
+    }
+    for i in 0..n {
+        offsets[i + 1] += offsets[i];
+    }
+    offsets
+}

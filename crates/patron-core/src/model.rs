@@ -1,0 +1,289 @@
+//! The canonical data model: what Patron knows about a company's customers and their history.
+//! Every source is mapped onto these records at import; the engine never sees a source format.
+
+use crate::ids::{CustomerId, EventId, InvoiceId, OrderId, TicketId};
+use crate::{Money, Timestamp};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The kinds of fact Patron stores; each source file holds one of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Entity {
+    /// Customers and leads.
+    Customers,
+    /// Order lines (orders are groups of lines with the same order id).
+    OrderLines,
+    /// Web, e-mail, social and product interactions.
+    Events,
+    /// Support tickets.
+    Tickets,
+    /// Invoices and their payment.
+    Invoices,
+    /// Observed outcomes (churned, converted, offer accepted, …).
+    Outcomes,
+}
+
+impl Entity {
+    /// All entities, in import order (customers first so facts can refer to them).
+    pub const ALL: [Entity; 6] = [
+        Entity::Customers,
+        Entity::OrderLines,
+        Entity::Events,
+        Entity::Tickets,
+        Entity::Invoices,
+        Entity::Outcomes,
+    ];
+
+    /// The name used in `patron.toml` and in output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Entity::Customers => "customers",
+            Entity::OrderLines => "order_lines",
+            Entity::Events => "events",
+            Entity::Tickets => "tickets",
+            Entity::Invoices => "invoices",
+            Entity::Outcomes => "outcomes",
+        }
+    }
+}
+
+impl fmt::Display for Entity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A typed customer attribute value (firmographics, demographics, CRM fields).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum AttrValue {
+    /// A boolean flag.
+    Bool(bool),
+    /// A number.
+    Number(f64),
+    /// A calendar date.
+    Date(NaiveDate),
+    /// Free text or a category.
+    Text(String),
+}
+
+/// The type an attribute column is parsed as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttrType {
+    /// Free text or a category (the default).
+    #[default]
+    String,
+    /// A number in the source's number format.
+    Number,
+    /// `true/false`, `yes/no`, `ja/nein`, `1/0`, `y/n`, `j/n`, `x/` (case-insensitive).
+    Bool,
+    /// A date in the source's date formats.
+    Date,
+}
+
+/// What a customer agreed to (GDPR). `None` means not recorded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consent {
+    /// Consent to marketing contact.
+    pub marketing: Option<bool>,
+    /// Consent to automated profiling (scores beyond what is allowed without consent).
+    pub profiling: Option<bool>,
+}
+
+/// A customer or lead.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Customer {
+    /// The id in the source system.
+    pub id: CustomerId,
+    /// Acquisition date, when the source gives one; otherwise the engine uses the customer's
+    /// first fact.
+    pub created_at: Option<Timestamp>,
+    /// Display name (person or contact).
+    pub name: Option<String>,
+    /// E-mail address.
+    pub email: Option<String>,
+    /// Phone number as given.
+    pub phone: Option<String>,
+    /// Company (B2B).
+    pub company: Option<String>,
+    /// Postal code.
+    pub postcode: Option<String>,
+    /// Country (name or ISO code, as given).
+    pub country: Option<String>,
+    /// Further typed attributes, by name.
+    pub attributes: BTreeMap<String, AttrValue>,
+    /// Consent flags.
+    pub consent: Consent,
+    /// What it cost to acquire this customer.
+    pub acquisition_cost: Option<Money>,
+    /// True for a customer created because a fact named an unknown id (create-stub mode); a
+    /// later customer record with the same id fills it in.
+    pub is_stub: bool,
+}
+
+impl Customer {
+    /// A stub customer known only by id.
+    pub fn stub(id: CustomerId) -> Self {
+        Customer {
+            id,
+            created_at: None,
+            name: None,
+            email: None,
+            phone: None,
+            company: None,
+            postcode: None,
+            country: None,
+            attributes: BTreeMap::new(),
+            consent: Consent::default(),
+            acquisition_cost: None,
+            is_stub: true,
+        }
+    }
+}
+
+/// One line of an order. Returns and cancellations are lines with negative quantity/amount or
+/// with `is_return` set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderLine {
+    /// The order this line belongs to.
+    pub order_id: OrderId,
+    /// 1-based position of the line in its order (natural key with `order_id`).
+    pub line_no: u32,
+    /// Who ordered.
+    pub customer_id: CustomerId,
+    /// When.
+    pub timestamp: Timestamp,
+    /// Product (SKU).
+    pub sku: Option<String>,
+    /// Product category.
+    pub category: Option<String>,
+    /// Quantity (negative for returns).
+    pub quantity: f64,
+    /// Price per unit.
+    pub unit_price: Option<Money>,
+    /// Line revenue (quantity × unit price unless given).
+    pub amount: Money,
+    /// Cost of goods for the whole line, when known.
+    pub cost: Option<Money>,
+    /// Sales channel (web, store, phone, …).
+    pub channel: Option<String>,
+    /// A return or cancellation.
+    pub is_return: bool,
+}
+
+/// Who an event belongs to: a known customer, or an anonymous visitor id (a cookie, a device)
+/// that may later be linked to a customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Actor {
+    /// A known customer.
+    Customer(CustomerId),
+    /// An anonymous visitor.
+    Anonymous(String),
+}
+
+/// An interaction: page view, e-mail open, form submit, webinar, … Event types are free
+/// strings; [`event_types`] lists the ones Patron's default rules know.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Natural key: the source's id, or a content hash when the source has none.
+    pub event_id: EventId,
+    /// Who.
+    pub actor: Actor,
+    /// When.
+    pub timestamp: Timestamp,
+    /// The event type, lower snake case (e.g. `email_open`).
+    pub event_type: String,
+    /// Further properties (url, campaign, …).
+    pub properties: BTreeMap<String, String>,
+}
+
+/// Event types with a conventional meaning (any other string is allowed too).
+pub mod event_types {
+    /// All well-known event types.
+    pub const KNOWN: &[&str] = &[
+        "page_view",
+        "email_open",
+        "email_click",
+        "form_submit",
+        "download",
+        "webinar",
+        "unsubscribe",
+        "bounce",
+        "login",
+        "social_like",
+        "share",
+        "cart_add",
+        "review",
+        "referral",
+        "nps",
+    ];
+}
+
+/// Normalises an event type: trimmed, lower case, spaces and dashes become underscores.
+pub fn normalise_event_type(raw: &str) -> String {
+    raw.trim()
+        .to_lowercase()
+        .chars()
+        .map(|c| if c == ' ' || c == '-' { '_' } else { c })
+        .collect()
+}
+
+/// A support ticket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    /// Natural key.
+    pub ticket_id: TicketId,
+    /// Whose.
+    pub customer_id: CustomerId,
+    /// Opened.
+    pub opened_at: Timestamp,
+    /// Closed, if closed.
+    pub closed_at: Option<Timestamp>,
+    /// Category (billing, delivery, …).
+    pub category: Option<String>,
+    /// Priority as given.
+    pub priority: Option<String>,
+    /// Escalated to a higher level.
+    pub escalated: bool,
+    /// Sentiment −1 (negative) … 1 (positive), when known.
+    pub sentiment: Option<f64>,
+    /// Minutes spent handling it.
+    pub handling_minutes: Option<f64>,
+    /// Free text (subject/body), when exported.
+    pub text: Option<String>,
+}
+
+/// An invoice and its payment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Invoice {
+    /// Natural key.
+    pub invoice_id: InvoiceId,
+    /// Billed customer.
+    pub customer_id: CustomerId,
+    /// Issued.
+    pub issued_at: Timestamp,
+    /// Due.
+    pub due_at: Timestamp,
+    /// Paid in full, if paid.
+    pub paid_at: Option<Timestamp>,
+    /// Amount billed.
+    pub amount: Money,
+}
+
+/// An observed outcome, used as a label by the models and as feedback on actions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// Whose.
+    pub customer_id: CustomerId,
+    /// `churned`, `converted`, `offer_accepted`, `offer_declined`, … (lower snake case).
+    pub kind: String,
+    /// When it was observed.
+    pub at: Timestamp,
+    /// Optional detail (the offer, the reason).
+    pub label: Option<String>,
+}

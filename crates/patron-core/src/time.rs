@@ -1,0 +1,192 @@
+//! Points in time. Patron stores every timestamp as whole seconds since 1970-01-01 UTC. Source
+//! values without an offset are read as UTC wall-clock time; values with an offset are converted.
+
+use crate::ParseError;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Seconds in a day.
+pub const DAY: i64 = 86_400;
+
+/// A point in time, whole seconds since the Unix epoch, UTC. Serialised as ISO 8601 text
+/// (`2011-12-09T12:50:00Z`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Timestamp(i64);
+
+impl Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Timestamp::parse_flexible(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Timestamp {
+    /// From seconds since the epoch.
+    pub const fn from_secs(secs: i64) -> Self {
+        Timestamp(secs)
+    }
+    /// Seconds since the epoch.
+    pub const fn secs(self) -> i64 {
+        self.0
+    }
+    /// Midnight UTC of a calendar date.
+    pub fn from_date(date: NaiveDate) -> Self {
+        Timestamp(date.and_time(NaiveTime::MIN).and_utc().timestamp())
+    }
+    /// The UTC calendar date this instant falls on.
+    pub fn date(self) -> NaiveDate {
+        self.to_datetime().date()
+    }
+    /// Days since the epoch (floor), i.e. the calendar day number.
+    pub fn day_number(self) -> i64 {
+        self.0.div_euclid(DAY)
+    }
+    /// This instant plus `days` days.
+    pub fn plus_days(self, days: i64) -> Self {
+        Timestamp(self.0 + days * DAY)
+    }
+    fn to_datetime(self) -> NaiveDateTime {
+        DateTime::from_timestamp(self.0, 0)
+            .map(|d| d.naive_utc())
+            .unwrap_or(NaiveDateTime::MIN)
+    }
+    /// Parses a user-given instant: `YYYY-MM-DD` (midnight UTC), `YYYY-MM-DD HH:MM:SS`,
+    /// `YYYY-MM-DDTHH:MM:SS` or RFC 3339 with an offset.
+    pub fn parse_flexible(raw: &str) -> Result<Self, ParseError> {
+        TimestampParser::new(Vec::new()).parse(raw)
+    }
+}
+
+impl fmt::Display for Timestamp {
+    /// ISO 8601 in UTC: `2011-12-09T12:50:00Z`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.to_datetime().format("%Y-%m-%dT%H:%M:%SZ"))
+    }
+}
+
+/// The formats tried when a source names none.
+pub const DEFAULT_DATE_FORMATS: &[&str] = &[
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+];
+
+/// Parses timestamps with a list of `strftime` formats (tried in order; a date-only format means
+/// midnight) and RFC 3339 as a last resort. Remembers the last value, because exports repeat the
+/// same timestamp on every line of an order.
+#[derive(Debug, Clone)]
+pub struct TimestampParser {
+    formats: Vec<String>,
+    last: Option<(String, Timestamp)>,
+}
+
+impl TimestampParser {
+    /// A parser for these formats; an empty list means [`DEFAULT_DATE_FORMATS`].
+    pub fn new(formats: Vec<String>) -> Self {
+        let formats = if formats.is_empty() {
+            DEFAULT_DATE_FORMATS.iter().map(|s| s.to_string()).collect()
+        } else {
+            formats
+        };
+        TimestampParser {
+            formats,
+            last: None,
+        }
+    }
+
+    /// The formats this parser tries.
+    pub fn formats(&self) -> &[String] {
+        &self.formats
+    }
+
+    /// Parses one value.
+    pub fn parse(&mut self, raw: &str) -> Result<Timestamp, ParseError> {
+        let text = raw.trim();
+        if let Some((last_raw, ts)) = &self.last
+            && last_raw == text
+        {
+            return Ok(*ts);
+        }
+        let ts = self.parse_uncached(text).ok_or_else(|| {
+            let example = NaiveDate::from_ymd_opt(2024, 3, 31)
+                .map(|d| {
+                    d.and_time(NaiveTime::MIN)
+                        .format(&self.formats[0])
+                        .to_string()
+                })
+                .unwrap_or_default();
+            ParseError::new(
+                raw,
+                format!(
+                    "a date in format {} (e.g. {example})",
+                    self.formats.join(" or ")
+                ),
+            )
+        })?;
+        match &mut self.last {
+            Some((s, t)) => {
+                s.clear();
+                s.push_str(text);
+                *t = ts;
+            }
+            None => self.last = Some((text.to_owned(), ts)),
+        }
+        Ok(ts)
+    }
+
+    fn parse_uncached(&self, text: &str) -> Option<Timestamp> {
+        for format in &self.formats {
+            if let Ok(dt) = NaiveDateTime::parse_from_str(text, format) {
+                return Some(Timestamp(dt.and_utc().timestamp()));
+            }
+            if let Ok(d) = NaiveDate::parse_from_str(text, format) {
+                return Some(Timestamp::from_date(d));
+            }
+        }
+        DateTime::parse_from_rfc3339(text)
+            .ok()
+            .map(|d| Timestamp(d.timestamp()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_formats() {
+        let mut p = TimestampParser::new(vec!["%d.%m.%Y".into()]);
+        let t = p.parse("31.03.2024").unwrap();
+        assert_eq!(t.to_string(), "2024-03-31T00:00:00Z");
+        assert!(p.parse("2024-03-31x").is_err());
+        assert!(p.parse("31.02.2024").is_err());
+        let mut d = TimestampParser::new(vec![]);
+        assert_eq!(
+            d.parse("2011-12-09 12:50:00").unwrap().to_string(),
+            "2011-12-09T12:50:00Z"
+        );
+        assert_eq!(
+            d.parse("2011-12-09").unwrap().to_string(),
+            "2011-12-09T00:00:00Z"
+        );
+        assert_eq!(
+            d.parse("2011-12-09T12:50:00+01:00").unwrap().to_string(),
+            "2011-12-09T11:50:00Z"
+        );
+        let mut c = TimestampParser::new(vec!["%Y%m%d".into()]);
+        assert_eq!(
+            c.parse("19970101").unwrap().to_string(),
+            "1997-01-01T00:00:00Z"
+        );
+        let e = c.parse("1997-13-01").unwrap_err();
+        assert!(e.expected.contains("%Y%m%d"), "{e}");
+    }
+}

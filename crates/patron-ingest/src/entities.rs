@@ -1,0 +1,361 @@
+//! Turning a mapped row into a canonical record of the source's entity.
+
+use crate::mapping::{Field, Mapping, Row, RowError};
+use patron_core::ids::{CustomerId, EventId, InvoiceId, OrderId, TicketId};
+use patron_core::model::{
+    Actor, Consent, Customer, Entity, Event, Invoice, OrderLine, Outcome, Ticket,
+    normalise_event_type,
+};
+use patron_core::{Money, Timestamp};
+use std::collections::{BTreeMap, HashMap};
+
+/// A parsed record.
+pub(crate) enum Record {
+    Customer(Customer),
+    OrderLine(OrderLine),
+    Event(Event),
+    Ticket(Ticket),
+    Invoice(Invoice),
+    Outcome(Outcome),
+}
+
+impl Record {
+    /// The customer a fact refers to (None for customers themselves and anonymous events).
+    pub fn referenced_customer(&self) -> Option<&CustomerId> {
+        match self {
+            Record::Customer(_) => None,
+            Record::OrderLine(l) => Some(&l.customer_id),
+            Record::Event(e) => match &e.actor {
+                Actor::Customer(c) => Some(c),
+                Actor::Anonymous(_) => None,
+            },
+            Record::Ticket(t) => Some(&t.customer_id),
+            Record::Invoice(i) => Some(&i.customer_id),
+            Record::Outcome(o) => Some(&o.customer_id),
+        }
+    }
+}
+
+/// Field handles of every canonical field, resolved once per source.
+struct Handles(HashMap<&'static str, Field>);
+
+impl Handles {
+    fn get(&self, name: &str) -> Field {
+        self.0.get(name).copied().flatten()
+    }
+}
+
+/// Builds records of one entity from rows, keeping per-source state (line numbers within orders,
+/// occurrence counts of identical events).
+pub(crate) struct EntityBuilder {
+    entity: Entity,
+    handles: Handles,
+    lines_per_order: HashMap<OrderId, u32>,
+    event_occurrences: HashMap<u64, u32>,
+}
+
+impl EntityBuilder {
+    pub fn new(entity: Entity, mapping: &Mapping) -> Self {
+        let handles = patron_core::config::fields_of(entity)
+            .iter()
+            .map(|f| (f.name, mapping.field(f.name)))
+            .collect();
+        EntityBuilder {
+            entity,
+            handles: Handles(handles),
+            lines_per_order: HashMap::new(),
+            event_occurrences: HashMap::new(),
+        }
+    }
+
+    pub fn build(&mut self, m: &mut Mapping, row: &Row<'_>) -> Result<Record, RowError> {
+        match self.entity {
+            Entity::Customers => self.customer(m, row).map(Record::Customer),
+            Entity::OrderLines => self.order_line(m, row).map(Record::OrderLine),
+            Entity::Events => self.event(m, row).map(Record::Event),
+            Entity::Tickets => self.ticket(m, row).map(Record::Ticket),
+            Entity::Invoices => self.invoice(m, row).map(Record::Invoice),
+            Entity::Outcomes => self.outcome(m, row).map(Record::Outcome),
+        }
+    }
+
+    fn h(&self, name: &str) -> Field {
+        self.handles.get(name)
+    }
+
+    fn required_time(
+        &self,
+        m: &mut Mapping,
+        name: &str,
+        row: &Row<'_>,
+    ) -> Result<Timestamp, RowError> {
+        let field = self.h(name);
+        m.time(field, row)?
+            .ok_or_else(|| RowError::new(m.label(field), Some(""), format!("`{name}` is required")))
+    }
+
+    fn customer_id(&self, m: &Mapping, row: &Row<'_>) -> Result<CustomerId, RowError> {
+        let field = self.h("customer_id");
+        m.id(field, row, CustomerId::parse)?
+            .ok_or_else(|| RowError::new(m.label(field), Some(""), "`customer_id` is required"))
+    }
+
+    fn text(&self, m: &Mapping, name: &str, row: &Row<'_>) -> Result<Option<String>, RowError> {
+        Ok(m.text(self.h(name), row)?.map(|c| c.into_owned()))
+    }
+
+    fn customer(&self, m: &mut Mapping, row: &Row<'_>) -> Result<Customer, RowError> {
+        let id = self.customer_id(m, row)?;
+        let created_at = m.time(self.h("created_at"), row)?;
+        let acquisition_cost = m.money(self.h("acquisition_cost"), row)?;
+        if let Some(cost) = acquisition_cost.filter(|c| c.is_negative()) {
+            return Err(RowError::new(
+                m.label(self.h("acquisition_cost")),
+                Some(&cost.to_string()),
+                "expected a cost ≥ 0",
+            ));
+        }
+        let email = self.text(m, "email", row)?;
+        if let Some(e) = email.as_deref().filter(|e| !e.contains('@')) {
+            return Err(RowError::new(
+                m.label(self.h("email")),
+                Some(e),
+                "expected an e-mail address with @",
+            ));
+        }
+        let consent = Consent {
+            marketing: m.boolean(self.h("consent_marketing"), row)?,
+            profiling: m.boolean(self.h("consent_profiling"), row)?,
+        };
+        Ok(Customer {
+            id,
+            created_at,
+            name: self.text(m, "name", row)?,
+            email,
+            phone: self.text(m, "phone", row)?,
+            company: self.text(m, "company", row)?,
+            postcode: self.text(m, "postcode", row)?,
+            country: self.text(m, "country", row)?,
+            attributes: m.attribute_values(row)?.into_iter().collect(),
+            consent,
+            acquisition_cost,
+            is_stub: false,
+        })
+    }
+
+    fn order_line(&mut self, m: &mut Mapping, row: &Row<'_>) -> Result<OrderLine, RowError> {
+        let customer_id = self.customer_id(m, row)?;
+        let timestamp = self.required_time(m, "timestamp", row)?;
+        let order_id = match m.id(self.h("order_id"), row, OrderId::parse)? {
+            Some(id) => id,
+            None => OrderId::parse(&format!("{customer_id}@{timestamp}"))
+                .map_err(|e| RowError::new("order_id", Some(&e.value), e.expected))?,
+        };
+        let quantity = m.number(self.h("quantity"), row)?.unwrap_or(1.0);
+        let unit_price = m.money(self.h("unit_price"), row)?;
+        let amount = match m.money(self.h("amount"), row)? {
+            Some(a) => a,
+            None => match unit_price {
+                Some(p) => p.times(quantity),
+                None => {
+                    let label = m.label(self.h("amount"));
+                    return Err(RowError::new(
+                        label,
+                        Some(""),
+                        "`amount` is required when there is no unit price",
+                    ));
+                }
+            },
+        };
+        let cost = match m.money(self.h("cost"), row)? {
+            Some(c) => Some(c),
+            None => m
+                .money(self.h("unit_cost"), row)?
+                .map(|c| c.times(quantity)),
+        };
+        let line_no = match m.number(self.h("line_no"), row)? {
+            Some(n) if n >= 1.0 && n.fract() == 0.0 && n <= u32::MAX as f64 => n as u32,
+            Some(n) => {
+                return Err(RowError::new(
+                    m.label(self.h("line_no")),
+                    Some(&n.to_string()),
+                    "expected a line number ≥ 1",
+                ));
+            }
+            None => {
+                let next = self.lines_per_order.entry(order_id.clone()).or_insert(0);
+                *next += 1;
+                *next
+            }
+        };
+        let is_return = m
+            .boolean(self.h("is_return"), row)?
+            .unwrap_or(quantity < 0.0 || amount.is_negative());
+        Ok(OrderLine {
+            order_id,
+            line_no,
+            customer_id,
+            timestamp,
+            sku: self.text(m, "sku", row)?,
+            category: self.text(m, "category", row)?,
+            quantity,
+            unit_price,
+            amount,
+            cost,
+            channel: self.text(m, "channel", row)?,
+            is_return,
+        })
+    }
+
+    fn event(&mut self, m: &mut Mapping, row: &Row<'_>) -> Result<Event, RowError> {
+        let customer = m.id(self.h("customer_id"), row, CustomerId::parse)?;
+        let anonymous = self.text(m, "anonymous_id", row)?;
+        let actor = match (customer, anonymous) {
+            (Some(c), _) => Actor::Customer(c),
+            (None, Some(a)) => Actor::Anonymous(a),
+            (None, None) => {
+                return Err(RowError::new(
+                    m.label(self.h("customer_id")),
+                    Some(""),
+                    "an event needs a customer_id or an anonymous_id",
+                ));
+            }
+        };
+        let timestamp = self.required_time(m, "timestamp", row)?;
+        let type_field = self.h("type");
+        let event_type = normalise_event_type(&m.required_text(type_field, row)?);
+        let properties: BTreeMap<String, String> = m.property_values(row)?.into_iter().collect();
+        let event_id = match m.id(self.h("event_id"), row, EventId::parse)? {
+            Some(id) => id,
+            None => self.derived_event_id(&actor, timestamp, &event_type, &properties),
+        };
+        Ok(Event {
+            event_id,
+            actor,
+            timestamp,
+            event_type,
+            properties,
+        })
+    }
+
+    /// A content hash of the event, with an occurrence number for identical events in one
+    /// file, so re-importing the same file (or an overlapping export) finds the same ids.
+    fn derived_event_id(
+        &mut self,
+        actor: &Actor,
+        ts: Timestamp,
+        kind: &str,
+        props: &BTreeMap<String, String>,
+    ) -> EventId {
+        let mut h = Fnv::default();
+        match actor {
+            Actor::Customer(c) => h.write(c.as_str()),
+            Actor::Anonymous(a) => h.write(&format!("anon:{a}")),
+        }
+        h.write(&ts.secs().to_string());
+        h.write(kind);
+        for (k, v) in props {
+            h.write(k);
+            h.write(v);
+        }
+        let occurrence = self.event_occurrences.entry(h.0).or_insert(0);
+        *occurrence += 1;
+        EventId::parse(&format!("h{:016x}-{}", h.0, occurrence)).expect("derived ids are valid")
+    }
+
+    fn ticket(&self, m: &mut Mapping, row: &Row<'_>) -> Result<Ticket, RowError> {
+        let ticket_field = self.h("ticket_id");
+        let ticket_id = m.id(ticket_field, row, TicketId::parse)?.ok_or_else(|| {
+            RowError::new(m.label(ticket_field), Some(""), "`ticket_id` is required")
+        })?;
+        let customer_id = self.customer_id(m, row)?;
+        let opened_at = self.required_time(m, "opened_at", row)?;
+        let closed_at = m.time(self.h("closed_at"), row)?;
+        if closed_at.is_some_and(|c| c < opened_at) {
+            return Err(RowError::new(
+                m.label(self.h("closed_at")),
+                closed_at.map(|c| c.to_string()).as_deref(),
+                "expected closed_at ≥ opened_at",
+            ));
+        }
+        let sentiment = m.number(self.h("sentiment"), row)?;
+        if let Some(s) = sentiment.filter(|s| !(-1.0..=1.0).contains(s)) {
+            return Err(RowError::new(
+                m.label(self.h("sentiment")),
+                Some(&s.to_string()),
+                "expected a sentiment between -1 and 1",
+            ));
+        }
+        let handling_minutes = m.number(self.h("handling_minutes"), row)?;
+        if let Some(h) = handling_minutes.filter(|h| *h < 0.0) {
+            return Err(RowError::new(
+                m.label(self.h("handling_minutes")),
+                Some(&h.to_string()),
+                "expected minutes ≥ 0",
+            ));
+        }
+        Ok(Ticket {
+            ticket_id,
+            customer_id,
+            opened_at,
+            closed_at,
+            category: self.text(m, "category", row)?,
+            priority: self.text(m, "priority", row)?,
+            escalated: m.boolean(self.h("escalated"), row)?.unwrap_or(false),
+            sentiment,
+            handling_minutes,
+            text: self.text(m, "text", row)?,
+        })
+    }
+
+    fn invoice(&self, m: &mut Mapping, row: &Row<'_>) -> Result<Invoice, RowError> {
+        let invoice_field = self.h("invoice_id");
+        let invoice_id = m.id(invoice_field, row, InvoiceId::parse)?.ok_or_else(|| {
+            RowError::new(m.label(invoice_field), Some(""), "`invoice_id` is required")
+        })?;
+        let customer_id = self.customer_id(m, row)?;
+        let issued_at = self.required_time(m, "issued_at", row)?;
+        let due_at = self.required_time(m, "due_at", row)?;
+        let paid_at = m.time(self.h("paid_at"), row)?;
+        let amount_field = self.h("amount");
+        let amount: Money = m.money(amount_field, row)?.ok_or_else(|| {
+            RowError::new(m.label(amount_field), Some(""), "`amount` is required")
+        })?;
+        Ok(Invoice {
+            invoice_id,
+            customer_id,
+            issued_at,
+            due_at,
+            paid_at,
+            amount,
+        })
+    }
+
+    fn outcome(&self, m: &mut Mapping, row: &Row<'_>) -> Result<Outcome, RowError> {
+        let customer_id = self.customer_id(m, row)?;
+        let kind = normalise_event_type(&m.required_text(self.h("kind"), row)?);
+        let at = self.required_time(m, "at", row)?;
+        Ok(Outcome {
+            customer_id,
+            kind,
+            at,
+            label: self.text(m, "label", row)?,
+        })
+    }
+}
+
+/// FNV-1a, 64 bit: a stable hash (std's hasher is randomised per process).
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Fnv {
+    fn write(&mut self, s: &str) {
+        if self.0 == 0 {
+            self.0 = 0xcbf2_9ce4_8422_2325;
+        }
+        for b in s.bytes().chain(std::iter::once(0xff)) {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}

@@ -1,0 +1,402 @@
+//! Reading every source of a project, in dependency order, into chunks of records.
+
+use crate::CHUNK_ROWS;
+use crate::entities::{EntityBuilder, Record};
+use crate::mapping::{Mapping, Row, RowError};
+use crate::reader::{RawRecord, ReadError, Records, decode, header_names, open};
+use patron_core::config::{ProjectConfig, SourceConfig, SourceFormat, UnknownCustomer};
+use patron_core::ids::CustomerId;
+use patron_core::model::{Customer, Entity, Event, Invoice, OrderLine, Outcome, Ticket};
+use serde::Serialize;
+use std::collections::HashSet;
+use std::fmt;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Records of one source, ready to be written. Stub customers (for facts naming an unknown
+/// customer in `create` mode) come in `customers` with `is_stub` set and must be written
+/// before the facts.
+#[derive(Debug, Default)]
+pub struct Chunk {
+    /// The source name.
+    pub source: String,
+    /// Customers (and stubs).
+    pub customers: Vec<Customer>,
+    /// Order lines.
+    pub order_lines: Vec<OrderLine>,
+    /// Events.
+    pub events: Vec<Event>,
+    /// Tickets.
+    pub tickets: Vec<Ticket>,
+    /// Invoices.
+    pub invoices: Vec<Invoice>,
+    /// Outcomes.
+    pub outcomes: Vec<Outcome>,
+}
+
+impl Chunk {
+    fn new(source: &str) -> Self {
+        Chunk {
+            source: source.to_owned(),
+            ..Default::default()
+        }
+    }
+    fn rows(&self) -> usize {
+        self.customers.len()
+            + self.order_lines.len()
+            + self.events.len()
+            + self.tickets.len()
+            + self.invoices.len()
+            + self.outcomes.len()
+    }
+    fn push(&mut self, record: Record) {
+        match record {
+            Record::Customer(c) => self.customers.push(c),
+            Record::OrderLine(l) => self.order_lines.push(l),
+            Record::Event(e) => self.events.push(e),
+            Record::Ticket(t) => self.tickets.push(t),
+            Record::Invoice(i) => self.invoices.push(i),
+            Record::Outcome(o) => self.outcomes.push(o),
+        }
+    }
+}
+
+/// A rejected row: where it is, what is wrong, and the row itself.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rejection {
+    /// The source name.
+    pub source: String,
+    /// The file.
+    pub file: PathBuf,
+    /// 1-based line in the (decompressed) file.
+    pub line: u64,
+    /// The source column (header name), when one is to blame.
+    pub column: Option<String>,
+    /// The offending value.
+    pub value: Option<String>,
+    /// What was expected.
+    pub reason: String,
+    /// The raw row, fields joined by the delimiter.
+    pub record: String,
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file.display(), self.line)?;
+        if let Some(c) = &self.column {
+            write!(f, ": column {c:?}")?;
+        }
+        if let Some(v) = &self.value {
+            write!(f, ": value {v:?}")?;
+        }
+        write!(f, ": {}", self.reason)
+    }
+}
+
+/// Per-source counts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SourceReport {
+    /// The source name.
+    pub source: String,
+    /// Its entity.
+    pub entity: Option<Entity>,
+    /// The file.
+    pub path: PathBuf,
+    /// Data rows read (header excluded).
+    pub rows_read: u64,
+    /// Rows left out by `skip` rules.
+    pub rows_filtered: u64,
+    /// Rows rejected.
+    pub rows_rejected: u64,
+    /// Rows parsed into records.
+    pub rows_parsed: u64,
+    /// Stub customers created for unknown ids.
+    pub stubs_created: u64,
+}
+
+/// A failure that stops the whole import.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The file cannot be opened.
+    #[error("[sources.{source_name}] cannot open {path}: {error}")]
+    Open {
+        /// Source name.
+        source_name: String,
+        /// File.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// The header does not fit the mapping.
+    #[error("[sources.{source_name}] {path}: {message}")]
+    Header {
+        /// Source name.
+        source_name: String,
+        /// File.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The file cannot be read to its end.
+    #[error("{path}:{line}: {message}")]
+    Read {
+        /// Source name.
+        source_name: String,
+        /// File.
+        path: PathBuf,
+        /// Line where reading failed.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// A format Patron does not read yet.
+    #[error("[sources.{source_name}] {path}: {message}")]
+    Unsupported {
+        /// Source name.
+        source_name: String,
+        /// File.
+        path: PathBuf,
+        /// What is unsupported.
+        message: String,
+    },
+    /// The sink asked to stop (too many rejections, or the writer failed).
+    #[error("import stopped")]
+    Stopped,
+}
+
+impl IngestError {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            IngestError::Open { .. } => "source_unreadable",
+            IngestError::Header { .. } => "source_header_mismatch",
+            IngestError::Read { .. } => "source_truncated",
+            IngestError::Unsupported { .. } => "source_format_unsupported",
+            IngestError::Stopped => "import_stopped",
+        }
+    }
+}
+
+/// Where the records and rejections go. Returning `ControlFlow::Break` stops reading.
+pub trait Sink {
+    /// A chunk of records.
+    fn chunk(&mut self, chunk: Chunk) -> ControlFlow<()>;
+    /// A rejected row.
+    fn reject(&mut self, rejection: Rejection) -> ControlFlow<()>;
+    /// Progress: `done` of `total` bytes of the current source's file.
+    fn progress(&mut self, _source: &str, _done: u64, _total: u64) {}
+}
+
+/// Inputs besides the configuration.
+pub struct ReadOptions {
+    /// Paths in the configuration are relative to this directory.
+    pub project_dir: PathBuf,
+    /// Customer ids already in the store.
+    pub known_customers: HashSet<CustomerId>,
+}
+
+/// Reads every source (customers first) into `sink`. Returns per-source counts.
+pub fn read_sources(
+    config: &ProjectConfig,
+    options: ReadOptions,
+    sink: &mut dyn Sink,
+) -> Result<Vec<SourceReport>, IngestError> {
+    let mut order: Vec<(&String, &SourceConfig)> = config.sources.iter().collect();
+    order.sort_by_key(|(name, s)| (s.entity, (*name).clone()));
+    let mut known = options.known_customers;
+    let mut reports = Vec::with_capacity(order.len());
+    for (name, source) in order {
+        let policy = source
+            .unknown_customer
+            .unwrap_or(config.import.unknown_customer);
+        // "./x" reads worse than "x" in every message that names the file.
+        let path = if options.project_dir == Path::new(".") {
+            source.path.clone()
+        } else {
+            options.project_dir.join(&source.path)
+        };
+        reports.push(read_source(name, source, &path, policy, &mut known, sink)?);
+    }
+    Ok(reports)
+}
+
+fn read_source(
+    name: &str,
+    source: &SourceConfig,
+    path: &Path,
+    policy: UnknownCustomer,
+    known: &mut HashSet<CustomerId>,
+    sink: &mut dyn Sink,
+) -> Result<SourceReport, IngestError> {
+    if source.resolved_format() == SourceFormat::Parquet {
+        return Err(IngestError::Unsupported {
+            source_name: name.into(),
+            path: path.into(),
+            message: "Parquet sources are not supported yet; export the table as CSV".into(),
+        });
+    }
+    let open_error = |error| IngestError::Open {
+        source_name: name.into(),
+        path: path.into(),
+        error,
+    };
+    let total = std::fs::metadata(path).map_err(open_error)?.len();
+    let counter = Arc::new(AtomicU64::new(0));
+    let input = open(path, counter.clone()).map_err(open_error)?;
+    let mut records = Records::new(input, source.delimiter);
+    let read_error = |e: ReadError| match e {
+        ReadError::Io { line, error } => IngestError::Read {
+            source_name: name.into(),
+            path: path.into(),
+            line,
+            message: format!("cannot read past this line: {error} (is the file truncated?)"),
+        },
+        ReadError::Csv { line, message } => IngestError::Read {
+            source_name: name.into(),
+            path: path.into(),
+            line,
+            message,
+        },
+    };
+
+    let mut raw = RawRecord {
+        record: csv::ByteRecord::new(),
+        line: 0,
+    };
+    let has_first = if source.header {
+        records.next(&mut raw).map_err(read_error)?
+    } else {
+        false
+    };
+    let headers =
+        header_names(source, has_first.then_some(&raw)).map_err(|message| IngestError::Header {
+            source_name: name.into(),
+            path: path.into(),
+            message,
+        })?;
+    let mut mapping =
+        Mapping::compile(source, &headers).map_err(|message| IngestError::Header {
+            source_name: name.into(),
+            path: path.into(),
+            message,
+        })?;
+    let mut builder = EntityBuilder::new(source.entity, &mapping);
+
+    let mut report = SourceReport {
+        source: name.into(),
+        entity: Some(source.entity),
+        path: path.into(),
+        ..Default::default()
+    };
+    let mut chunk = Chunk::new(name);
+    let delimiter = source
+        .delimiter
+        .byte()
+        .map_or(" ".to_string(), |b| (b as char).to_string());
+    while records.next(&mut raw).map_err(read_error)? {
+        report.rows_read += 1;
+        if report.rows_read.is_multiple_of(8192) {
+            sink.progress(name, counter.load(Ordering::Relaxed), total);
+        }
+        let row = Row {
+            fields: &raw.record,
+            encoding: source.encoding,
+        };
+        let result = if raw.record.len() != headers.len() {
+            Err(RowError {
+                column: None,
+                value: None,
+                reason: format!(
+                    "the line has {} field(s) but the header has {} (a truncated line, a wrong delimiter, or an unquoted delimiter inside a value)",
+                    raw.record.len(),
+                    headers.len()
+                ),
+            })
+        } else if mapping.skips(&row) {
+            report.rows_filtered += 1;
+            continue;
+        } else {
+            builder.build(&mut mapping, &row).and_then(|record| {
+                check_reference(&record, policy, known, &mut chunk, &mut report, &mapping)
+                    .map(|()| record)
+            })
+        };
+        match result {
+            Ok(record) => {
+                if let Record::Customer(c) = &record {
+                    known.insert(c.id.clone());
+                }
+                report.rows_parsed += 1;
+                chunk.push(record);
+                if chunk.rows() >= CHUNK_ROWS {
+                    let full = std::mem::replace(&mut chunk, Chunk::new(name));
+                    if sink.chunk(full).is_break() {
+                        return Err(IngestError::Stopped);
+                    }
+                }
+            }
+            Err(e) => {
+                report.rows_rejected += 1;
+                let record = raw
+                    .record
+                    .iter()
+                    .map(|f| {
+                        decode(f, source.encoding)
+                            .map(|s| s.into_owned())
+                            .unwrap_or_else(|_| String::from_utf8_lossy(f).into_owned())
+                    })
+                    .collect::<Vec<_>>()
+                    .join(&delimiter);
+                let rejection = Rejection {
+                    source: name.into(),
+                    file: path.into(),
+                    line: raw.line,
+                    column: e.column,
+                    value: e.value,
+                    reason: e.reason,
+                    record,
+                };
+                if sink.reject(rejection).is_break() {
+                    return Err(IngestError::Stopped);
+                }
+            }
+        }
+    }
+    sink.progress(name, total, total);
+    if chunk.rows() > 0 && sink.chunk(chunk).is_break() {
+        return Err(IngestError::Stopped);
+    }
+    Ok(report)
+}
+
+/// Referential integrity: a fact's customer must exist, or becomes a stub in `create` mode.
+fn check_reference(
+    record: &Record,
+    policy: UnknownCustomer,
+    known: &mut HashSet<CustomerId>,
+    chunk: &mut Chunk,
+    report: &mut SourceReport,
+    mapping: &Mapping,
+) -> Result<(), RowError> {
+    let Some(id) = record.referenced_customer() else {
+        return Ok(());
+    };
+    if known.contains(id) {
+        return Ok(());
+    }
+    match policy {
+        UnknownCustomer::Create => {
+            known.insert(id.clone());
+            chunk.customers.push(Customer::stub(id.clone()));
+            report.stubs_created += 1;
+            Ok(())
+        }
+        UnknownCustomer::Reject => Err(RowError::new(
+            mapping.label(mapping.field("customer_id")),
+            Some(id.as_str()),
+            "unknown customer (unknown_customer = \"reject\"): import the customer first, or set unknown_customer = \"create\"",
+        )),
+    }
+}

@@ -1,0 +1,230 @@
+//! Patron's store: facts, score runs and audit records behind one [`Store`] trait.
+//!
+//! The embedded default is SQLite (a file in the project directory, WAL mode); PostgreSQL will
+//! implement the same trait, checked by the same conformance tests.
+
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+use async_trait::async_trait;
+use patron_core::facts::Facts;
+use patron_core::ids::CustomerId;
+use patron_core::model::{Customer, Event, Invoice, OrderLine, Outcome, Ticket};
+use patron_core::{Money, Timestamp};
+use serde::Serialize;
+use std::path::Path;
+
+/// A store failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database reported an error.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Schema migration failed.
+    #[error("schema migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The store URL names an unsupported backend or is malformed.
+    #[error("unsupported store URL {0:?}: use sqlite://FILE")]
+    UnsupportedUrl(String),
+    /// A customer id that does not exist.
+    #[error("unknown customer {0:?}")]
+    UnknownCustomer(String),
+    /// A merge that cannot be done or undone.
+    #[error("{0}")]
+    Merge(String),
+}
+
+impl StoreError {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::Database(_) => "store_database",
+            StoreError::Migrate(_) => "store_migration",
+            StoreError::UnsupportedUrl(_) => "store_url",
+            StoreError::UnknownCustomer(_) => "unknown_customer",
+            StoreError::Merge(_) => "merge_refused",
+        }
+    }
+}
+
+/// Result alias.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// What writing a batch of records did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct WriteCounts {
+    /// New records.
+    pub inserted: u64,
+    /// Existing records whose content changed (customers only; facts are immutable).
+    pub updated: u64,
+    /// Records already present with the same natural key (nothing written).
+    pub duplicates: u64,
+}
+
+impl std::ops::AddAssign for WriteCounts {
+    fn add_assign(&mut self, o: WriteCounts) {
+        self.inserted += o.inserted;
+        self.updated += o.updated;
+        self.duplicates += o.duplicates;
+    }
+}
+
+/// A source as recorded at commit.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceRecord {
+    /// Source name.
+    pub name: String,
+    /// Entity.
+    pub entity: String,
+    /// File.
+    pub path: String,
+    /// New rows in this import.
+    pub rows_new: u64,
+}
+
+/// One import, written in a single transaction: nothing is visible until [`ImportWriter::commit`],
+/// and [`ImportWriter::rollback`] (or dropping the writer) leaves the store unchanged.
+#[async_trait]
+pub trait ImportWriter: Send {
+    /// Writes customers (stubs only create; full records insert, fill a stub, or update).
+    async fn write_customers(&mut self, rows: &[Customer]) -> Result<WriteCounts>;
+    /// Writes order lines (deduplicated by order id and line number).
+    async fn write_order_lines(&mut self, rows: &[OrderLine]) -> Result<WriteCounts>;
+    /// Writes events (deduplicated by event id).
+    async fn write_events(&mut self, rows: &[Event]) -> Result<WriteCounts>;
+    /// Writes tickets (deduplicated by ticket id).
+    async fn write_tickets(&mut self, rows: &[Ticket]) -> Result<WriteCounts>;
+    /// Writes invoices (deduplicated by invoice id).
+    async fn write_invoices(&mut self, rows: &[Invoice]) -> Result<WriteCounts>;
+    /// Writes outcomes (deduplicated by customer, kind and time).
+    async fn write_outcomes(&mut self, rows: &[Outcome]) -> Result<WriteCounts>;
+    /// Makes everything visible; records the import and its sources. Returns the import id.
+    async fn commit(
+        self: Box<Self>,
+        sources: &[SourceRecord],
+        summary: serde_json::Value,
+    ) -> Result<i64>;
+    /// Discards everything written.
+    async fn rollback(self: Box<Self>) -> Result<()>;
+}
+
+/// Counts and ranges of one fact table.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TableStatus {
+    /// Rows.
+    pub rows: u64,
+    /// Earliest time.
+    pub first: Option<Timestamp>,
+    /// Latest time.
+    pub last: Option<Timestamp>,
+}
+
+/// What is in the store.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct StoreStatus {
+    /// Active customers (merged-away records excluded).
+    pub customers: u64,
+    /// Customers known only from facts.
+    pub stub_customers: u64,
+    /// Distinct orders.
+    pub orders: u64,
+    /// Order lines.
+    pub order_lines: u64,
+    /// Lines that are returns or cancellations.
+    pub returns: u64,
+    /// Events (of customers and anonymous visitors).
+    pub events: u64,
+    /// Events of anonymous visitors.
+    pub anonymous_events: u64,
+    /// Tickets.
+    pub tickets: u64,
+    /// Invoices.
+    pub invoices: u64,
+    /// Outcomes.
+    pub outcomes: u64,
+    /// Total revenue of all order lines.
+    pub revenue: Money,
+    /// Time ranges per table.
+    pub ranges: std::collections::BTreeMap<String, TableStatus>,
+    /// Sources and their last import.
+    pub sources: Vec<SourceStatus>,
+    /// Imports so far.
+    pub imports: u64,
+    /// Score runs so far.
+    pub score_runs: u64,
+}
+
+/// A source as last imported.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceStatus {
+    /// Name.
+    pub name: String,
+    /// Entity.
+    pub entity: String,
+    /// File.
+    pub path: String,
+    /// Import id.
+    pub last_import: i64,
+    /// When (wall clock, UTC).
+    pub imported_at: String,
+    /// New rows in that import.
+    pub rows_new: u64,
+}
+
+/// A recorded merge.
+#[derive(Debug, Clone, Serialize)]
+pub struct MergeRecord {
+    /// Merge id (for undo).
+    pub id: i64,
+    /// Surviving customer.
+    pub keep: CustomerId,
+    /// Merged-away customer.
+    pub dropped: CustomerId,
+    /// When (wall clock, UTC).
+    pub merged_at: String,
+    /// Facts moved over, by table.
+    pub moved: std::collections::BTreeMap<String, u64>,
+    /// Fields of the surviving customer that the merge filled or replaced.
+    pub fields_taken: Vec<String>,
+    /// When undone, if undone.
+    pub reverted_at: Option<String>,
+}
+
+/// The storage interface every backend implements.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Every customer id that resolves (including merged-away ids, which point to the survivor).
+    async fn customer_ids(&self) -> Result<Vec<CustomerId>>;
+    /// Starts an import transaction.
+    async fn begin_import(&self) -> Result<Box<dyn ImportWriter>>;
+    /// Counts, ranges and sources.
+    async fn status(&self) -> Result<StoreStatus>;
+    /// The time of the latest fact, if any.
+    async fn last_fact_time(&self) -> Result<Option<Timestamp>>;
+    /// Everything known strictly before `as_of`, columnar per customer.
+    async fn load_facts(&self, as_of: Timestamp) -> Result<Facts>;
+    /// All active customers with their fields, ordered by id.
+    async fn customers(&self) -> Result<Vec<Customer>>;
+    /// Merges `dropped` into `keep`: facts move over, empty fields of `keep` are filled and
+    /// fields where `dropped` is newer are taken (newest non-empty wins); recorded for undo.
+    async fn merge_customers(&self, keep: &CustomerId, dropped: &CustomerId)
+    -> Result<MergeRecord>;
+    /// Undoes a merge, allowed until the next score run.
+    async fn undo_merge(&self, merge_id: i64) -> Result<MergeRecord>;
+    /// All merges, newest first.
+    async fn merges(&self) -> Result<Vec<MergeRecord>>;
+}
+
+/// Opens (creating and migrating if needed) the store a URL names. `sqlite://FILE` paths are
+/// relative to `project_dir`.
+pub async fn open(url: &str, project_dir: &Path) -> Result<Box<dyn Store>> {
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
+        let path = project_dir.join(path);
+        return Ok(Box::new(SqliteStore::open(&path).await?));
+    }
+    Err(StoreError::UnsupportedUrl(url.to_owned()))
+}

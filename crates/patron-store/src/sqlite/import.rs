@@ -1,0 +1,325 @@
+//! One import as one SQLite transaction, with multi-row inserts that skip existing natural keys.
+
+use super::rows::{attributes_json, fingerprint, update_customer};
+use crate::{ImportWriter, Result, SourceRecord, StoreError, WriteCounts};
+use async_trait::async_trait;
+use patron_core::ids::CustomerId;
+use patron_core::model::{Actor, Customer, Event, Invoice, OrderLine, Outcome, Ticket};
+use sqlx::sqlite::Sqlite;
+use sqlx::{QueryBuilder, Row, SqlitePool, Transaction};
+use std::collections::HashMap;
+
+/// Rows per INSERT statement (kept under SQLite's limit of 32,766 bound values).
+const ROWS_PER_STATEMENT: usize = 1_000;
+
+/// What the transaction knows about an existing customer.
+struct Known {
+    key: i64,
+    is_stub: bool,
+    fingerprint: i64,
+}
+
+pub(crate) struct SqliteImport {
+    tx: Transaction<'static, Sqlite>,
+    import_id: i64,
+    customers: HashMap<String, Known>,
+    next_key: i64,
+}
+
+impl SqliteImport {
+    pub async fn begin(pool: &SqlitePool) -> Result<Self> {
+        let mut tx = pool.begin().await?;
+        let import_id: i64 = sqlx::query_scalar(
+            "INSERT INTO imports (started_at, summary) VALUES (?, '{}') RETURNING id",
+        )
+        .bind(super::now_text())
+        .fetch_one(&mut *tx)
+        .await?;
+        let rows = sqlx::query("SELECT key, id, is_stub, fingerprint, merged_into FROM customers")
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut customers = HashMap::with_capacity(rows.len());
+        let mut next_key = 1;
+        for r in rows {
+            let key: i64 = r.try_get(0)?;
+            let merged_into: Option<i64> = r.try_get(4)?;
+            next_key = next_key.max(key + 1);
+            customers.insert(
+                r.try_get::<String, _>(1)?,
+                Known {
+                    key: merged_into.unwrap_or(key),
+                    is_stub: r.try_get(2)?,
+                    fingerprint: r.try_get(3)?,
+                },
+            );
+        }
+        Ok(SqliteImport {
+            tx,
+            import_id,
+            customers,
+            next_key,
+        })
+    }
+
+    fn key_of(&self, id: &CustomerId) -> Result<i64> {
+        self.customers
+            .get(id.as_str())
+            .map(|k| k.key)
+            .ok_or_else(|| StoreError::UnknownCustomer(id.to_string()))
+    }
+
+    async fn insert_customers(&mut self, rows: &[(i64, &Customer, i64)]) -> Result<()> {
+        for chunk in rows.chunks(ROWS_PER_STATEMENT / 2) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO customers (key, id, created_at, name, email, phone, company, postcode, country, attributes, \
+                 consent_marketing, consent_profiling, acquisition_cost, is_stub, fingerprint, import_id) ",
+            );
+            let import_id = self.import_id;
+            q.push_values(chunk, |mut b, (key, c, fp)| {
+                b.push_bind(*key)
+                    .push_bind(c.id.as_str().to_owned())
+                    .push_bind(c.created_at.map(|t| t.secs()))
+                    .push_bind(c.name.clone())
+                    .push_bind(c.email.clone())
+                    .push_bind(c.phone.clone())
+                    .push_bind(c.company.clone())
+                    .push_bind(c.postcode.clone())
+                    .push_bind(c.country.clone())
+                    .push_bind(attributes_json(c))
+                    .push_bind(c.consent.marketing)
+                    .push_bind(c.consent.profiling)
+                    .push_bind(c.acquisition_cost.map(|m| m.raw()))
+                    .push_bind(c.is_stub)
+                    .push_bind(*fp)
+                    .push_bind(import_id);
+            });
+            q.build().execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Runs a multi-row `INSERT … ON CONFLICT DO NOTHING` per chunk; counts inserted vs present.
+macro_rules! insert_facts {
+    ($self:ident, $rows:ident, $head:literal, |$b:ident, $row:ident| $push:block) => {{
+        let mut counts = WriteCounts::default();
+        for chunk in $rows.chunks(ROWS_PER_STATEMENT) {
+            let mut q = QueryBuilder::<Sqlite>::new($head);
+            q.push_values(chunk, |mut $b, $row| $push);
+            q.push(" ON CONFLICT DO NOTHING");
+            let inserted = q.build().execute(&mut *$self.tx).await?.rows_affected();
+            counts.inserted += inserted;
+            counts.duplicates += chunk.len() as u64 - inserted;
+        }
+        Ok(counts)
+    }};
+}
+
+#[async_trait]
+impl ImportWriter for SqliteImport {
+    async fn write_customers(&mut self, rows: &[Customer]) -> Result<WriteCounts> {
+        let mut counts = WriteCounts::default();
+        let mut new = Vec::new();
+        let mut updates = Vec::new();
+        for c in rows {
+            let fp = fingerprint(c);
+            match self.customers.get_mut(c.id.as_str()) {
+                None => {
+                    let key = self.next_key;
+                    self.next_key += 1;
+                    self.customers.insert(
+                        c.id.as_str().to_owned(),
+                        Known {
+                            key,
+                            is_stub: c.is_stub,
+                            fingerprint: fp,
+                        },
+                    );
+                    new.push((key, c, fp));
+                    if !c.is_stub {
+                        counts.inserted += 1;
+                    }
+                }
+                Some(_) if c.is_stub => {}
+                Some(known) if known.is_stub => {
+                    known.is_stub = false;
+                    known.fingerprint = fp;
+                    updates.push((known.key, c, fp));
+                    counts.inserted += 1;
+                }
+                Some(known) if known.fingerprint == fp => counts.duplicates += 1,
+                Some(known) => {
+                    known.fingerprint = fp;
+                    updates.push((known.key, c, fp));
+                    counts.updated += 1;
+                }
+            }
+        }
+        self.insert_customers(&new).await?;
+        for (key, c, fp) in updates {
+            update_customer(&mut self.tx, key, c, fp, Some(self.import_id)).await?;
+        }
+        Ok(counts)
+    }
+
+    async fn write_order_lines(&mut self, rows: &[OrderLine]) -> Result<WriteCounts> {
+        let keys = rows
+            .iter()
+            .map(|l| self.key_of(&l.customer_id))
+            .collect::<Result<Vec<_>>>()?;
+        let rows: Vec<_> = rows.iter().zip(keys).collect();
+        insert_facts!(
+            self,
+            rows,
+            "INSERT INTO order_lines (order_id, line_no, customer_key, ts, sku, category, quantity, unit_price, amount, cost, channel, is_return) ",
+            |b, row| {
+                let (l, key) = row;
+                b.push_bind(l.order_id.as_str().to_owned())
+                    .push_bind(i64::from(l.line_no))
+                    .push_bind(*key)
+                    .push_bind(l.timestamp.secs())
+                    .push_bind(l.sku.clone())
+                    .push_bind(l.category.clone())
+                    .push_bind(l.quantity)
+                    .push_bind(l.unit_price.map(|m| m.raw()))
+                    .push_bind(l.amount.raw())
+                    .push_bind(l.cost.map(|m| m.raw()))
+                    .push_bind(l.channel.clone())
+                    .push_bind(l.is_return);
+            }
+        )
+    }
+
+    async fn write_events(&mut self, rows: &[Event]) -> Result<WriteCounts> {
+        let keys = rows
+            .iter()
+            .map(|e| match &e.actor {
+                Actor::Customer(c) => self.key_of(c).map(Some),
+                Actor::Anonymous(_) => Ok(None),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let rows: Vec<_> = rows.iter().zip(keys).collect();
+        insert_facts!(
+            self,
+            rows,
+            "INSERT INTO events (event_id, customer_key, anonymous_id, ts, type, properties) ",
+            |b, row| {
+                let (e, key) = row;
+                let anonymous = match &e.actor {
+                    Actor::Anonymous(a) => Some(a.clone()),
+                    Actor::Customer(_) => None,
+                };
+                let properties = (!e.properties.is_empty())
+                    .then(|| serde_json::to_string(&e.properties).unwrap_or_default());
+                b.push_bind(e.event_id.as_str().to_owned())
+                    .push_bind(*key)
+                    .push_bind(anonymous)
+                    .push_bind(e.timestamp.secs())
+                    .push_bind(e.event_type.clone())
+                    .push_bind(properties);
+            }
+        )
+    }
+
+    async fn write_tickets(&mut self, rows: &[Ticket]) -> Result<WriteCounts> {
+        let keys = rows
+            .iter()
+            .map(|t| self.key_of(&t.customer_id))
+            .collect::<Result<Vec<_>>>()?;
+        let rows: Vec<_> = rows.iter().zip(keys).collect();
+        insert_facts!(
+            self,
+            rows,
+            "INSERT INTO tickets (ticket_id, customer_key, opened_at, closed_at, category, priority, escalated, sentiment, handling_minutes, text) ",
+            |b, row| {
+                let (t, key) = row;
+                b.push_bind(t.ticket_id.as_str().to_owned())
+                    .push_bind(*key)
+                    .push_bind(t.opened_at.secs())
+                    .push_bind(t.closed_at.map(|c| c.secs()))
+                    .push_bind(t.category.clone())
+                    .push_bind(t.priority.clone())
+                    .push_bind(t.escalated)
+                    .push_bind(t.sentiment)
+                    .push_bind(t.handling_minutes)
+                    .push_bind(t.text.clone());
+            }
+        )
+    }
+
+    async fn write_invoices(&mut self, rows: &[Invoice]) -> Result<WriteCounts> {
+        let keys = rows
+            .iter()
+            .map(|i| self.key_of(&i.customer_id))
+            .collect::<Result<Vec<_>>>()?;
+        let rows: Vec<_> = rows.iter().zip(keys).collect();
+        insert_facts!(
+            self,
+            rows,
+            "INSERT INTO invoices (invoice_id, customer_key, issued_at, due_at, paid_at, amount) ",
+            |b, row| {
+                let (i, key) = row;
+                b.push_bind(i.invoice_id.as_str().to_owned())
+                    .push_bind(*key)
+                    .push_bind(i.issued_at.secs())
+                    .push_bind(i.due_at.secs())
+                    .push_bind(i.paid_at.map(|p| p.secs()))
+                    .push_bind(i.amount.raw());
+            }
+        )
+    }
+
+    async fn write_outcomes(&mut self, rows: &[Outcome]) -> Result<WriteCounts> {
+        let keys = rows
+            .iter()
+            .map(|o| self.key_of(&o.customer_id))
+            .collect::<Result<Vec<_>>>()?;
+        let rows: Vec<_> = rows.iter().zip(keys).collect();
+        insert_facts!(
+            self,
+            rows,
+            "INSERT INTO outcomes (customer_key, kind, at, label) ",
+            |b, row| {
+                let (o, key) = row;
+                b.push_bind(*key)
+                    .push_bind(o.kind.clone())
+                    .push_bind(o.at.secs())
+                    .push_bind(o.label.clone());
+            }
+        )
+    }
+
+    async fn commit(
+        mut self: Box<Self>,
+        sources: &[SourceRecord],
+        summary: serde_json::Value,
+    ) -> Result<i64> {
+        sqlx::query("UPDATE imports SET summary = ? WHERE id = ?")
+            .bind(summary.to_string())
+            .bind(self.import_id)
+            .execute(&mut *self.tx)
+            .await?;
+        for s in sources {
+            sqlx::query(
+                "INSERT INTO sources (name, entity, path, last_import, rows_new) VALUES (?, ?, ?, ?, ?)
+                 ON CONFLICT (name) DO UPDATE SET entity = excluded.entity, path = excluded.path,
+                 last_import = excluded.last_import, rows_new = excluded.rows_new",
+            )
+            .bind(&s.name)
+            .bind(&s.entity)
+            .bind(&s.path)
+            .bind(self.import_id)
+            .bind(s.rows_new as i64)
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        let id = self.import_id;
+        self.tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn rollback(self: Box<Self>) -> Result<()> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,230 @@
+//! Loading the facts before `as_of` into the engine's columnar per-customer form.
+
+use crate::Result;
+use patron_core::facts::{
+    Facts, Grouped, InvoiceRow, NONE, OutcomeRow, TicketRow, offsets_from_sorted,
+};
+use patron_core::ids::CustomerId;
+use patron_core::model::{AttrValue, Consent};
+use patron_core::{Money, Timestamp};
+use sqlx::{Row, SqlitePool};
+use std::collections::{BTreeMap, HashMap};
+
+/// Customers (active, i.e. not merged away) whose acquisition — `created_at`, or else their
+/// first fact — is before `as_of`, with every fact before `as_of`, sorted by (customer, time).
+pub(crate) async fn load_facts(pool: &SqlitePool, as_of: Timestamp) -> Result<Facts> {
+    let t = as_of.secs();
+    let first_fact: HashMap<i64, i64> = sqlx::query(
+        "SELECT customer_key, MIN(t) FROM (
+             SELECT customer_key, MIN(ts) AS t FROM order_lines WHERE ts < ?1 GROUP BY customer_key
+             UNION ALL SELECT customer_key, MIN(ts) FROM events WHERE ts < ?1 AND customer_key IS NOT NULL GROUP BY customer_key
+             UNION ALL SELECT customer_key, MIN(opened_at) FROM tickets WHERE opened_at < ?1 GROUP BY customer_key
+             UNION ALL SELECT customer_key, MIN(issued_at) FROM invoices WHERE issued_at < ?1 GROUP BY customer_key
+         ) GROUP BY customer_key",
+    )
+    .bind(t)
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+    .collect::<Result<_>>()?;
+
+    let mut facts = Facts {
+        as_of,
+        ..Default::default()
+    };
+    let mut index_of_key: HashMap<i64, u32> = HashMap::new();
+    let customer_rows = sqlx::query(
+        "SELECT key, id, created_at, consent_marketing, consent_profiling, is_stub, acquisition_cost, attributes
+         FROM customers WHERE merged_into IS NULL ORDER BY key",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut attributes: Vec<BTreeMap<String, AttrValue>> = Vec::new();
+    for r in customer_rows {
+        let key: i64 = r.try_get(0)?;
+        let created: Option<i64> = r.try_get(2)?;
+        let first = first_fact.get(&key).copied();
+        let acquired = match (created, first) {
+            (Some(c), Some(f)) => c.min(f),
+            (c, f) => match c.or(f) {
+                Some(v) => v,
+                None => continue,
+            },
+        };
+        if acquired >= t {
+            continue;
+        }
+        let c = &mut facts.customers;
+        index_of_key.insert(key, c.ids.len() as u32);
+        let id: String = r.try_get(1)?;
+        c.ids
+            .push(CustomerId::parse(&id).map_err(|e| sqlx::Error::Decode(Box::new(e)))?);
+        c.created_at.push(Timestamp::from_secs(acquired));
+        c.consent.push(Consent {
+            marketing: r.try_get(3)?,
+            profiling: r.try_get(4)?,
+        });
+        c.is_stub.push(r.try_get(5)?);
+        c.acquisition_cost
+            .push(r.try_get::<Option<i64>, _>(6)?.map(Money::from_raw));
+        attributes.push(serde_json::from_str(&r.try_get::<String, _>(7)?).unwrap_or_default());
+    }
+    let n = facts.customers.len();
+    for (i, attrs) in attributes.into_iter().enumerate() {
+        for (name, value) in attrs {
+            facts
+                .customers
+                .attributes
+                .entry(name)
+                .or_insert_with(|| vec![None; n])[i] = Some(value);
+        }
+    }
+    load_orders(pool, t, &index_of_key, &mut facts).await?;
+    load_events(pool, t, &index_of_key, &mut facts).await?;
+    facts.tickets = load_grouped(
+        pool,
+        "SELECT customer_key, opened_at, closed_at, escalated, sentiment, handling_minutes FROM tickets
+         WHERE opened_at < ?1 ORDER BY customer_key, opened_at, ticket_id",
+        t,
+        &index_of_key,
+        n,
+        |r| {
+            Ok(TicketRow {
+                opened_at: Timestamp::from_secs(r.try_get(1)?),
+                closed_at: r.try_get::<Option<i64>, _>(2)?.filter(|c| *c < t).map(Timestamp::from_secs),
+                escalated: r.try_get(3)?,
+                sentiment: r.try_get(4)?,
+                handling_minutes: r.try_get(5)?,
+            })
+        },
+    )
+    .await?;
+    facts.invoices = load_grouped(
+        pool,
+        "SELECT customer_key, issued_at, due_at, paid_at, amount FROM invoices
+         WHERE issued_at < ?1 ORDER BY customer_key, issued_at, invoice_id",
+        t,
+        &index_of_key,
+        n,
+        |r| {
+            Ok(InvoiceRow {
+                issued_at: Timestamp::from_secs(r.try_get(1)?),
+                due_at: Timestamp::from_secs(r.try_get(2)?),
+                paid_at: r
+                    .try_get::<Option<i64>, _>(3)?
+                    .filter(|p| *p < t)
+                    .map(Timestamp::from_secs),
+                amount: Money::from_raw(r.try_get(4)?),
+            })
+        },
+    )
+    .await?;
+    facts.outcomes = load_grouped(
+        pool,
+        "SELECT customer_key, at, kind FROM outcomes WHERE at < ?1 ORDER BY customer_key, at, kind",
+        t,
+        &index_of_key,
+        n,
+        |r| {
+            Ok(OutcomeRow {
+                at: Timestamp::from_secs(r.try_get(1)?),
+                kind: r.try_get(2)?,
+            })
+        },
+    )
+    .await?;
+    Ok(facts)
+}
+
+fn intern(interner: &mut patron_core::facts::Interner, value: Option<String>) -> u32 {
+    value.map_or(NONE, |v| interner.intern(&v))
+}
+
+async fn load_orders(
+    pool: &SqlitePool,
+    t: i64,
+    index_of_key: &HashMap<i64, u32>,
+    facts: &mut Facts,
+) -> Result<()> {
+    let rows = sqlx::query(
+        "SELECT customer_key, ts, order_id, sku, category, channel, quantity, amount, cost, is_return
+         FROM order_lines WHERE ts < ? ORDER BY customer_key, ts, order_id, line_no",
+    )
+    .bind(t)
+    .fetch_all(pool)
+    .await?;
+    let o = &mut facts.orders;
+    let mut customer_of_row = Vec::with_capacity(rows.len());
+    for r in rows {
+        let Some(&index) = index_of_key.get(&r.try_get::<i64, _>(0)?) else {
+            continue;
+        };
+        customer_of_row.push(index);
+        o.timestamp.push(Timestamp::from_secs(r.try_get(1)?));
+        let order: String = r.try_get(2)?;
+        o.order.push(o.order_ids.intern(&order));
+        o.sku.push(intern(&mut o.skus, r.try_get(3)?));
+        o.category.push(intern(&mut o.categories, r.try_get(4)?));
+        o.channel.push(intern(&mut o.channels, r.try_get(5)?));
+        o.quantity.push(r.try_get(6)?);
+        o.amount.push(Money::from_raw(r.try_get(7)?));
+        o.cost
+            .push(r.try_get::<Option<i64>, _>(8)?.map(Money::from_raw));
+        o.is_return.push(r.try_get(9)?);
+    }
+    o.offsets = offsets_from_sorted(&customer_of_row, facts.customers.len());
+    Ok(())
+}
+
+async fn load_events(
+    pool: &SqlitePool,
+    t: i64,
+    index_of_key: &HashMap<i64, u32>,
+    facts: &mut Facts,
+) -> Result<()> {
+    let rows = sqlx::query(
+        "SELECT customer_key, ts, type FROM events WHERE ts < ? AND customer_key IS NOT NULL
+         ORDER BY customer_key, ts, event_id",
+    )
+    .bind(t)
+    .fetch_all(pool)
+    .await?;
+    let e = &mut facts.events;
+    let mut customer_of_row = Vec::with_capacity(rows.len());
+    for r in rows {
+        let Some(&index) = index_of_key.get(&r.try_get::<i64, _>(0)?) else {
+            continue;
+        };
+        customer_of_row.push(index);
+        e.timestamp.push(Timestamp::from_secs(r.try_get(1)?));
+        let kind: String = r.try_get(2)?;
+        e.event_type.push(e.types.intern(&kind));
+    }
+    e.offsets = offsets_from_sorted(&customer_of_row, facts.customers.len());
+    Ok(())
+}
+
+async fn load_grouped<T>(
+    pool: &SqlitePool,
+    sql: &'static str,
+    t: i64,
+    index_of_key: &HashMap<i64, u32>,
+    n: usize,
+    read: impl Fn(&sqlx::sqlite::SqliteRow) -> Result<T>,
+) -> Result<Grouped<T>> {
+    let rows = sqlx::query(sql).bind(t).fetch_all(pool).await?;
+    let mut customer_of_row = Vec::with_capacity(rows.len());
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let Some(&index) = index_of_key.get(&r.try_get::<i64, _>(0)?) else {
+            continue;
+        };
+        customer_of_row.push(index);
+        out.push(read(r)?);
+    }
+    Ok(Grouped {
+        offsets: offsets_from_sorted(&customer_of_row, n),
+        rows: out,
+    })
+}

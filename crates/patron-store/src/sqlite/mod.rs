@@ -1,0 +1,220 @@
+//! The SQLite backend: one file in the project directory, WAL journal, embedded migrations.
+
+mod import;
+mod load;
+mod merge;
+mod rows;
+
+use crate::{MergeRecord, Result, SourceStatus, StoreStatus, TableStatus};
+use async_trait::async_trait;
+use patron_core::facts::Facts;
+use patron_core::ids::CustomerId;
+use patron_core::model::Customer;
+use patron_core::{Money, Timestamp};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{AssertSqlSafe, Row, SqlSafeStr};
+use std::path::Path;
+use std::time::Duration;
+
+/// Patron's embedded store.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+fn migrator() -> Migrator {
+    Migrator::with_migrations(vec![Migration::new(
+        1,
+        "facts".into(),
+        MigrationType::Simple,
+        include_str!("../../migrations/sqlite/0001_facts.sql").into_sql_str(),
+        false,
+    )])
+}
+
+/// Wall-clock time for audit columns (never used in computations).
+pub(crate) fn now_text() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    Timestamp::from_secs(secs).to_string()
+}
+
+impl SqliteStore {
+    /// Opens or creates the database file and brings its schema up to date.
+    pub async fn open(path: &Path) -> Result<Self> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(false)
+            .busy_timeout(Duration::from_secs(30))
+            .pragma("cache_size", "-262144")
+            .pragma("temp_store", "memory");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        migrator().run(&pool).await?;
+        Ok(SqliteStore { pool })
+    }
+
+    /// The connection pool (for backend-specific tests and tools).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    async fn count(&self, sql: &'static str) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar(sql).fetch_one(&self.pool).await?;
+        Ok(n as u64)
+    }
+
+    async fn range(&self, sql: &'static str) -> Result<TableStatus> {
+        let row = sqlx::query(sql).fetch_one(&self.pool).await?;
+        let rows: i64 = row.try_get(0)?;
+        let first: Option<i64> = row.try_get(1)?;
+        let last: Option<i64> = row.try_get(2)?;
+        Ok(TableStatus {
+            rows: rows as u64,
+            first: first.map(Timestamp::from_secs),
+            last: last.map(Timestamp::from_secs),
+        })
+    }
+}
+
+#[async_trait]
+impl crate::Store for SqliteStore {
+    async fn customer_ids(&self) -> Result<Vec<CustomerId>> {
+        let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM customers ORDER BY key")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(ids
+            .into_iter()
+            .filter_map(|s| CustomerId::parse(&s).ok())
+            .collect())
+    }
+
+    async fn begin_import(&self) -> Result<Box<dyn crate::ImportWriter>> {
+        Ok(Box::new(import::SqliteImport::begin(&self.pool).await?))
+    }
+
+    async fn status(&self) -> Result<StoreStatus> {
+        let mut ranges = std::collections::BTreeMap::new();
+        ranges.insert("customers".into(), self.range("SELECT COUNT(*), MIN(created_at), MAX(created_at) FROM customers WHERE merged_into IS NULL").await?);
+        ranges.insert(
+            "order_lines".into(),
+            self.range("SELECT COUNT(*), MIN(ts), MAX(ts) FROM order_lines")
+                .await?,
+        );
+        ranges.insert(
+            "events".into(),
+            self.range("SELECT COUNT(*), MIN(ts), MAX(ts) FROM events")
+                .await?,
+        );
+        ranges.insert(
+            "tickets".into(),
+            self.range("SELECT COUNT(*), MIN(opened_at), MAX(opened_at) FROM tickets")
+                .await?,
+        );
+        ranges.insert(
+            "invoices".into(),
+            self.range("SELECT COUNT(*), MIN(issued_at), MAX(issued_at) FROM invoices")
+                .await?,
+        );
+        ranges.insert(
+            "outcomes".into(),
+            self.range("SELECT COUNT(*), MIN(at), MAX(at) FROM outcomes")
+                .await?,
+        );
+        let revenue: Option<i64> = sqlx::query_scalar("SELECT SUM(amount) FROM order_lines")
+            .fetch_one(&self.pool)
+            .await?;
+        let sources = sqlx::query(
+            "SELECT s.name, s.entity, s.path, s.last_import, i.started_at, s.rows_new
+             FROM sources s JOIN imports i ON i.id = s.last_import ORDER BY s.name",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|r| -> Result<SourceStatus> {
+            Ok(SourceStatus {
+                name: r.try_get(0)?,
+                entity: r.try_get(1)?,
+                path: r.try_get(2)?,
+                last_import: r.try_get(3)?,
+                imported_at: r.try_get(4)?,
+                rows_new: r.try_get::<i64, _>(5)? as u64,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+        Ok(StoreStatus {
+            customers: ranges["customers"].rows,
+            stub_customers: self
+                .count("SELECT COUNT(*) FROM customers WHERE is_stub = 1 AND merged_into IS NULL")
+                .await?,
+            orders: self
+                .count("SELECT COUNT(DISTINCT order_id) FROM order_lines")
+                .await?,
+            order_lines: ranges["order_lines"].rows,
+            returns: self
+                .count("SELECT COUNT(*) FROM order_lines WHERE is_return = 1")
+                .await?,
+            events: ranges["events"].rows,
+            anonymous_events: self
+                .count("SELECT COUNT(*) FROM events WHERE customer_key IS NULL")
+                .await?,
+            tickets: ranges["tickets"].rows,
+            invoices: ranges["invoices"].rows,
+            outcomes: ranges["outcomes"].rows,
+            revenue: Money::from_raw(revenue.unwrap_or(0)),
+            ranges,
+            sources,
+            imports: self.count("SELECT COUNT(*) FROM imports").await?,
+            score_runs: self.count("SELECT COUNT(*) FROM score_runs").await?,
+        })
+    }
+
+    async fn last_fact_time(&self) -> Result<Option<Timestamp>> {
+        let last: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(t) FROM (SELECT MAX(ts) AS t FROM order_lines UNION ALL SELECT MAX(ts) FROM events
+             UNION ALL SELECT MAX(opened_at) FROM tickets UNION ALL SELECT MAX(issued_at) FROM invoices)",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(last.map(Timestamp::from_secs))
+    }
+
+    async fn load_facts(&self, as_of: Timestamp) -> Result<Facts> {
+        load::load_facts(&self.pool, as_of).await
+    }
+
+    async fn customers(&self) -> Result<Vec<Customer>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {} FROM customers WHERE merged_into IS NULL ORDER BY id",
+            rows::CUSTOMER_COLUMNS
+        )))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(rows::customer_from_row).collect()
+    }
+
+    async fn merge_customers(
+        &self,
+        keep: &CustomerId,
+        dropped: &CustomerId,
+    ) -> Result<MergeRecord> {
+        merge::merge(&self.pool, keep, dropped).await
+    }
+
+    async fn undo_merge(&self, merge_id: i64) -> Result<MergeRecord> {
+        merge::undo(&self.pool, merge_id).await
+    }
+
+    async fn merges(&self) -> Result<Vec<MergeRecord>> {
+        merge::list(&self.pool).await
+    }
+}
