@@ -8,9 +8,11 @@
 
 mod entities;
 mod mapping;
+mod profile;
 mod reader;
 mod run;
 
+pub use profile::{FieldProfile, InvalidValue, SourceProfile, profile_source};
 pub use run::{Chunk, IngestError, ReadOptions, Rejection, Sink, SourceReport, read_sources};
 
 /// Rows per chunk handed to the sink.

@@ -101,9 +101,9 @@ pub(crate) fn missing_column(name: &str, field: &str, headers: &[String]) -> Str
             .into_iter()
             .find(|d| headers[0].contains(*d))
     {
-            message.push_str(&format!(
-                " — the header contains {d:?}: is the delimiter wrong?"
-            ));
+        message.push_str(&format!(
+            " — the header contains {d:?}: is the delimiter wrong?"
+        ));
     }
     message
 }
@@ -315,39 +315,52 @@ impl Mapping {
         &mut self,
         row: &Row<'_>,
     ) -> Result<Vec<(String, AttrValue)>, RowError> {
-        let numbers = self.numbers;
         let mut out = Vec::with_capacity(self.attributes.len());
-        for a in &mut self.attributes {
-            let Some(text) = a.text(row, numbers)? else {
-                continue;
-            };
-            let value = match a.attr_type {
-                AttrType::String => AttrValue::Text(text.into_owned()),
-                AttrType::Number => AttrValue::Number(
-                    numbers
-                        .parse_f64(&text)
-                        .map_err(|e| RowError::from_parse(&a.label, e))?,
-                ),
-                AttrType::Bool => AttrValue::Bool(parse_bool(&text).ok_or_else(|| {
-                    RowError::new(
-                        &a.label,
-                        Some(&text),
-                        "expected a yes/no value (true/false, yes/no, ja/nein, 1/0)",
-                    )
-                })?),
-                AttrType::Date => {
-                    let text = text.into_owned();
-                    AttrValue::Date(
-                        a.dates
-                            .parse(&text)
-                            .map_err(|e| RowError::from_parse(&a.label, e))?
-                            .date(),
-                    )
-                }
-            };
-            out.push((a.name.clone(), value));
+        for i in 0..self.attributes.len() {
+            if let Some(value) = self.attribute_value(i, row)? {
+                out.push((self.attributes[i].name.clone(), value));
+            }
         }
         Ok(out)
+    }
+
+    /// Attribute `i` of the row, parsed by its type; `None` when empty.
+    pub fn attribute_value(
+        &mut self,
+        i: usize,
+        row: &Row<'_>,
+    ) -> Result<Option<AttrValue>, RowError> {
+        let numbers = self.numbers;
+        let a = &mut self.attributes[i];
+        let Some(text) = a.text(row, numbers)? else {
+            return Ok(None);
+        };
+        let bad_bool = || {
+            RowError::new(
+                &a.label,
+                Some(&text),
+                "expected a yes/no value (true/false, yes/no, ja/nein, 1/0)",
+            )
+        };
+        let value = match a.attr_type {
+            AttrType::String => AttrValue::Text(text.to_string()),
+            AttrType::Number => AttrValue::Number(
+                numbers
+                    .parse_f64(&text)
+                    .map_err(|e| RowError::from_parse(&a.label, e))?,
+            ),
+            AttrType::Bool => AttrValue::Bool(parse_bool(&text).ok_or_else(bad_bool)?),
+            AttrType::Date => {
+                let text = text.into_owned();
+                AttrValue::Date(
+                    a.dates
+                        .parse(&text)
+                        .map_err(|e| RowError::from_parse(&a.label, e))?
+                        .date(),
+                )
+            }
+        };
+        Ok(Some(value))
     }
 
     /// Event properties of the row (text).
@@ -363,6 +376,20 @@ impl Mapping {
 }
 
 impl Compiled {
+    /// The header name or expression this field comes from.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// The field's text as an owned string, `None` when empty.
+    pub fn text_of(
+        &self,
+        row: &Row<'_>,
+        numbers: NumberFormat,
+    ) -> Result<Option<String>, RowError> {
+        Ok(self.text(row, numbers)?.map(|c| c.into_owned()))
+    }
+
     fn raw<'r>(&self, index: usize, row: &'r Row<'_>) -> Result<Cow<'r, str>, RowError> {
         let bytes = row.fields.get(index).unwrap_or_default();
         let text = decode(bytes, row.encoding)

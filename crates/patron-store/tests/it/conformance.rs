@@ -1,0 +1,274 @@
+use patron_core::Money;
+use patron_core::Timestamp;
+use patron_core::ids::{CustomerId, EventId, OrderId};
+use patron_core::model::{Actor, Customer, Event, OrderLine};
+use patron_store::{SqliteStore, Store};
+use std::collections::BTreeMap;
+
+fn ts(text: &str) -> Timestamp {
+    Timestamp::parse_flexible(text).unwrap()
+}
+
+fn id(s: &str) -> CustomerId {
+    CustomerId::parse(s).unwrap()
+}
+
+fn customer(key: &str, name: Option<&str>, email: Option<&str>, created: Option<&str>) -> Customer {
+    Customer {
+        name: name.map(Into::into),
+        email: email.map(Into::into),
+        created_at: created.map(ts),
+        is_stub: false,
+        ..Customer::stub(id(key))
+    }
+}
+
+fn line(order: &str, no: u32, who: &str, at: &str, amount: f64) -> OrderLine {
+    OrderLine {
+        order_id: OrderId::parse(order).unwrap(),
+        line_no: no,
+        customer_id: id(who),
+        timestamp: ts(at),
+        sku: Some("S1".into()),
+        category: None,
+        quantity: 1.0,
+        unit_price: None,
+        amount: Money::from_f64(amount),
+        cost: None,
+        channel: None,
+        is_return: amount < 0.0,
+    }
+}
+
+fn event(eid: &str, who: &str, at: &str, kind: &str) -> Event {
+    Event {
+        event_id: EventId::parse(eid).unwrap(),
+        actor: Actor::Customer(id(who)),
+        timestamp: ts(at),
+        event_type: kind.into(),
+        properties: BTreeMap::new(),
+    }
+}
+
+async fn store() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("t.db")).await.unwrap();
+    (dir, store)
+}
+
+/// Two customers, a stub known only from its orders, and some events.
+async fn seeded() -> (tempfile::TempDir, SqliteStore) {
+    let (dir, store) = store().await;
+    let mut w = store.begin_import().await.unwrap();
+    w.write_customers(&[
+        customer(
+            "A",
+            Some("Anna Alt"),
+            Some("anna@example.com"),
+            Some("2024-01-01"),
+        ),
+        customer("B", Some("Anna Alt"), None, Some("2024-03-01")),
+        Customer::stub(id("S")),
+    ])
+    .await
+    .unwrap();
+    w.write_order_lines(&[
+        line("O1", 1, "A", "2024-01-10 10:00:00", 10.0),
+        line("O1", 2, "A", "2024-01-10 10:00:00", 5.5),
+        line("O2", 1, "B", "2024-03-05", 20.0),
+        line("O3", 1, "S", "2024-02-01", 7.0),
+        line("O4", 1, "A", "2024-06-01", -5.5),
+    ])
+    .await
+    .unwrap();
+    w.write_events(&[
+        event("E1", "B", "2024-03-02", "email_open"),
+        event("E2", "A", "2024-05-01", "page_view"),
+    ])
+    .await
+    .unwrap();
+    w.commit(&[], serde_json::json!({})).await.unwrap();
+    (dir, store)
+}
+
+#[tokio::test]
+async fn status_counts_and_dedup() {
+    let (_dir, store) = seeded().await;
+    let s = store.status().await.unwrap();
+    assert_eq!(
+        (
+            s.customers,
+            s.stub_customers,
+            s.orders,
+            s.order_lines,
+            s.returns,
+            s.events
+        ),
+        (3, 1, 4, 5, 1, 2)
+    );
+    assert_eq!(s.revenue, Money::from_f64(37.0));
+    // The same facts again: nothing new.
+    let mut w = store.begin_import().await.unwrap();
+    let c = w
+        .write_order_lines(&[line("O1", 1, "A", "2024-01-10 10:00:00", 10.0)])
+        .await
+        .unwrap();
+    assert_eq!((c.inserted, c.duplicates), (0, 1));
+    let c = w
+        .write_customers(&[customer(
+            "A",
+            Some("Anna Alt"),
+            Some("anna@example.com"),
+            Some("2024-01-01"),
+        )])
+        .await
+        .unwrap();
+    assert_eq!((c.inserted, c.updated, c.duplicates), (0, 0, 1));
+    // A changed record is an update; a stub filled in counts as new.
+    let c = w
+        .write_customers(&[
+            customer("A", Some("Anna Alt-Neu"), None, None),
+            customer("S", Some("Stefan"), None, None),
+        ])
+        .await
+        .unwrap();
+    assert_eq!((c.inserted, c.updated, c.duplicates), (1, 1, 0));
+    w.commit(&[], serde_json::json!({})).await.unwrap();
+    let s = store.status().await.unwrap();
+    assert_eq!((s.customers, s.stub_customers), (3, 0));
+}
+
+#[tokio::test]
+async fn rollback_leaves_nothing() {
+    let (_dir, store) = seeded().await;
+    let mut w = store.begin_import().await.unwrap();
+    w.write_customers(&[customer("C", None, None, Some("2024-01-01"))])
+        .await
+        .unwrap();
+    w.write_order_lines(&[line("O9", 1, "C", "2024-01-02", 1.0)])
+        .await
+        .unwrap();
+    w.rollback().await.unwrap();
+    let s = store.status().await.unwrap();
+    assert_eq!((s.customers, s.order_lines, s.imports), (3, 5, 1));
+}
+
+#[tokio::test]
+async fn facts_as_of_are_columnar_and_exclude_the_future() {
+    let (_dir, store) = seeded().await;
+    let f = store.load_facts(ts("2024-03-03")).await.unwrap();
+    // B was created 2024-03-01 and is in; S is a stub first seen 2024-02-01.
+    let ids: Vec<&str> = f.customers.ids.iter().map(|c| c.as_str()).collect();
+    assert_eq!(ids, ["A", "B", "S"]);
+    assert_eq!(f.customers.created_at[2], ts("2024-02-01"));
+    let a = f.order_range(0);
+    assert_eq!(a.len(), 2, "A's lines before as_of");
+    assert_eq!(
+        f.orders.amount[a].iter().copied().sum::<Money>(),
+        Money::from_f64(15.5)
+    );
+    assert_eq!(
+        f.order_range(1).len(),
+        0,
+        "B's order on 03-05 is after as_of"
+    );
+    assert_eq!(f.event_range(1).len(), 1);
+    assert_eq!(
+        f.events
+            .types
+            .name(f.events.event_type[f.event_range(1).start]),
+        "email_open"
+    );
+
+    let early = store.load_facts(ts("2024-01-15")).await.unwrap();
+    let ids: Vec<&str> = early.customers.ids.iter().map(|c| c.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["A"],
+        "customers acquired after as_of are not in the fact set"
+    );
+    assert_eq!(
+        store.last_fact_time().await.unwrap(),
+        Some(ts("2024-06-01"))
+    );
+}
+
+#[tokio::test]
+async fn merge_moves_facts_fills_fields_and_undoes() {
+    let (_dir, store) = seeded().await;
+    let before = store.load_facts(ts("2025-01-01")).await.unwrap();
+    let m = store.merge_customers(&id("B"), &id("A")).await.unwrap();
+    assert_eq!(m.moved["order_lines"], 3);
+    assert_eq!(m.moved["events"], 1);
+    assert!(
+        m.fields_taken.contains(&"email".to_string()),
+        "{:?}",
+        m.fields_taken
+    );
+    assert!(m.fields_taken.contains(&"created_at".to_string()));
+
+    let customers = store.customers().await.unwrap();
+    assert_eq!(customers.len(), 2);
+    let b = customers.iter().find(|c| c.id.as_str() == "B").unwrap();
+    assert_eq!(b.email.as_deref(), Some("anna@example.com"));
+    assert_eq!(b.created_at, Some(ts("2024-01-01")));
+    let after = store.load_facts(ts("2025-01-01")).await.unwrap();
+    let bi = after.customer_index(&id("B")).unwrap();
+    assert_eq!(after.order_range(bi).len(), 4);
+
+    // Facts for the merged-away id now land on the survivor.
+    let mut w = store.begin_import().await.unwrap();
+    w.write_order_lines(&[line("O7", 1, "A", "2024-07-01", 3.0)])
+        .await
+        .unwrap();
+    w.commit(&[], serde_json::json!({})).await.unwrap();
+    let merged = store.load_facts(ts("2025-01-01")).await.unwrap();
+    assert_eq!(
+        merged
+            .order_range(merged.customer_index(&id("B")).unwrap())
+            .len(),
+        5
+    );
+
+    assert!(
+        store.merge_customers(&id("B"), &id("A")).await.is_err(),
+        "A is already merged"
+    );
+    assert!(store.merge_customers(&id("B"), &id("B")).await.is_err());
+
+    let undone = store.undo_merge(m.id).await.unwrap();
+    assert!(undone.reverted_at.is_some());
+    assert!(store.undo_merge(m.id).await.is_err(), "undo twice");
+    let restored = store.load_facts(ts("2025-01-01")).await.unwrap();
+    assert_eq!(restored.customers.ids, before.customers.ids);
+    for i in 0..restored.customers.len() {
+        let who = &restored.customers.ids[i];
+        let expected = before.order_range(i).len() + usize::from(who.as_str() == "B");
+        assert_eq!(
+            restored.order_range(i).len(),
+            expected,
+            "{who}: O7 was imported for the survivor"
+        );
+    }
+    let b = store
+        .customers()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.id.as_str() == "B")
+        .unwrap();
+    assert_eq!(b.email, None);
+    assert_eq!(store.merges().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn undo_is_refused_after_a_score_run() {
+    let (_dir, store) = seeded().await;
+    let m = store.merge_customers(&id("A"), &id("B")).await.unwrap();
+    sqlx::query("INSERT INTO score_runs (as_of, created_at) VALUES (0, 'now')")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let err = store.undo_merge(m.id).await.unwrap_err().to_string();
+    assert!(err.contains("can no longer be undone"), "{err}");
+}

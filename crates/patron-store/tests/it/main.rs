@@ -1,0 +1,3 @@
+//! Store conformance tests, run against the SQLite backend (PostgreSQL will run the same).
+
+mod conformance;
