@@ -77,14 +77,14 @@ impl SqliteImport {
             let import_id = self.import_id;
             q.push_values(chunk, |mut b, (key, c, fp)| {
                 b.push_bind(*key)
-                    .push_bind(c.id.as_str().to_owned())
+                    .push_bind(c.id.as_str())
                     .push_bind(c.created_at.map(|t| t.secs()))
-                    .push_bind(c.name.clone())
-                    .push_bind(c.email.clone())
-                    .push_bind(c.phone.clone())
-                    .push_bind(c.company.clone())
-                    .push_bind(c.postcode.clone())
-                    .push_bind(c.country.clone())
+                    .push_bind(c.name.as_deref())
+                    .push_bind(c.email.as_deref())
+                    .push_bind(c.phone.as_deref())
+                    .push_bind(c.company.as_deref())
+                    .push_bind(c.postcode.as_deref())
+                    .push_bind(c.country.as_deref())
                     .push_bind(attributes_json(c))
                     .push_bind(c.consent.marketing)
                     .push_bind(c.consent.profiling)
@@ -174,17 +174,17 @@ impl ImportWriter for SqliteImport {
             "INSERT INTO order_lines (order_id, line_no, customer_key, ts, sku, category, quantity, unit_price, amount, cost, channel, is_return) ",
             |b, row| {
                 let (l, key) = row;
-                b.push_bind(l.order_id.as_str().to_owned())
+                b.push_bind(l.order_id.as_str())
                     .push_bind(i64::from(l.line_no))
                     .push_bind(*key)
                     .push_bind(l.timestamp.secs())
-                    .push_bind(l.sku.clone())
-                    .push_bind(l.category.clone())
+                    .push_bind(l.sku.as_deref())
+                    .push_bind(l.category.as_deref())
                     .push_bind(l.quantity)
                     .push_bind(l.unit_price.map(|m| m.raw()))
                     .push_bind(l.amount.raw())
                     .push_bind(l.cost.map(|m| m.raw()))
-                    .push_bind(l.channel.clone())
+                    .push_bind(l.channel.as_deref())
                     .push_bind(l.is_return);
             }
         )
@@ -211,11 +211,11 @@ impl ImportWriter for SqliteImport {
                 };
                 let properties = (!e.properties.is_empty())
                     .then(|| serde_json::to_string(&e.properties).unwrap_or_default());
-                b.push_bind(e.event_id.as_str().to_owned())
+                b.push_bind(e.event_id.as_str())
                     .push_bind(*key)
                     .push_bind(anonymous)
                     .push_bind(e.timestamp.secs())
-                    .push_bind(e.event_type.clone())
+                    .push_bind(e.event_type.as_str())
                     .push_bind(properties);
             }
         )
@@ -233,16 +233,16 @@ impl ImportWriter for SqliteImport {
             "INSERT INTO tickets (ticket_id, customer_key, opened_at, closed_at, category, priority, escalated, sentiment, handling_minutes, text) ",
             |b, row| {
                 let (t, key) = row;
-                b.push_bind(t.ticket_id.as_str().to_owned())
+                b.push_bind(t.ticket_id.as_str())
                     .push_bind(*key)
                     .push_bind(t.opened_at.secs())
                     .push_bind(t.closed_at.map(|c| c.secs()))
-                    .push_bind(t.category.clone())
-                    .push_bind(t.priority.clone())
+                    .push_bind(t.category.as_deref())
+                    .push_bind(t.priority.as_deref())
                     .push_bind(t.escalated)
                     .push_bind(t.sentiment)
                     .push_bind(t.handling_minutes)
-                    .push_bind(t.text.clone());
+                    .push_bind(t.text.as_deref());
             }
         )
     }
@@ -259,7 +259,7 @@ impl ImportWriter for SqliteImport {
             "INSERT INTO invoices (invoice_id, customer_key, issued_at, due_at, paid_at, amount) ",
             |b, row| {
                 let (i, key) = row;
-                b.push_bind(i.invoice_id.as_str().to_owned())
+                b.push_bind(i.invoice_id.as_str())
                     .push_bind(*key)
                     .push_bind(i.issued_at.secs())
                     .push_bind(i.due_at.secs())
@@ -282,9 +282,9 @@ impl ImportWriter for SqliteImport {
             |b, row| {
                 let (o, key) = row;
                 b.push_bind(*key)
-                    .push_bind(o.kind.clone())
+                    .push_bind(o.kind.as_str())
                     .push_bind(o.at.secs())
-                    .push_bind(o.label.clone());
+                    .push_bind(o.label.as_deref());
             }
         )
     }

@@ -141,15 +141,28 @@ fn intern(interner: &mut patron_core::facts::Interner, value: Option<String>) ->
     value.map_or(NONE, |v| interner.intern(&v))
 }
 
+/// The order that sorts rows by (customer, time), ties kept in the scan's natural-key order.
+fn by_customer_and_time(customer: &[u32], time: &[Timestamp]) -> Vec<usize> {
+    let mut perm: Vec<usize> = (0..customer.len()).collect();
+    perm.sort_by_key(|&i| (customer[i], time[i]));
+    perm
+}
+
+fn permute<T: Clone>(values: &mut Vec<T>, perm: &[usize]) {
+    *values = perm.iter().map(|&i| values[i].clone()).collect();
+}
+
 async fn load_orders(
     pool: &SqlitePool,
     t: i64,
     index_of_key: &HashMap<i64, u32>,
     facts: &mut Facts,
 ) -> Result<()> {
+    // Scanned in primary-key order (order id, line number) and sorted in memory: cheaper than
+    // keeping a (customer, time) index up to date on every import.
     let rows = sqlx::query(
         "SELECT customer_key, ts, order_id, sku, category, channel, quantity, amount, cost, is_return
-         FROM order_lines WHERE ts < ? ORDER BY customer_key, ts, order_id, line_no",
+         FROM order_lines WHERE ts < ?",
     )
     .bind(t)
     .fetch_all(pool)
@@ -162,8 +175,8 @@ async fn load_orders(
         };
         customer_of_row.push(index);
         o.timestamp.push(Timestamp::from_secs(r.try_get(1)?));
-        let order: String = r.try_get(2)?;
-        o.order.push(o.order_ids.intern(&order));
+        let order: &str = r.try_get(2)?;
+        o.order.push(o.order_ids.intern(order));
         o.sku.push(intern(&mut o.skus, r.try_get(3)?));
         o.category.push(intern(&mut o.categories, r.try_get(4)?));
         o.channel.push(intern(&mut o.channels, r.try_get(5)?));
@@ -173,6 +186,17 @@ async fn load_orders(
             .push(r.try_get::<Option<i64>, _>(8)?.map(Money::from_raw));
         o.is_return.push(r.try_get(9)?);
     }
+    let perm = by_customer_and_time(&customer_of_row, &o.timestamp);
+    permute(&mut customer_of_row, &perm);
+    permute(&mut o.timestamp, &perm);
+    permute(&mut o.order, &perm);
+    permute(&mut o.sku, &perm);
+    permute(&mut o.category, &perm);
+    permute(&mut o.channel, &perm);
+    permute(&mut o.quantity, &perm);
+    permute(&mut o.amount, &perm);
+    permute(&mut o.cost, &perm);
+    permute(&mut o.is_return, &perm);
     o.offsets = offsets_from_sorted(&customer_of_row, facts.customers.len());
     Ok(())
 }
@@ -184,8 +208,7 @@ async fn load_events(
     facts: &mut Facts,
 ) -> Result<()> {
     let rows = sqlx::query(
-        "SELECT customer_key, ts, type FROM events WHERE ts < ? AND customer_key IS NOT NULL
-         ORDER BY customer_key, ts, event_id",
+        "SELECT customer_key, ts, type FROM events WHERE ts < ? AND customer_key IS NOT NULL",
     )
     .bind(t)
     .fetch_all(pool)
@@ -198,9 +221,13 @@ async fn load_events(
         };
         customer_of_row.push(index);
         e.timestamp.push(Timestamp::from_secs(r.try_get(1)?));
-        let kind: String = r.try_get(2)?;
-        e.event_type.push(e.types.intern(&kind));
+        let kind: &str = r.try_get(2)?;
+        e.event_type.push(e.types.intern(kind));
     }
+    let perm = by_customer_and_time(&customer_of_row, &e.timestamp);
+    permute(&mut customer_of_row, &perm);
+    permute(&mut e.timestamp, &perm);
+    permute(&mut e.event_type, &perm);
     e.offsets = offsets_from_sorted(&customer_of_row, facts.customers.len());
     Ok(())
 }

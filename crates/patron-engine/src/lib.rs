@@ -1,0 +1,7 @@
+//! Patron's engine: pure computations on in-memory data.
+//!
+//! Nothing here reads files, sockets, the clock or a random source; the same input always gives
+//! the same output, in the same order. Today the crate holds the data-quality checks run after an
+//! import; features, RFM, CLV, models and rules follow.
+
+pub mod quality;
