@@ -65,6 +65,11 @@ pub enum Command {
     /// Data quality: missing and invalid values, outliers, date gaps, duplicate customers.
     #[command(after_help = "Example:\n  patron quality --json")]
     Quality(QualityArgs),
+    /// RFM scores and segments as of a date (default: the day after the last fact).
+    #[command(
+        after_help = "Examples:\n  patron rfm\n  patron rfm --as-of 2011-12-10 --json\n  patron rfm --customers    one line per customer"
+    )]
+    Rfm(RfmArgs),
     /// Merge a duplicate customer into another (facts move, newest non-empty field wins).
     #[command(
         after_help = "Examples:\n  patron merge C0000012 C0019877      keep the first, merge the second into it\n  patron merge --list\n  patron merge --undo 3                possible until the next score run"
@@ -129,4 +134,14 @@ pub struct MergeArgs {
     /// Undo merge ID.
     #[arg(long, value_name = "ID", conflicts_with = "keep")]
     pub undo: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct RfmArgs {
+    /// Compute as of this date or time (facts before it count); default: the day after the last fact.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Also list every customer (always included with --json).
+    #[arg(long)]
+    pub customers: bool,
 }

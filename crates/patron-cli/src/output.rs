@@ -88,6 +88,13 @@ pub fn count(n: u64) -> String {
     out
 }
 
+/// A whole amount with thousands separators (`-1,234,567`).
+pub fn amount(value: f64) -> String {
+    let rounded = value.round();
+    let sign = if rounded < 0.0 { "-" } else { "" };
+    format!("{sign}{}", count(rounded.abs() as u64))
+}
+
 /// A progress bar on stderr (hidden when quiet or when stderr is not a terminal).
 pub fn progress(len: u64, message: &str, quiet: bool) -> ProgressBar {
     if quiet {

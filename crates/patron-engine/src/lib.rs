@@ -5,3 +5,4 @@
 //! import; features, RFM, CLV, models and rules follow.
 
 pub mod quality;
+pub mod rfm;

@@ -5,6 +5,7 @@ mod import;
 mod init;
 mod merge;
 mod quality;
+mod rfm;
 mod status;
 
 use crate::cli::{Cli, Command};
@@ -19,5 +20,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => demo::run(&global, &args).await,
         Command::Quality(args) => quality::run(&global, &args).await,
         Command::Merge(args) => merge::run(&global, &args).await,
+        Command::Rfm(args) => rfm::run(&global, &args).await,
     }
+}
+
+/// The `as_of` of a computation: the given date/time, or midnight after the day of the last fact.
+pub async fn resolve_as_of(
+    store: &dyn patron_store::Store,
+    given: Option<&str>,
+) -> anyhow::Result<patron_core::Timestamp> {
+    use anyhow::Context;
+    if let Some(text) = given {
+        return patron_core::Timestamp::parse_flexible(text)
+            .map_err(anyhow::Error::from)
+            .context("--as-of");
+    }
+    let last = store
+        .last_fact_time()
+        .await?
+        .context("the store has no facts yet: run `patron import` first")?;
+    Ok(patron_core::Timestamp::from_date(last.date()).plus_days(1))
 }

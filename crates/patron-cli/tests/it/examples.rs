@@ -2,11 +2,18 @@
 
 use crate::support::{TempProject, patron, repo, shared_data};
 
-fn import_example(name: &str) -> (tempfile::TempDir, serde_json::Value, serde_json::Value) {
+/// Imports an example project into a temporary store; returns the store's URL too.
+fn import_example(
+    name: &str,
+) -> (
+    tempfile::TempDir,
+    serde_json::Value,
+    serde_json::Value,
+    String,
+) {
     let project = repo().join("examples").join(name);
     let store = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", store.path().join("patron.db").display());
-    let dir = project.to_str().unwrap();
     let import = patron(
         project.as_path(),
         &["--store", &url, "import", "--json", "--quiet"],
@@ -16,8 +23,7 @@ fn import_example(name: &str) -> (tempfile::TempDir, serde_json::Value, serde_js
     let status = patron(project.as_path(), &["--store", &url, "status", "--json"])
         .ok()
         .json();
-    let _ = dir;
-    (store, import, status)
+    (store, import, status, url)
 }
 
 #[test]
@@ -26,7 +32,7 @@ fn online_retail_imports_the_cleaned_reference_counts() {
         shared_data("online_retail.csv.gz").exists(),
         "../shared/data/online_retail.csv.gz is missing"
     );
-    let (_store, import, status) = import_example("online_retail");
+    let (_store, import, status, url) = import_example("online_retail");
     let source = &import["sources"][0];
     assert_eq!(source["rows_read"], 541_909);
     assert_eq!(source["imported"], 397_884);
@@ -42,11 +48,63 @@ fn online_retail_imports_the_cleaned_reference_counts() {
         status["ranges"]["order_lines"]["last"],
         "2011-12-09T12:50:00Z"
     );
+
+    // RFM as of the day after the last invoice: the reference segment counts.
+    let project = repo().join("examples/online_retail");
+    let rfm = patron(project.as_path(), &["--store", &url, "rfm", "--json"])
+        .ok()
+        .json();
+    assert_eq!(rfm["as_of"], "2011-12-10T00:00:00Z");
+    let expected = [
+        ("Champions", 983),
+        ("Loyal Customers", 830),
+        ("Potential Loyalist", 230),
+        ("New Customers", 52),
+        ("Promising", 119),
+        ("Need Attention", 205),
+        ("About To Sleep", 192),
+        ("Can't Lose Them", 198),
+        ("At Risk", 339),
+        ("Hibernating", 517),
+        ("Lost", 673),
+    ];
+    let segments = rfm["segments"].as_array().unwrap();
+    assert_eq!(segments.len(), expected.len());
+    for (s, (name, customers)) in segments.iter().zip(expected) {
+        assert_eq!(
+            (
+                s["segment"].as_str().unwrap(),
+                s["customers"].as_u64().unwrap()
+            ),
+            (name, customers)
+        );
+    }
+    assert_eq!(rfm["unsegmented"], 0);
+    let customers = rfm["customers"].as_array().unwrap();
+    assert_eq!(customers.len(), 4_338);
+    // Customer 12346 bought once, on 2011-01-18 (326 days before 2011-12-10), for 77,183.60.
+    let c = customers
+        .iter()
+        .find(|c| c["customer_id"] == "12346")
+        .unwrap();
+    assert_eq!(
+        (c["recency_days"].as_i64(), c["frequency"].as_u64()),
+        (Some(326), Some(1))
+    );
+    assert_eq!(c["monetary"], 77_183.6);
+    // The same as of, given explicitly: identical output.
+    let again = patron(
+        project.as_path(),
+        &["--store", &url, "rfm", "--as-of", "2011-12-10", "--json"],
+    )
+    .ok()
+    .json();
+    assert_eq!(rfm, again);
 }
 
 #[test]
 fn cdnow_imports_every_customer_and_line() {
-    let (_store, import, status) = import_example("cdnow");
+    let (_store, import, status, _) = import_example("cdnow");
     assert_eq!(import["sources"][0]["imported"], 69_659);
     assert_eq!(status["customers"], 23_570);
     assert_eq!(status["order_lines"], 69_659);

@@ -7,11 +7,13 @@
 mod column;
 mod expr;
 mod fields;
+mod rfm;
 mod source;
 
 pub use column::{ColumnSpec, DetailedColumn};
 pub use expr::{ArithExpr, ExprError};
 pub use fields::{FieldKind, FieldSpec, fields_of};
+pub use rfm::{BinMethod, RfmSection, ScoreRange, SegmentRule, default_segments};
 pub use source::{
     ColumnMap, Delimiter, Encoding, SkipRule, SourceConfig, SourceFormat, UnknownCustomer,
 };
@@ -40,6 +42,9 @@ pub struct ProjectConfig {
     /// `[sources.NAME]`: one per input file.
     #[serde(default)]
     pub sources: BTreeMap<String, SourceConfig>,
+    /// `[rfm]`: recency/frequency/monetary scores and segments.
+    #[serde(default)]
+    pub rfm: RfmSection,
 }
 
 /// `[project]`.
@@ -191,6 +196,12 @@ impl ProjectConfig {
         for (name, source) in &self.sources {
             source.check(name, &mut problems);
         }
+        problems.extend(
+            self.rfm
+                .problems()
+                .into_iter()
+                .map(|message| SpannedProblem { offset: 0, message }),
+        );
         problems.sort_by_key(|p| p.offset);
         problems
     }
