@@ -70,6 +70,12 @@ pub enum Command {
         after_help = "Examples:\n  patron rfm\n  patron rfm --as-of 2011-12-10 --json\n  patron rfm --customers    one line per customer"
     )]
     Rfm(RfmArgs),
+    /// ABC classes by revenue or margin share, with the Pareto table.
+    #[command(after_help = "Examples:\n  patron abc\n  patron abc --basis margin --json")]
+    Abc(AbcArgs),
+    /// Contribution margin per customer: revenue − cost of goods − cost-to-serve.
+    #[command(after_help = "Examples:\n  patron margin\n  patron margin --unprofitable --json")]
+    Margin(MarginArgs),
     /// Merge a duplicate customer into another (facts move, newest non-empty field wins).
     #[command(
         after_help = "Examples:\n  patron merge C0000012 C0019877      keep the first, merge the second into it\n  patron merge --list\n  patron merge --undo 3                possible until the next score run"
@@ -144,4 +150,30 @@ pub struct RfmArgs {
     /// Also list every customer (always included with --json).
     #[arg(long)]
     pub customers: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AbcArgs {
+    /// Compute as of this date (default: the day after the last fact).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Rank by revenue or contribution margin (default from [abc] basis).
+    #[arg(long, value_parser = ["revenue", "margin"])]
+    pub basis: Option<String>,
+    /// Also list every customer (always included with --json).
+    #[arg(long)]
+    pub customers: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MarginArgs {
+    /// Compute as of this date (default: the day after the last fact).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// List only unprofitable customers.
+    #[arg(long)]
+    pub unprofitable: bool,
+    /// List at most this many customers (worst margin first) in the table.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
 }

@@ -19,6 +19,14 @@ currency = "EUR"
 # Every fact in the demo names a customer from customers.csv, so an unknown id is an error.
 unknown_customer = "reject"
 
+# Cost-to-serve (order lines carry their cost of goods as unit_cost).
+[margin]
+cost_per_order = 2.5
+channel_cost_per_order = {{ store = 1.5, phone = 4.0 }}
+cost_per_return = 6.0
+cost_per_ticket = 8.0
+cost_per_ticket_minute = 0.9
+
 # Customers and leads (a lead is a customer without orders; some convert later).
 [sources.customers]
 path = "data/customers.csv"

@@ -4,5 +4,7 @@
 //! the same output, in the same order. Today the crate holds the data-quality checks run after an
 //! import; features, RFM, CLV, models and rules follow.
 
+pub mod abc;
+pub mod margin;
 pub mod quality;
 pub mod rfm;

@@ -5,11 +5,27 @@ use crate::commands::import::{import_project, print_summary};
 use crate::commands::quality::{print_report, quality_report};
 use crate::commands::resolve_as_of;
 use crate::commands::rfm::{print_segments, rfm_json};
-use crate::output::{count, print_json, progress};
+use crate::output::{amount, count, print_json, progress};
 use crate::project::Project;
 use anyhow::{Context, Result};
-use patron_demo::{DemoOptions, generate};
+use patron_demo::{DemoOptions, DemoSummary, generate};
+use patron_engine::abc::{AbcResult, abc};
+use patron_engine::margin::{MarginResult, margins};
+use std::path::Path;
 use std::time::Instant;
+
+/// Removes a store left by an earlier demo (maybe of another size), which would mix with the
+/// new data: the demo is self-contained.
+fn remove_old_store(dir: &Path) -> Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        let path = dir.join(format!("patron.db{suffix}"));
+        if path.exists() {
+            std::fs::remove_file(&path)
+                .with_context(|| format!("cannot remove {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
 
 /// `patron demo`.
 pub async fn run(global: &Global, args: &DemoArgs) -> Result<()> {
@@ -20,11 +36,9 @@ pub async fn run(global: &Global, args: &DemoArgs) -> Result<()> {
         seed: args.seed,
         ..DemoOptions::default()
     };
-    let dir = args.dir.clone();
     let bar = progress(args.customers, "generating", quiet);
     let generated = {
-        let bar = bar.clone();
-        let options = options.clone();
+        let (bar, dir, options) = (bar.clone(), args.dir.clone(), options.clone());
         tokio::task::spawn_blocking(move || {
             generate(&options, &dir, &mut |done| bar.set_position(done))
         })
@@ -36,25 +50,34 @@ pub async fn run(global: &Global, args: &DemoArgs) -> Result<()> {
     let generate_secs = started.elapsed().as_secs_f64();
 
     let project = Project::load_dir(args.dir.clone(), global.store.clone())?;
+    if global.store.is_none() {
+        remove_old_store(&args.dir)?;
+    }
     let import_started = Instant::now();
-    let import = import_project(
-        &project,
-        &ImportArgs {
-            max_errors: 0,
-            rejects: None,
-            sources: Vec::new(),
-        },
-        quiet,
-    )
-    .await?;
+    let everything = ImportArgs {
+        max_errors: 0,
+        rejects: None,
+        sources: Vec::new(),
+    };
+    let import = import_project(&project, &everything, quiet).await?;
     let import_secs = import_started.elapsed().as_secs_f64();
 
+    let analysis_started = Instant::now();
     let store = project.open_store().await?;
     let as_of = resolve_as_of(store.as_ref(), None).await?;
     let facts = store.load_facts(as_of).await?;
     let rfm =
         patron_engine::rfm::rfm(&facts, &project.config.rfm).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let margin = margins(&facts, &project.config.margin);
+    let revenue: Vec<(u32, f64)> = margin
+        .rows
+        .iter()
+        .filter(|r| r.orders > 0)
+        .map(|r| (r.customer, r.revenue.to_f64()))
+        .collect();
+    let abc = abc(&revenue, project.config.abc.a, project.config.abc.b);
     let quality = quality_report(&project, 10).await?;
+    let analysis_secs = analysis_started.elapsed().as_secs_f64();
     let total_secs = started.elapsed().as_secs_f64();
 
     if global.json {
@@ -62,42 +85,76 @@ pub async fn run(global: &Global, args: &DemoArgs) -> Result<()> {
         rfm.as_object_mut().map(|o| o.remove("customers"));
         return print_json(&serde_json::json!({
             "dir": args.dir.display().to_string(),
-            "generated": {
-                "customers": generated.customers, "leads": generated.leads, "order_lines": generated.order_lines,
-                "orders": generated.orders, "events": generated.events, "tickets": generated.tickets,
-                "invoices": generated.invoices, "outcomes": generated.outcomes,
-                "duplicate_customers": generated.duplicate_customers,
-            },
+            "generated": generated_json(&generated),
             "import": import,
+            "as_of": as_of,
             "rfm": rfm,
+            "abc": { "classes": abc.classes, "pareto": abc.pareto },
+            "margin": margin.total,
             "quality": quality,
-            "seconds": { "generate": generate_secs, "import": import_secs, "total": total_secs },
+            "seconds": { "generate": generate_secs, "import": import_secs, "analyse": analysis_secs, "total": total_secs },
         }));
     }
-    println!(
-        "Generated a synthetic company in {} (seed {}): {} customer records ({} leads, {} planted duplicates), \
-         {} orders with {} lines, {} events, {} tickets, {} invoices, {} outcomes — {generate_secs:.1} s",
-        args.dir.display(),
-        args.seed,
-        count(generated.customers),
-        count(generated.leads),
-        count(generated.duplicate_customers),
-        count(generated.orders),
-        count(generated.order_lines),
-        count(generated.events),
-        count(generated.tickets),
-        count(generated.invoices),
-        count(generated.outcomes),
-    );
+    print_generated(&generated, args, generate_secs);
     println!("\nImported in {import_secs:.1} s:");
     print_summary(&import);
     println!();
-    print_segments(&rfm, &project.config.project.currency);
+    let currency = &project.config.project.currency;
+    print_segments(&rfm, currency);
+    println!();
+    print_value(&abc, &margin, currency);
     println!("\nData quality:");
     print_report(&quality);
     println!(
-        "\nDone in {total_secs:.1} s. Explore: patron -C {} status | rfm --customers | quality",
+        "\nDone in {total_secs:.1} s (analysis {analysis_secs:.1} s). Explore: patron -C {} status | rfm --customers | abc | margin | quality",
         args.dir.display()
     );
     Ok(())
+}
+
+fn generated_json(g: &DemoSummary) -> serde_json::Value {
+    serde_json::json!({
+        "customers": g.customers, "leads": g.leads, "order_lines": g.order_lines, "orders": g.orders,
+        "events": g.events, "tickets": g.tickets, "invoices": g.invoices, "outcomes": g.outcomes,
+        "duplicate_customers": g.duplicate_customers,
+    })
+}
+
+fn print_generated(g: &DemoSummary, args: &DemoArgs, secs: f64) {
+    println!(
+        "Generated a synthetic company in {} (seed {}): {} customer records ({} leads, {} planted duplicates), \
+         {} orders with {} lines, {} events, {} tickets, {} invoices, {} outcomes — {secs:.1} s",
+        args.dir.display(),
+        args.seed,
+        count(g.customers),
+        count(g.leads),
+        count(g.duplicate_customers),
+        count(g.orders),
+        count(g.order_lines),
+        count(g.events),
+        count(g.tickets),
+        count(g.invoices),
+        count(g.outcomes),
+    );
+}
+
+fn print_value(abc: &AbcResult, margin: &MarginResult, currency: &str) {
+    for c in &abc.classes {
+        println!(
+            "ABC class {:?}: {} customers ({:.1} %) hold {:.1} % of revenue",
+            c.class,
+            count(c.customers),
+            100.0 * c.customer_share,
+            100.0 * c.value_share
+        );
+    }
+    let t = &margin.total;
+    println!(
+        "Contribution margin: revenue {} − goods {} − cost-to-serve {} = {} {currency}; {} customers are unprofitable",
+        amount(t.revenue.to_f64()),
+        amount(t.cost_of_goods.to_f64()),
+        amount(t.cost_to_serve.to_f64()),
+        amount(t.margin.to_f64()),
+        count(t.unprofitable_customers)
+    );
 }

@@ -1,8 +1,10 @@
 //! One file per command.
 
+mod abc;
 mod demo;
 mod import;
 mod init;
+mod margin;
 mod merge;
 mod quality;
 mod rfm;
@@ -21,6 +23,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Quality(args) => quality::run(&global, &args).await,
         Command::Merge(args) => merge::run(&global, &args).await,
         Command::Rfm(args) => rfm::run(&global, &args).await,
+        Command::Abc(args) => abc::run(&global, &args).await,
+        Command::Margin(args) => margin::run(&global, &args).await,
     }
 }
 

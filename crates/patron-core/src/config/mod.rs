@@ -9,6 +9,7 @@ mod expr;
 mod fields;
 mod rfm;
 mod source;
+mod value;
 
 pub use column::{ColumnSpec, DetailedColumn};
 pub use expr::{ArithExpr, ExprError};
@@ -17,6 +18,7 @@ pub use rfm::{BinMethod, RfmSection, ScoreRange, SegmentRule, default_segments};
 pub use source::{
     ColumnMap, Delimiter, Encoding, SkipRule, SourceConfig, SourceFormat, UnknownCustomer,
 };
+pub use value::{AbcBasis, AbcSection, MarginSection};
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -45,6 +47,12 @@ pub struct ProjectConfig {
     /// `[rfm]`: recency/frequency/monetary scores and segments.
     #[serde(default)]
     pub rfm: RfmSection,
+    /// `[abc]`: value classes.
+    #[serde(default)]
+    pub abc: AbcSection,
+    /// `[margin]`: cost of goods and cost-to-serve.
+    #[serde(default)]
+    pub margin: MarginSection,
 }
 
 /// `[project]`.
@@ -149,6 +157,26 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// Where the section a message starts with (`[rfm] …`, `[sources.x] …`) is declared, so
+/// problems that serde spans cannot locate still point at the right line.
+fn section_offset(text: &str, message: &str) -> usize {
+    let Some(header) = message.strip_prefix('[').and_then(|m| m.split(']').next()) else {
+        return 0;
+    };
+    text.lines()
+        .scan(0, |offset, line| {
+            let start = *offset;
+            *offset += line.len() + 1;
+            Some((start, line.trim()))
+        })
+        .find(|(_, line)| {
+            line.strip_prefix('[')
+                .and_then(|l| l.strip_suffix(']'))
+                .is_some_and(|h| h.trim() == header)
+        })
+        .map_or(0, |(start, _)| start)
+}
+
 /// A problem found after parsing, at a byte span of the file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SpannedProblem {
@@ -184,7 +212,12 @@ impl ProjectConfig {
             invalid(offset, e.message().trim().to_owned())
         })?;
         if let Some(problem) = config.problems().into_iter().next() {
-            return Err(invalid(problem.offset, problem.message));
+            let offset = if problem.offset == 0 {
+                section_offset(text, &problem.message)
+            } else {
+                problem.offset
+            };
+            return Err(invalid(offset, problem.message));
         }
         Ok(config)
     }
@@ -196,12 +229,13 @@ impl ProjectConfig {
         for (name, source) in &self.sources {
             source.check(name, &mut problems);
         }
-        problems.extend(
-            self.rfm
-                .problems()
-                .into_iter()
-                .map(|message| SpannedProblem { offset: 0, message }),
-        );
+        let semantic = self
+            .rfm
+            .problems()
+            .into_iter()
+            .chain(self.abc.problems())
+            .chain(self.margin.problems());
+        problems.extend(semantic.map(|message| SpannedProblem { offset: 0, message }));
         problems.sort_by_key(|p| p.offset);
         problems
     }

@@ -104,3 +104,21 @@ fn line_col_counts_from_one() {
     assert_eq!(line_col("ab\ncd", 4), (2, 2));
     assert_eq!(line_col("", 0), (1, 1));
 }
+
+#[test]
+fn semantic_errors_point_at_their_section() {
+    let text = format!("{RETAIL}\n[abc]\na = 0.9\nb = 0.5\n");
+    let (line, _, msg) = invalid(&text);
+    assert_eq!(
+        line,
+        text.lines().position(|l| l == "[abc]").unwrap() + 1,
+        "{msg}"
+    );
+    assert!(msg.contains("0 < a < b < 1"), "{msg}");
+    let (_, _, msg) = invalid(&format!("{RETAIL}\n[margin]\ndefault_margin_rate = 35\n"));
+    assert!(msg.contains("default_margin_rate = 35"), "{msg}");
+    let (_, _, msg) = invalid(&format!(
+        "{RETAIL}\n[rfm]\nbins = 5\nsegments = [{{ name = \"X\", r = [0, 9] }}]\n"
+    ));
+    assert!(msg.contains("segment \"X\""), "{msg}");
+}

@@ -1,6 +1,7 @@
 //! Loading the facts before `as_of` into the engine's columnar per-customer form.
 
 use crate::Result;
+use futures_util::TryStreamExt;
 use patron_core::facts::{
     Facts, Grouped, InvoiceRow, NONE, OutcomeRow, TicketRow, offsets_from_sorted,
 };
@@ -160,16 +161,15 @@ async fn load_orders(
 ) -> Result<()> {
     // Scanned in primary-key order (order id, line number) and sorted in memory: cheaper than
     // keeping a (customer, time) index up to date on every import.
-    let rows = sqlx::query(
+    let mut rows = sqlx::query(
         "SELECT customer_key, ts, order_id, sku, category, channel, quantity, amount, cost, is_return
          FROM order_lines WHERE ts < ?",
     )
     .bind(t)
-    .fetch_all(pool)
-    .await?;
+    .fetch(pool);
     let o = &mut facts.orders;
-    let mut customer_of_row = Vec::with_capacity(rows.len());
-    for r in rows {
+    let mut customer_of_row = Vec::new();
+    while let Some(r) = rows.try_next().await? {
         let Some(&index) = index_of_key.get(&r.try_get::<i64, _>(0)?) else {
             continue;
         };
@@ -207,15 +207,14 @@ async fn load_events(
     index_of_key: &HashMap<i64, u32>,
     facts: &mut Facts,
 ) -> Result<()> {
-    let rows = sqlx::query(
+    let mut rows = sqlx::query(
         "SELECT customer_key, ts, type FROM events WHERE ts < ? AND customer_key IS NOT NULL",
     )
     .bind(t)
-    .fetch_all(pool)
-    .await?;
+    .fetch(pool);
     let e = &mut facts.events;
-    let mut customer_of_row = Vec::with_capacity(rows.len());
-    for r in rows {
+    let mut customer_of_row = Vec::new();
+    while let Some(r) = rows.try_next().await? {
         let Some(&index) = index_of_key.get(&r.try_get::<i64, _>(0)?) else {
             continue;
         };
