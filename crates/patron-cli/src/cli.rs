@@ -76,6 +76,9 @@ pub enum Command {
     /// Contribution margin per customer: revenue − cost of goods − cost-to-serve.
     #[command(after_help = "Examples:\n  patron margin\n  patron margin --unprofitable --json")]
     Margin(MarginArgs),
+    /// Customer lifetime value with the buy-till-you-die models.
+    #[command(subcommand)]
+    Clv(ClvCommand),
     /// Merge a duplicate customer into another (facts move, newest non-empty field wins).
     #[command(
         after_help = "Examples:\n  patron merge C0000012 C0019877      keep the first, merge the second into it\n  patron merge --list\n  patron merge --undo 3                possible until the next score run"
@@ -176,4 +179,28 @@ pub struct MarginArgs {
     /// List at most this many customers (worst margin first) in the table.
     #[arg(long, default_value_t = 20)]
     pub limit: usize,
+}
+
+/// `patron clv …`.
+#[derive(Debug, Subcommand)]
+pub enum ClvCommand {
+    /// Per customer: repeat purchases x, recency t_x, age T and mean repeat spend (zbar).
+    #[command(
+        after_help = "Example (reproduces cdnow_summary.csv from the raw CDNOW sample):\n  patron -C examples/cdnow_sample clv summary --end 1997-09-30 --unit week --json"
+    )]
+    Summary(ClvWindowArgs),
+}
+
+/// The observation window and time unit of a BTYD summary.
+#[derive(Debug, Args)]
+pub struct ClvWindowArgs {
+    /// First day whose purchases count (default: all history).
+    #[arg(long, value_name = "DATE")]
+    pub start: Option<String>,
+    /// Last observed day, inclusive (default: the day of the last fact).
+    #[arg(long, value_name = "DATE")]
+    pub end: Option<String>,
+    /// Time unit of x, t_x and T: day, week (default) or month (365.25/12 days).
+    #[arg(long, default_value = "week", value_parser = ["day", "week", "month"])]
+    pub unit: String,
 }

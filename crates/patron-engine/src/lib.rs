@@ -7,4 +7,5 @@
 pub mod abc;
 pub mod margin;
 pub mod quality;
+pub mod repeat_summary;
 pub mod rfm;

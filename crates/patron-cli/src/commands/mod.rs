@@ -1,6 +1,7 @@
 //! One file per command.
 
 mod abc;
+mod clv;
 mod demo;
 mod import;
 mod init;
@@ -24,6 +25,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Merge(args) => merge::run(&global, &args).await,
         Command::Rfm(args) => rfm::run(&global, &args).await,
         Command::Abc(args) => abc::run(&global, &args).await,
+        Command::Clv(command) => clv::run(&global, &command).await,
         Command::Margin(args) => margin::run(&global, &args).await,
     }
 }

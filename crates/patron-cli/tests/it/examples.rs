@@ -130,3 +130,44 @@ fn importing_twice_changes_nothing() {
     after["imports"] = before["imports"].clone();
     assert_eq!(before, after);
 }
+
+#[test]
+fn cdnow_sample_reproduces_the_published_summary() {
+    let (_store, import, _, url) = import_example("cdnow_sample");
+    assert_eq!(import["sources"][0]["imported"], 6_919);
+    let project = repo().join("examples/cdnow_sample");
+    let args = [
+        "--store",
+        &url,
+        "clv",
+        "summary",
+        "--end",
+        "1997-09-30",
+        "--unit",
+        "week",
+        "--json",
+    ];
+    let summary = patron(project.as_path(), &args).ok().json();
+    let mine: std::collections::HashMap<u64, &serde_json::Value> = summary["customers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["customer_id"].as_str().unwrap().parse().unwrap(), c))
+        .collect();
+    let reference = std::fs::read_to_string(shared_data("cdnow_summary.csv")).unwrap();
+    let mut checked = 0;
+    for line in reference.lines().skip(1) {
+        let v: Vec<f64> = line.split(',').map(|x| x.parse().unwrap()).collect();
+        let c = mine[&(v[0] as u64)];
+        for (field, expected) in [("x", v[1]), ("t_x", v[2]), ("T", v[3]), ("zbar", v[4])] {
+            let got = c[field].as_f64().unwrap();
+            assert!(
+                (got - expected).abs() <= 0.01,
+                "customer {}: {field} {got} vs {expected}",
+                v[0]
+            );
+        }
+        checked += 1;
+    }
+    assert_eq!((checked, mine.len()), (2_357, 2_357));
+}
