@@ -79,6 +79,9 @@ pub enum Command {
     /// Customer lifetime value with the buy-till-you-die models.
     #[command(subcommand)]
     Clv(ClvCommand),
+    /// Benchmarks on generated data (times and peak memory of this process).
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Merge a duplicate customer into another (facts move, newest non-empty field wins).
     #[command(
         after_help = "Examples:\n  patron merge C0000012 C0019877      keep the first, merge the second into it\n  patron merge --list\n  patron merge --undo 3                possible until the next score run"
@@ -203,4 +206,25 @@ pub struct ClvWindowArgs {
     /// Time unit of x, t_x and T: day, week (default) or month (365.25/12 days).
     #[arg(long, default_value = "week", value_parser = ["day", "week", "month"])]
     pub unit: String,
+}
+
+/// `patron bench …`.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Import N generated order lines from CSV into a fresh embedded store.
+    #[command(after_help = "Example:\n  patron bench import --lines 1000000")]
+    Import(BenchImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchImportArgs {
+    /// Order lines to generate and import.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub lines: u64,
+    /// Distinct customers.
+    #[arg(long, default_value_t = 100_000)]
+    pub customers: u64,
+    /// Work directory (default: a temporary directory, removed afterwards).
+    #[arg(long)]
+    pub dir: Option<std::path::PathBuf>,
 }

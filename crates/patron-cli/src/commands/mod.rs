@@ -1,6 +1,7 @@
 //! One file per command.
 
 mod abc;
+mod bench;
 mod clv;
 mod demo;
 mod import;
@@ -26,6 +27,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Rfm(args) => rfm::run(&global, &args).await,
         Command::Abc(args) => abc::run(&global, &args).await,
         Command::Clv(command) => clv::run(&global, &command).await,
+        Command::Bench(command) => bench::run(&global, &command).await,
         Command::Margin(args) => margin::run(&global, &args).await,
     }
 }
