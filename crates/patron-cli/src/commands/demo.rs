@@ -76,19 +76,21 @@ pub async fn run(global: &Global, args: &DemoArgs) -> Result<()> {
         .map(|r| (r.customer, r.revenue.to_f64()))
         .collect();
     let abc = abc(&revenue, project.config.abc.a, project.config.abc.b);
+    let mut rfm_summary = rfm_json(&rfm, &facts);
+    rfm_summary.as_object_mut().map(|o| o.remove("customers"));
+    // The fact set is the biggest thing in memory; profiling the sources does not need it.
+    drop(facts);
     let quality = quality_report(&project, 10).await?;
     let analysis_secs = analysis_started.elapsed().as_secs_f64();
     let total_secs = started.elapsed().as_secs_f64();
 
     if global.json {
-        let mut rfm = rfm_json(&rfm, &facts);
-        rfm.as_object_mut().map(|o| o.remove("customers"));
         return print_json(&serde_json::json!({
             "dir": args.dir.display().to_string(),
             "generated": generated_json(&generated),
             "import": import,
             "as_of": as_of,
-            "rfm": rfm,
+            "rfm": rfm_summary,
             "abc": { "classes": abc.classes, "pareto": abc.pareto },
             "margin": margin.total,
             "quality": quality,
