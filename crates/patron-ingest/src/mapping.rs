@@ -1,8 +1,8 @@
 //! A source's column mapping, compiled against the file's header: every canonical field knows
 //! the column index (or expression, or constant) it comes from, and how to parse it.
 
-use crate::reader::decode;
-use patron_core::config::{ArithExpr, ColumnMap, Encoding, SkipRule, SourceConfig};
+use crate::reader::{ColumnKind, Header, decode};
+use patron_core::config::{ArithExpr, ColumnMap, Encoding, SkipRule, SourceConfig, SourceFormat};
 use patron_core::model::{AttrType, AttrValue};
 use patron_core::money::NumberFormat;
 use patron_core::time::TimestampParser;
@@ -108,9 +108,22 @@ pub(crate) fn missing_column(name: &str, field: &str, headers: &[String]) -> Str
     message
 }
 
+/// The index of the column `name` (mapped to `field`), if it exists and can be read.
+fn resolve(header: &Header, name: &str, field: &str) -> Result<usize, String> {
+    let index = find_column(&header.names, name)
+        .ok_or_else(|| missing_column(name, field, &header.names))?;
+    match &header.kinds[index] {
+        ColumnKind::Unsupported(data_type) => Err(format!(
+            "column {:?} (mapped to `{field}`) has the Parquet type {data_type}, which Patron cannot read; map only flat columns (text, numbers, decimals, booleans, dates, timestamps)",
+            header.names[index]
+        )),
+        _ => Ok(index),
+    }
+}
+
 fn compile_map(
     map: &ColumnMap,
-    headers: &[String],
+    header: &Header,
     default_dates: &[String],
 ) -> Result<Vec<Compiled>, String> {
     let mut out = Vec::with_capacity(map.len());
@@ -118,23 +131,24 @@ fn compile_map(
         let d = &spec.get_ref().detail;
         let name = key.get_ref().clone();
         let (source, label) = if let Some(column) = &d.column {
-            let index = find_column(headers, column)
-                .ok_or_else(|| missing_column(column, &name, headers))?;
-            (ValueSource::Column(index), headers[index].clone())
+            let index = resolve(header, column, &name)?;
+            (ValueSource::Column(index), header.names[index].clone())
         } else if let Some(text) = &d.expr {
             let expr = ArithExpr::parse(text).map_err(|e| e.to_string())?;
             let mut columns = Vec::new();
             for c in expr.columns() {
-                let index =
-                    find_column(headers, c).ok_or_else(|| missing_column(c, &name, headers))?;
-                columns.push((c.to_owned(), index));
+                columns.push((c.to_owned(), resolve(header, c, &name)?));
             }
             (ValueSource::Expr(expr, columns), text.clone())
         } else {
             let value = d.value.clone().unwrap_or_default();
             (ValueSource::Const(value), format!("(constant for {name})"))
         };
-        let formats = if d.formats.is_empty() {
+        let iso_time =
+            matches!(source, ValueSource::Column(i) if header.kinds[i] == ColumnKind::IsoTime);
+        let formats = if iso_time {
+            Vec::new() // typed dates and timestamps are written as ISO text
+        } else if d.formats.is_empty() {
             default_dates.to_vec()
         } else {
             d.formats.clone()
@@ -153,27 +167,32 @@ fn compile_map(
 }
 
 impl Mapping {
-    /// Compiles `source`'s mapping against `headers`.
-    pub fn compile(source: &SourceConfig, headers: &[String]) -> Result<Self, String> {
+    /// Compiles `source`'s mapping against `header`. For Parquet sources numbers are typed, so
+    /// `decimal` and `thousands` are ignored; typed dates and timestamps ignore `date_formats`
+    /// and `formats`, which apply to text columns only.
+    pub fn compile(source: &SourceConfig, header: &Header) -> Result<Self, String> {
         let skip = source
             .skip
             .iter()
             .map(|rule| {
                 let rule = rule.get_ref().clone();
-                let column = find_column(headers, &rule.column)
-                    .ok_or_else(|| missing_column(&rule.column, "a skip rule", headers))?;
+                let column = resolve(header, &rule.column, "a skip rule")?;
                 Ok(CompiledSkip { column, rule })
             })
             .collect::<Result<_, String>>()?;
-        Ok(Mapping {
-            fields: compile_map(&source.columns, headers, &source.date_formats)?,
-            attributes: compile_map(&source.attributes, headers, &source.date_formats)?,
-            properties: compile_map(&source.properties, headers, &source.date_formats)?,
-            skip,
-            numbers: NumberFormat {
+        let numbers = match source.resolved_format() {
+            SourceFormat::Parquet => NumberFormat::default(),
+            SourceFormat::Csv => NumberFormat {
                 decimal: source.decimal,
                 thousands: source.thousands,
             },
+        };
+        Ok(Mapping {
+            fields: compile_map(&source.columns, header, &source.date_formats)?,
+            attributes: compile_map(&source.attributes, header, &source.date_formats)?,
+            properties: compile_map(&source.properties, header, &source.date_formats)?,
+            skip,
+            numbers,
         })
     }
 

@@ -3,8 +3,8 @@
 //! analysis. Unlike an import, every field of every row is checked, and nothing stops early.
 
 use crate::mapping::{Field, Mapping, Row, RowError};
-use crate::reader::{RawRecord, ReadError, Records, header_names, open};
-use crate::run::IngestError;
+use crate::reader::RawRecord;
+use crate::run::{IngestError, LineUnit, OpenSource};
 use patron_core::config::{FieldKind, SourceConfig, fields_of};
 use patron_core::ids::CustomerId;
 use patron_core::model::Entity;
@@ -19,7 +19,8 @@ const EXAMPLES: usize = 3;
 /// An invalid value and where it is.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct InvalidValue {
-    /// 1-based line.
+    /// 1-based line; for Parquet sources the 1-based row number (see
+    /// [`SourceProfile::line_unit`]).
     pub line: u64,
     /// The value.
     pub value: Option<String>,
@@ -57,6 +58,8 @@ pub struct SourceProfile {
     pub entity: Option<Entity>,
     /// File.
     pub path: String,
+    /// Whether the `line` of invalid examples counts lines or Parquet rows.
+    pub line_unit: LineUnit,
     /// Data rows read.
     pub rows: u64,
     /// Rows left out by skip rules.
@@ -80,94 +83,43 @@ pub fn profile_source(
     source: &SourceConfig,
     path: &Path,
 ) -> Result<SourceProfile, IngestError> {
-    let open_error = |error| IngestError::Open {
-        source_name: name.into(),
-        path: path.into(),
-        error,
-    };
-    let input = open(path, Arc::new(AtomicU64::new(0))).map_err(open_error)?;
-    let mut records = Records::new(input, source.delimiter);
-    let read_error = |e: ReadError| match e {
-        ReadError::Io { line, error } => IngestError::Read {
-            source_name: name.into(),
-            path: path.into(),
-            line,
-            message: format!("cannot read past this line: {error} (is the file truncated?)"),
-        },
-        ReadError::Csv { line, message } => IngestError::Read {
-            source_name: name.into(),
-            path: path.into(),
-            line,
-            message,
-        },
-    };
-    let header_error = |message| IngestError::Header {
-        source_name: name.into(),
-        path: path.into(),
-        message,
-    };
+    let mut open = OpenSource::open(name, source, path, Arc::new(AtomicU64::new(0)))?;
     let mut raw = RawRecord {
         record: csv::ByteRecord::new(),
         line: 0,
     };
-    let has_first = if source.header {
-        records.next(&mut raw).map_err(read_error)?
-    } else {
-        false
-    };
-    let headers = header_names(source, has_first.then_some(&raw)).map_err(header_error)?;
-    let mut mapping = Mapping::compile(source, &headers).map_err(header_error)?;
-
-    let kinds = fields_of(source.entity);
-    let mut plan: Vec<(String, Kind, usize)> = Vec::new();
-    for (i, f) in mapping.fields.iter().enumerate() {
-        let kind = kinds
-            .iter()
-            .find(|k| k.name == f.name)
-            .map_or(FieldKind::Text, |k| k.kind);
-        plan.push((f.name.clone(), Kind::Canonical(kind), i));
-    }
-    for (i, a) in mapping.attributes.iter().enumerate() {
-        plan.push((format!("attributes.{}", a.name), Kind::Attribute, i));
-    }
-    for (i, p) in mapping.properties.iter().enumerate() {
-        plan.push((format!("properties.{}", p.name), Kind::Property, i));
-    }
+    let plan = plan(source, &open.mapping);
     let mut profile = SourceProfile {
         source: name.into(),
         entity: Some(source.entity),
         path: path.display().to_string(),
+        line_unit: open.line_unit,
         fields: plan
             .iter()
             .map(|(field, kind, i)| FieldProfile {
                 field: field.clone(),
-                column: match kind {
-                    Kind::Canonical(_) => mapping.label(Some(*i)).to_owned(),
-                    Kind::Attribute => mapping.attributes[*i].label().to_owned(),
-                    Kind::Property => mapping.properties[*i].label().to_owned(),
-                },
+                column: label(&open.mapping, *kind, *i).to_owned(),
                 ..Default::default()
             })
             .collect(),
         ..Default::default()
     };
-    while records.next(&mut raw).map_err(read_error)? {
+    while open.next(name, path, &mut raw)? {
         profile.rows += 1;
-        if raw.record.len() != headers.len() {
+        if raw.record.len() != open.width {
             profile.malformed += 1;
             continue;
         }
         let row = Row {
             fields: &raw.record,
-            encoding: source.encoding,
+            encoding: open.encoding,
         };
-        if mapping.skips(&row) {
+        if open.mapping.skips(&row) {
             profile.filtered += 1;
             continue;
         }
         for ((_, kind, i), out) in plan.iter().zip(profile.fields.iter_mut()) {
-            let outcome = check(&mut mapping, *kind, *i, &row, out);
-            match outcome {
+            match check(&mut open.mapping, *kind, *i, &row, out) {
                 Ok(true) => {}
                 Ok(false) => out.missing += 1,
                 Err(e) => {
@@ -184,6 +136,35 @@ pub fn profile_source(
         }
     }
     Ok(profile)
+}
+
+/// Every mapped field with its name in the profile, its kind and its index in the mapping.
+fn plan(source: &SourceConfig, mapping: &Mapping) -> Vec<(String, Kind, usize)> {
+    let kinds = fields_of(source.entity);
+    let mut plan: Vec<(String, Kind, usize)> = Vec::new();
+    for (i, f) in mapping.fields.iter().enumerate() {
+        let kind = kinds
+            .iter()
+            .find(|k| k.name == f.name)
+            .map_or(FieldKind::Text, |k| k.kind);
+        plan.push((f.name.clone(), Kind::Canonical(kind), i));
+    }
+    for (i, a) in mapping.attributes.iter().enumerate() {
+        plan.push((format!("attributes.{}", a.name), Kind::Attribute, i));
+    }
+    for (i, p) in mapping.properties.iter().enumerate() {
+        plan.push((format!("properties.{}", p.name), Kind::Property, i));
+    }
+    plan
+}
+
+/// The source column (or expression) of a planned field.
+fn label(mapping: &Mapping, kind: Kind, i: usize) -> &str {
+    match kind {
+        Kind::Canonical(_) => mapping.label(Some(i)),
+        Kind::Attribute => mapping.attributes[i].label(),
+        Kind::Property => mapping.properties[i].label(),
+    }
 }
 
 /// Checks one field of a row; `Ok(false)` when missing. Records numbers and days.

@@ -1,6 +1,8 @@
-//! Opening a source file as a stream of records: gzip detection, text decoding, delimiters.
+//! Opening a source file as a stream of records: gzip detection, text decoding, delimiters for
+//! CSV; typed columns written as text for Parquet (see [`crate::parquet_file`]).
 
-use patron_core::config::{Delimiter, Encoding, SourceConfig};
+use crate::parquet_file::ParquetRows;
+use patron_core::config::{Delimiter, Encoding, SourceConfig, SourceFormat};
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -24,7 +26,7 @@ impl<R: Read> Read for CountingReader<R> {
 
 /// Opens `path`, transparently decompressing gzip (detected by its magic bytes), with CRLF
 /// line ends turned into LF.
-pub(crate) fn open(path: &Path, count: Arc<AtomicU64>) -> io::Result<Box<dyn Read + Send>> {
+fn open(path: &Path, count: Arc<AtomicU64>) -> io::Result<Box<dyn Read + Send>> {
     let mut file = BufReader::with_capacity(
         1 << 16,
         CountingReader {
@@ -107,7 +109,8 @@ impl<R: Read> Read for CrlfToLf<R> {
     }
 }
 
-/// A record's fields as raw bytes, with the line it starts on.
+/// A record's fields as raw bytes, with the line it starts on (for Parquet: its 1-based row
+/// number).
 pub(crate) struct RawRecord {
     pub record: csv::ByteRecord,
     pub line: u64,
@@ -120,15 +123,81 @@ pub(crate) enum ReadError {
     Io { line: u64, error: io::Error },
     /// CSV structure error.
     Csv { line: u64, message: String },
+    /// A Parquet batch starting at row `line` cannot be decoded.
+    Parquet { line: u64, message: String },
 }
 
-/// Yields records from delimited text.
+/// The columns of a source: names, and how their values are written.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Header {
+    /// Column names, in file order.
+    pub names: Vec<String>,
+    /// One per name.
+    pub kinds: Vec<ColumnKind>,
+}
+
+impl Header {
+    /// A header of text columns (CSV).
+    fn text(names: Vec<String>) -> Self {
+        let kinds = vec![ColumnKind::Text; names.len()];
+        Header { names, kinds }
+    }
+}
+
+/// How a column's values are written.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum ColumnKind {
+    /// Text, as in the file or from a typed Parquet value (numbers with a `.`).
+    Text,
+    /// A typed Parquet date or timestamp, written as ISO 8601 text: it is parsed with the
+    /// default formats, never with the source's `date_formats`.
+    IsoTime,
+    /// A Parquet type that is not read (nested, time of day, …), named for messages.
+    Unsupported(String),
+}
+
+/// Why a source cannot be opened.
+pub(crate) enum OpenError {
+    /// The file cannot be opened (or is not Parquet).
+    Io(io::Error),
+    /// The header line cannot be read.
+    Read(ReadError),
+    /// There is no header.
+    Header(String),
+}
+
+/// Opens `source`'s file at `path`: its records after the header, and the header. `count`
+/// receives the bytes read so far (estimated from rows for Parquet), for progress.
+pub(crate) fn open_records(
+    source: &SourceConfig,
+    path: &Path,
+    count: Arc<AtomicU64>,
+) -> Result<(Records, Header), OpenError> {
+    if source.resolved_format() == SourceFormat::Parquet {
+        let file = File::open(path).map_err(OpenError::Io)?;
+        let (rows, header) =
+            ParquetRows::open(file, count, source.encoding).map_err(OpenError::Io)?;
+        return Ok((Records::Parquet(Box::new(rows)), header));
+    }
+    let input = open(path, count).map_err(OpenError::Io)?;
+    let mut records = Records::new(input, source.delimiter);
+    let mut raw = RawRecord {
+        record: csv::ByteRecord::new(),
+        line: 0,
+    };
+    let has_first = source.header && records.next(&mut raw).map_err(OpenError::Read)?;
+    let names = header_names(source, has_first.then_some(&raw)).map_err(OpenError::Header)?;
+    Ok((records, Header::text(names)))
+}
+
+/// Yields records from delimited text, or rows of a Parquet file.
 pub(crate) enum Records {
     Csv(csv::Reader<Box<dyn Read + Send>>),
     Whitespace {
         lines: io::Split<BufReader<Box<dyn Read + Send>>>,
         line: u64,
     },
+    Parquet(Box<ParquetRows>),
 }
 
 impl Records {
@@ -152,6 +221,7 @@ impl Records {
     /// Reads the next record into `out`; `Ok(false)` at the end.
     pub fn next(&mut self, out: &mut RawRecord) -> Result<bool, ReadError> {
         match self {
+            Records::Parquet(rows) => rows.next(out),
             Records::Csv(reader) => match reader.read_byte_record(&mut out.record) {
                 Ok(more) => {
                     out.line = out.record.position().map_or(0, |p| p.line());
@@ -204,11 +274,8 @@ pub(crate) fn decode(bytes: &[u8], encoding: Encoding) -> Result<Cow<'_, str>, S
     }
 }
 
-/// The configured source's header: from the first record or from `names`.
-pub(crate) fn header_names(
-    source: &SourceConfig,
-    first: Option<&RawRecord>,
-) -> Result<Vec<String>, String> {
+/// The configured CSV source's header: from the first record or from `names`.
+fn header_names(source: &SourceConfig, first: Option<&RawRecord>) -> Result<Vec<String>, String> {
     if !source.header {
         return Ok(source.names.clone());
     }

@@ -3,8 +3,8 @@
 use crate::CHUNK_ROWS;
 use crate::entities::{EntityBuilder, Record};
 use crate::mapping::{Mapping, Row, RowError};
-use crate::reader::{RawRecord, ReadError, Records, decode, header_names, open};
-use patron_core::config::{ProjectConfig, SourceConfig, SourceFormat, UnknownCustomer};
+use crate::reader::{OpenError, RawRecord, ReadError, Records, decode, open_records};
+use patron_core::config::{Encoding, ProjectConfig, SourceConfig, SourceFormat, UnknownCustomer};
 use patron_core::ids::CustomerId;
 use patron_core::model::{Customer, Entity, Event, Invoice, OrderLine, Outcome, Ticket};
 use serde::Serialize;
@@ -63,6 +63,27 @@ impl Chunk {
     }
 }
 
+/// What the `line` of a [`Rejection`] (or an [`InvalidValue`](crate::InvalidValue)) counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineUnit {
+    /// Lines of a text file, the header line included: `orders.csv:12`.
+    #[default]
+    Line,
+    /// Data rows of a Parquet file, from 1: `orders.parquet: row 11`.
+    Row,
+}
+
+impl LineUnit {
+    /// The unit of a source's records.
+    pub fn of(source: &SourceConfig) -> Self {
+        match source.resolved_format() {
+            SourceFormat::Csv => LineUnit::Line,
+            SourceFormat::Parquet => LineUnit::Row,
+        }
+    }
+}
+
 /// A rejected row: where it is, what is wrong, and the row itself.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Rejection {
@@ -70,21 +91,28 @@ pub struct Rejection {
     pub source: String,
     /// The file.
     pub file: PathBuf,
-    /// 1-based line in the (decompressed) file.
+    /// 1-based line in the (decompressed) file; for Parquet, the 1-based row number (see
+    /// `line_unit`).
     pub line: u64,
+    /// Whether `line` counts lines or Parquet rows.
+    pub line_unit: LineUnit,
     /// The source column (header name), when one is to blame.
     pub column: Option<String>,
     /// The offending value.
     pub value: Option<String>,
     /// What was expected.
     pub reason: String,
-    /// The raw row, fields joined by the delimiter.
+    /// The raw row, fields joined by the delimiter (by commas for Parquet, whose nested and
+    /// other unread columns are empty).
     pub record: String,
 }
 
 impl fmt::Display for Rejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.file.display(), self.line)?;
+        match self.line_unit {
+            LineUnit::Line => write!(f, "{}:{}", self.file.display(), self.line)?,
+            LineUnit::Row => write!(f, "{}: row {}", self.file.display(), self.line)?,
+        }
         if let Some(c) = &self.column {
             write!(f, ": column {c:?}")?;
         }
@@ -146,12 +174,12 @@ pub enum IngestError {
         source_name: String,
         /// File.
         path: PathBuf,
-        /// Line where reading failed.
+        /// Line where reading failed (for Parquet: the first row of the batch that failed).
         line: u64,
         /// What is wrong.
         message: String,
     },
-    /// A format Patron does not read yet.
+    /// A format Patron does not read (no longer raised: CSV and Parquet are both read).
     #[error("[sources.{source_name}] {path}: {message}")]
     Unsupported {
         /// Source name.
@@ -167,6 +195,44 @@ pub enum IngestError {
 }
 
 impl IngestError {
+    fn open(name: &str, path: &Path, error: std::io::Error) -> Self {
+        IngestError::Open {
+            source_name: name.into(),
+            path: path.into(),
+            error,
+        }
+    }
+
+    fn header(name: &str, path: &Path, message: String) -> Self {
+        IngestError::Header {
+            source_name: name.into(),
+            path: path.into(),
+            message,
+        }
+    }
+
+    fn read(name: &str, path: &Path, e: ReadError) -> Self {
+        let (line, message) = match e {
+            ReadError::Io { line, error } => (
+                line,
+                format!("cannot read past this line: {error} (is the file truncated?)"),
+            ),
+            ReadError::Csv { line, message } => (line, message),
+            ReadError::Parquet { line, message } => (
+                line,
+                format!(
+                    "cannot decode the Parquet rows from row {line} on: {message} (is the file truncated or corrupt?)"
+                ),
+            ),
+        };
+        IngestError::Read {
+            source_name: name.into(),
+            path: path.into(),
+            line,
+            message,
+        }
+    }
+
     /// A stable machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
@@ -222,6 +288,92 @@ pub fn read_sources(
     Ok(reports)
 }
 
+/// A source opened for reading: its records after the header, and its compiled mapping.
+pub(crate) struct OpenSource {
+    pub records: Records,
+    /// Columns in the header.
+    pub width: usize,
+    pub mapping: Mapping,
+    /// How fields are decoded (Parquet text is always UTF-8).
+    pub encoding: Encoding,
+    /// What joins the fields of a rejected row.
+    pub separator: String,
+    pub line_unit: LineUnit,
+}
+
+impl OpenSource {
+    /// Opens source `name` at `path` and compiles its mapping against the header.
+    pub fn open(
+        name: &str,
+        source: &SourceConfig,
+        path: &Path,
+        count: Arc<AtomicU64>,
+    ) -> Result<Self, IngestError> {
+        let (records, header) = open_records(source, path, count).map_err(|e| match e {
+            OpenError::Io(error) => IngestError::open(name, path, error),
+            OpenError::Read(e) => IngestError::read(name, path, e),
+            OpenError::Header(message) => IngestError::header(name, path, message),
+        })?;
+        let mapping = Mapping::compile(source, &header)
+            .map_err(|message| IngestError::header(name, path, message))?;
+        let line_unit = LineUnit::of(source);
+        let (encoding, separator) = match line_unit {
+            LineUnit::Row => (Encoding::Utf8, ",".to_owned()),
+            LineUnit::Line => (
+                source.encoding,
+                source
+                    .delimiter
+                    .byte()
+                    .map_or(" ".to_string(), |b| (b as char).to_string()),
+            ),
+        };
+        Ok(OpenSource {
+            records,
+            width: header.names.len(),
+            mapping,
+            encoding,
+            separator,
+            line_unit,
+        })
+    }
+
+    /// Reads the next record into `raw`; `Ok(false)` at the end.
+    pub fn next(
+        &mut self,
+        name: &str,
+        path: &Path,
+        raw: &mut RawRecord,
+    ) -> Result<bool, IngestError> {
+        self.records
+            .next(raw)
+            .map_err(|e| IngestError::read(name, path, e))
+    }
+
+    /// The rejection of the row in `raw`.
+    fn rejection(&self, name: &str, path: &Path, raw: &RawRecord, e: RowError) -> Rejection {
+        let record = raw
+            .record
+            .iter()
+            .map(|f| {
+                decode(f, self.encoding)
+                    .map(|s| s.into_owned())
+                    .unwrap_or_else(|_| String::from_utf8_lossy(f).into_owned())
+            })
+            .collect::<Vec<_>>()
+            .join(&self.separator);
+        Rejection {
+            source: name.into(),
+            file: path.into(),
+            line: raw.line,
+            line_unit: self.line_unit,
+            column: e.column,
+            value: e.value,
+            reason: e.reason,
+            record,
+        }
+    }
+}
+
 fn read_source(
     name: &str,
     source: &SourceConfig,
@@ -230,60 +382,16 @@ fn read_source(
     known: &mut HashSet<CustomerId>,
     sink: &mut dyn Sink,
 ) -> Result<SourceReport, IngestError> {
-    if source.resolved_format() == SourceFormat::Parquet {
-        return Err(IngestError::Unsupported {
-            source_name: name.into(),
-            path: path.into(),
-            message: "Parquet sources are not supported yet; export the table as CSV".into(),
-        });
-    }
-    let open_error = |error| IngestError::Open {
-        source_name: name.into(),
-        path: path.into(),
-        error,
-    };
-    let total = std::fs::metadata(path).map_err(open_error)?.len();
+    let total = std::fs::metadata(path)
+        .map_err(|error| IngestError::open(name, path, error))?
+        .len();
     let counter = Arc::new(AtomicU64::new(0));
-    let input = open(path, counter.clone()).map_err(open_error)?;
-    let mut records = Records::new(input, source.delimiter);
-    let read_error = |e: ReadError| match e {
-        ReadError::Io { line, error } => IngestError::Read {
-            source_name: name.into(),
-            path: path.into(),
-            line,
-            message: format!("cannot read past this line: {error} (is the file truncated?)"),
-        },
-        ReadError::Csv { line, message } => IngestError::Read {
-            source_name: name.into(),
-            path: path.into(),
-            line,
-            message,
-        },
-    };
-
+    let mut open = OpenSource::open(name, source, path, counter.clone())?;
     let mut raw = RawRecord {
         record: csv::ByteRecord::new(),
         line: 0,
     };
-    let has_first = if source.header {
-        records.next(&mut raw).map_err(read_error)?
-    } else {
-        false
-    };
-    let headers =
-        header_names(source, has_first.then_some(&raw)).map_err(|message| IngestError::Header {
-            source_name: name.into(),
-            path: path.into(),
-            message,
-        })?;
-    let mut mapping =
-        Mapping::compile(source, &headers).map_err(|message| IngestError::Header {
-            source_name: name.into(),
-            path: path.into(),
-            message,
-        })?;
-    let mut builder = EntityBuilder::new(source.entity, &mapping);
-
+    let mut builder = EntityBuilder::new(source.entity, &open.mapping);
     let mut report = SourceReport {
         source: name.into(),
         entity: Some(source.entity),
@@ -291,77 +399,42 @@ fn read_source(
         ..Default::default()
     };
     let mut chunk = Chunk::new(name);
-    let delimiter = source
-        .delimiter
-        .byte()
-        .map_or(" ".to_string(), |b| (b as char).to_string());
-    while records.next(&mut raw).map_err(read_error)? {
+    while open.next(name, path, &mut raw)? {
         report.rows_read += 1;
         if report.rows_read.is_multiple_of(8192) {
             sink.progress(name, counter.load(Ordering::Relaxed), total);
         }
         let row = Row {
             fields: &raw.record,
-            encoding: source.encoding,
+            encoding: open.encoding,
         };
-        let result = if raw.record.len() != headers.len() {
-            Err(RowError {
-                column: None,
-                value: None,
-                reason: format!(
-                    "the line has {} field(s) but the header has {} (a truncated line, a wrong delimiter, or an unquoted delimiter inside a value)",
-                    raw.record.len(),
-                    headers.len()
-                ),
-            })
-        } else if mapping.skips(&row) {
+        let result = if raw.record.len() != open.width {
+            Err(field_count_error(raw.record.len(), open.width))
+        } else if open.mapping.skips(&row) {
             report.rows_filtered += 1;
             continue;
         } else {
-            builder.build(&mut mapping, &row).and_then(|record| {
-                check_reference(&record, policy, known, &mut chunk, &mut report, &mapping)
-                    .map(|()| record)
+            builder.build(&mut open.mapping, &row).and_then(|record| {
+                check_reference(
+                    &record,
+                    policy,
+                    known,
+                    &mut chunk,
+                    &mut report,
+                    &open.mapping,
+                )
+                .map(|()| record)
             })
         };
-        match result {
-            Ok(record) => {
-                if let Record::Customer(c) = &record {
-                    known.insert(c.id.clone());
-                }
-                report.rows_parsed += 1;
-                chunk.push(record);
-                if chunk.rows() >= CHUNK_ROWS {
-                    let full = std::mem::replace(&mut chunk, Chunk::new(name));
-                    if sink.chunk(full).is_break() {
-                        return Err(IngestError::Stopped);
-                    }
-                }
-            }
+        let flow = match result {
+            Ok(record) => accept(record, name, known, &mut chunk, &mut report, sink),
             Err(e) => {
                 report.rows_rejected += 1;
-                let record = raw
-                    .record
-                    .iter()
-                    .map(|f| {
-                        decode(f, source.encoding)
-                            .map(|s| s.into_owned())
-                            .unwrap_or_else(|_| String::from_utf8_lossy(f).into_owned())
-                    })
-                    .collect::<Vec<_>>()
-                    .join(&delimiter);
-                let rejection = Rejection {
-                    source: name.into(),
-                    file: path.into(),
-                    line: raw.line,
-                    column: e.column,
-                    value: e.value,
-                    reason: e.reason,
-                    record,
-                };
-                if sink.reject(rejection).is_break() {
-                    return Err(IngestError::Stopped);
-                }
+                sink.reject(open.rejection(name, path, &raw, e))
             }
+        };
+        if flow.is_break() {
+            return Err(IngestError::Stopped);
         }
     }
     sink.progress(name, total, total);
@@ -369,6 +442,36 @@ fn read_source(
         return Err(IngestError::Stopped);
     }
     Ok(report)
+}
+
+fn field_count_error(fields: usize, columns: usize) -> RowError {
+    RowError {
+        column: None,
+        value: None,
+        reason: format!(
+            "the line has {fields} field(s) but the header has {columns} (a truncated line, a wrong delimiter, or an unquoted delimiter inside a value)"
+        ),
+    }
+}
+
+/// Adds a parsed record to the chunk, handing the chunk to the sink when it is full.
+fn accept(
+    record: Record,
+    name: &str,
+    known: &mut HashSet<CustomerId>,
+    chunk: &mut Chunk,
+    report: &mut SourceReport,
+    sink: &mut dyn Sink,
+) -> ControlFlow<()> {
+    if let Record::Customer(c) = &record {
+        known.insert(c.id.clone());
+    }
+    report.rows_parsed += 1;
+    chunk.push(record);
+    if chunk.rows() < CHUNK_ROWS {
+        return ControlFlow::Continue(());
+    }
+    sink.chunk(std::mem::replace(chunk, Chunk::new(name)))
 }
 
 /// Referential integrity: a fact's customer must exist, or becomes a stub in `create` mode.

@@ -229,6 +229,8 @@ fn print_rejections(rejections: &[Rejection], limit: usize) {
     }
 }
 
+/// Writes rejected rows as CSV; `line` is the text line (header included) or, for Parquet
+/// sources, the 1-based data row.
 fn write_rejects(path: &Path, rejections: &[Rejection]) -> Result<()> {
     let mut w =
         csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;

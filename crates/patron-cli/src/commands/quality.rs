@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use patron_engine::quality::duplicates::{DuplicatePair, MatchReason, duplicate_candidates};
 use patron_engine::quality::gaps::{DateGap, date_gaps, typical_gap};
 use patron_engine::quality::outliers::{NumericSummary, summarise};
-use patron_ingest::{FieldProfile, InvalidValue, SourceProfile, profile_source};
+use patron_ingest::{FieldProfile, InvalidValue, LineUnit, SourceProfile, profile_source};
 use serde::Serialize;
 use std::path::Path;
 
@@ -37,6 +37,8 @@ pub struct SourceReport {
     pub rows: u64,
     pub filtered: u64,
     pub malformed: u64,
+    /// What example positions count: `line` (text files, header included) or `row` (Parquet).
+    pub position_unit: &'static str,
     pub fields: Vec<FieldReport>,
 }
 
@@ -86,6 +88,10 @@ fn source_report(p: SourceProfile) -> SourceReport {
         rows: p.rows,
         filtered: p.filtered,
         malformed: p.malformed,
+        position_unit: match p.line_unit {
+            LineUnit::Line => "line",
+            LineUnit::Row => "row",
+        },
         fields: p
             .fields
             .into_iter()
@@ -194,8 +200,9 @@ pub fn print_report(r: &QualityReport) {
         for f in &s.fields {
             for e in &f.invalid_examples {
                 println!(
-                    "  invalid {} at line {}: {:?} — {}",
+                    "  invalid {} at {} {}: {:?} — {}",
                     f.field,
+                    s.position_unit,
                     e.line,
                     e.value.as_deref().unwrap_or(""),
                     e.reason
