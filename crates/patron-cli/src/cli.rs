@@ -79,6 +79,9 @@ pub enum Command {
     /// Customer lifetime value with the buy-till-you-die models.
     #[command(subcommand)]
     Clv(ClvCommand),
+    /// Check models against what happened: fit before a split date, predict after it.
+    #[command(subcommand)]
+    Backtest(BacktestCommand),
     /// Benchmarks on generated data (times and peak memory of this process).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -192,6 +195,62 @@ pub enum ClvCommand {
         after_help = "Example (reproduces cdnow_summary.csv from the raw CDNOW sample):\n  patron -C examples/cdnow_sample clv summary --end 1997-09-30 --unit week --json"
     )]
     Summary(ClvWindowArgs),
+    /// Fit the BTYD models (BG/NBD, MBG/NBD, Pareto/NBD, Gamma-Gamma) by maximum likelihood.
+    #[command(
+        after_help = "Examples:\n  patron clv fit --summary ../shared/data/cdnow_summary.csv --model bgnbd --json\n  patron clv fit --model auto          fit on the store's history, pick by holdout error"
+    )]
+    Fit(ClvFitArgs),
+    /// Predict purchases, P(alive), spend and discounted CLV per customer.
+    #[command(
+        after_help = "Examples:\n  patron clv predict --summary ../shared/data/cdnow_summary.csv --model bgnbd --horizon 39 --json\n  patron clv predict --months 12 --discount-rate 0.1"
+    )]
+    Predict(ClvPredictArgs),
+}
+
+/// Where the BTYD summary comes from and which models to use.
+#[derive(Debug, Args)]
+pub struct ClvInputArgs {
+    #[command(flatten)]
+    pub window: ClvWindowArgs,
+    /// Read a ready summary (CSV with x,t_x,T; optional zbar, weight and an id column ID/id/customer_id)
+    /// instead of the store.
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<std::path::PathBuf>,
+    /// bgnbd, mbgnbd, paretonbd, gammagamma, all (fit) or auto (pick the timing model by
+    /// holdout error; by BIC for a summary file).
+    #[arg(long)]
+    pub model: Option<String>,
+    /// For auto on store data: days at the end of the window held out to compare models
+    /// (default: a quarter of the history, at least 28 days).
+    #[arg(long, value_name = "DAYS")]
+    pub holdout_days: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct ClvFitArgs {
+    #[command(flatten)]
+    pub input: ClvInputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ClvPredictArgs {
+    #[command(flatten)]
+    pub input: ClvInputArgs,
+    /// Horizon for expected purchases, in the time unit (default: 52 weeks or the equivalent).
+    #[arg(long)]
+    pub horizon: Option<f64>,
+    /// CLV horizon in months (a month is 365.25/12 days).
+    #[arg(long, default_value_t = 12)]
+    pub months: u32,
+    /// Annual discount rate for CLV.
+    #[arg(long, default_value_t = 0.10)]
+    pub discount_rate: f64,
+    /// Flag "potential" when the CLV percentile exceeds the current value percentile by this much.
+    #[arg(long, default_value_t = 0.30)]
+    pub potential_gap: f64,
+    /// Rows in the text table.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
 }
 
 /// The observation window and time unit of a BTYD summary.
@@ -227,4 +286,37 @@ pub struct BenchImportArgs {
     /// Work directory (default: a temporary directory, removed afterwards).
     #[arg(long)]
     pub dir: Option<std::path::PathBuf>,
+}
+
+/// `patron backtest …`.
+#[derive(Debug, Subcommand)]
+pub enum BacktestCommand {
+    /// Fit the CLV models on purchases before --split and compare their predictions with the
+    /// purchases from --split to --end.
+    #[command(
+        after_help = "Example (CDNOW: weeks 1–39 calibrate, 40–78 test):\n  patron -C examples/cdnow_sample backtest clv --split 1997-10-01 --end 1998-06-30 --unit week"
+    )]
+    Clv(BacktestClvArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BacktestClvArgs {
+    /// First day of the holdout period.
+    #[arg(long, value_name = "DATE")]
+    pub split: String,
+    /// Last day of the holdout period (default: the day of the last fact).
+    #[arg(long, value_name = "DATE")]
+    pub end: Option<String>,
+    /// First day whose purchases count (default: all history).
+    #[arg(long, value_name = "DATE")]
+    pub start: Option<String>,
+    /// Time unit: day, week (default) or month.
+    #[arg(long, default_value = "week", value_parser = ["day", "week", "month"])]
+    pub unit: String,
+    /// bgnbd, mbgnbd, paretonbd or all (default).
+    #[arg(long, default_value = "all")]
+    pub model: String,
+    /// Also list every customer's prediction (always included with --json).
+    #[arg(long)]
+    pub customers: bool,
 }

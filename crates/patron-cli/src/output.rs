@@ -40,7 +40,7 @@ impl Table {
             })
             .collect();
         let numeric =
-            |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || ",.-%".contains(c));
+            |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || ",.-%+".contains(c));
         let line = |cells: &[String]| {
             cells
                 .iter()

@@ -115,3 +115,27 @@ pub fn holdout_purchases(
         })
         .unzip()
 }
+
+/// Day numbers of every repeat purchase (a purchase day after the customer's first) of the
+/// summarised customers on days `start_day..=end_day`: the actual line of the "cumulative
+/// repeat transactions" tracking plot.
+pub fn repeat_days(
+    facts: &Facts,
+    summary: &RepeatSummary,
+    start_day: i64,
+    end_day: i64,
+) -> Vec<i64> {
+    let mut days = Vec::new();
+    let mut out = Vec::new();
+    for (&c, &first) in summary.customer.iter().zip(&summary.first_day) {
+        purchase_days(
+            facts,
+            c as usize,
+            start_day.max(first + 1),
+            end_day,
+            &mut days,
+        );
+        out.extend(days.iter().map(|(d, _)| *d));
+    }
+    out
+}

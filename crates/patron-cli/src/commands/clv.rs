@@ -1,90 +1,634 @@
 //! `patron clv …`: buy-till-you-die summaries, model fits and predictions.
 
-use crate::cli::{ClvCommand, ClvWindowArgs, Global};
-use crate::output::{Table, print_json};
+use crate::cli::{ClvCommand, ClvInputArgs, ClvPredictArgs, ClvWindowArgs, Global};
+use crate::output::{Table, count, print_json};
 use crate::project::Project;
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use patron_core::Timestamp;
 use patron_core::facts::Facts;
-use patron_engine::repeat_summary::{RepeatSummary, repeat_summary};
-use serde_json::json;
+use patron_core::time::DAY;
+use patron_engine::clv::backtest::holdout_errors;
+use patron_engine::clv::{
+    AliveModel, DiscountSchedule, FitResult, FrequencyData, GammaGamma, ModelKind, SpendData,
+    TimeUnit, TimingModel, discounted_clv_batch,
+};
+use patron_engine::repeat_summary::{RepeatSummary, holdout_purchases, repeat_summary};
+use serde_json::{Value, json};
+use std::path::Path;
 
-/// Days per time unit. A month is a twelfth of a Julian year (365.25 / 12 = 30.4375 days), never
-/// "30 days".
-pub fn unit_days(unit: &str) -> f64 {
-    match unit {
-        "day" => 1.0,
-        "month" => 365.25 / 12.0,
-        _ => 7.0,
+/// The time unit named on the command line. A month is a twelfth of a Julian year
+/// (365.25 / 12 = 30.4375 days), never "30 days".
+pub fn time_unit(name: &str) -> TimeUnit {
+    match name {
+        "day" => TimeUnit::Day,
+        "month" => TimeUnit::Month,
+        _ => TimeUnit::Week,
     }
 }
 
-/// Loads the facts of a window and summarises them.
+/// A calibration/holdout split of store data, for choosing a model by holdout error.
+pub struct Holdout {
+    /// Summary of the calibration period.
+    pub calibration: FrequencyData,
+    /// Actual repeat purchases in the holdout, per calibration customer.
+    pub actual: Vec<f64>,
+    /// Holdout length in model units.
+    pub length: f64,
+}
+
+/// What the CLV commands compute on.
+pub struct ClvInput {
+    /// Customer ids, one per row.
+    pub ids: Vec<String>,
+    /// x, t_x, T (and weights).
+    pub data: FrequencyData,
+    /// Mean repeat spend, when known.
+    pub zbar: Option<Vec<f64>>,
+    /// Revenue so far, when known (for "potential").
+    pub value: Option<Vec<f64>>,
+    /// The time unit of the data.
+    pub unit: TimeUnit,
+    /// For `auto` on store data.
+    pub holdout: Option<Holdout>,
+    /// Where the data came from, for messages.
+    pub origin: String,
+}
+
+/// Day number of a date argument.
+fn day_of(text: &str, flag: &str) -> Result<i64> {
+    Ok(Timestamp::parse_flexible(text)
+        .with_context(|| flag.to_owned())?
+        .day_number())
+}
+
+/// Loads the facts of a window and summarises them: `(facts, summary, end_day)`.
 pub async fn summary_from_store(
     project: &Project,
     window: &ClvWindowArgs,
 ) -> Result<(Facts, RepeatSummary, i64)> {
     let store = project.open_store().await?;
     let end_day = match &window.end {
-        Some(text) => Timestamp::parse_flexible(text)
-            .context("--end")?
-            .day_number(),
+        Some(text) => day_of(text, "--end")?,
         None => store
             .last_fact_time()
             .await?
             .context("the store has no facts yet: run `patron import`")?
             .day_number(),
     };
-    let start_day = match &window.start {
-        Some(text) => Timestamp::parse_flexible(text)
-            .context("--start")?
-            .day_number(),
-        None => i64::MIN,
-    };
+    let start_day = window
+        .start
+        .as_deref()
+        .map(|s| day_of(s, "--start"))
+        .transpose()?
+        .unwrap_or(i64::MIN);
     let facts = store
-        .load_facts(Timestamp::from_secs((end_day + 1) * patron_core::time::DAY))
+        .load_facts(Timestamp::from_secs((end_day + 1) * DAY))
         .await?;
-    let summary = repeat_summary(&facts, start_day, end_day, unit_days(&window.unit));
+    let summary = repeat_summary(&facts, start_day, end_day, time_unit(&window.unit).days());
     Ok((facts, summary, end_day))
 }
 
-/// `patron clv …`.
+fn frequency_data(s: &RepeatSummary) -> Result<FrequencyData> {
+    Ok(FrequencyData::unweighted(
+        s.x.clone(),
+        s.t_x.clone(),
+        s.t.clone(),
+    )?)
+}
+
+/// Reads a summary file: a CSV with `x`, `t_x`, `T` and optionally `zbar`, `weight` and an id
+/// column (`ID`, `id` or `customer_id`).
+pub fn read_summary_file(path: &Path) -> Result<(Vec<String>, FrequencyData, Option<Vec<f64>>)> {
+    let mut reader =
+        csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let headers = reader.headers()?.clone();
+    let find = |name: &str| headers.iter().position(|h| h.trim() == name);
+    let column = |name: &str| {
+        find(name).with_context(|| {
+            format!(
+                "{}: no column {name:?} (have: {})",
+                path.display(),
+                headers.iter().collect::<Vec<_>>().join(", ")
+            )
+        })
+    };
+    let (cx, ctx, ct) = (column("x")?, column("t_x")?, column("T")?);
+    let (czbar, cweight) = (find("zbar"), find("weight"));
+    let cid = ["ID", "id", "customer_id"].iter().find_map(|n| find(n));
+    let (mut ids, mut x, mut t_x, mut t, mut zbar, mut weight) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    for (i, record) in reader.records().enumerate() {
+        let record = record?;
+        let line = i + 2;
+        let number = |c: usize| -> Result<f64> {
+            let text = record.get(c).unwrap_or("").trim();
+            text.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .with_context(|| {
+                    format!(
+                        "{}:{line}: column {:?}: value {text:?} is not a number",
+                        path.display(),
+                        &headers[c]
+                    )
+                })
+        };
+        ids.push(cid.map_or_else(
+            || (i + 1).to_string(),
+            |c| record.get(c).unwrap_or("").trim().to_owned(),
+        ));
+        x.push(number(cx)?);
+        t_x.push(number(ctx)?);
+        t.push(number(ct)?);
+        weight.push(cweight.map(&number).transpose()?.unwrap_or(1.0));
+        if let Some(c) = czbar {
+            zbar.push(number(c)?);
+        }
+    }
+    let data = FrequencyData::new(x, t_x, t, weight)
+        .map_err(|e| anyhow::anyhow!("{}: {e} (row 1 is line 2)", path.display()))?;
+    Ok((ids, data, czbar.map(|_| zbar)))
+}
+
+/// Builds the input from a summary file or the store.
+pub async fn load_input(project: Option<&Project>, args: &ClvInputArgs) -> Result<ClvInput> {
+    let unit = time_unit(&args.window.unit);
+    if let Some(path) = &args.summary {
+        let (ids, data, zbar) = read_summary_file(path)?;
+        return Ok(ClvInput {
+            ids,
+            data,
+            zbar,
+            value: None,
+            unit,
+            holdout: None,
+            origin: path.display().to_string(),
+        });
+    }
+    let project = project.context("a project (patron.toml) or --summary FILE is needed")?;
+    let (facts, s, end_day) = summary_from_store(project, &args.window).await?;
+    if s.is_empty() {
+        bail!("no customer has a purchase in the window");
+    }
+    let holdout = if args.model.as_deref() == Some("auto") {
+        Some(holdout_split(
+            &facts,
+            &s,
+            end_day,
+            &args.window,
+            args.holdout_days,
+        )?)
+    } else {
+        None
+    };
+    let ids = s
+        .customer
+        .iter()
+        .map(|&c| facts.customers.ids[c as usize].to_string())
+        .collect();
+    let value = (0..s.len())
+        .map(|i| s.first_spend[i] + s.x[i] * s.mean_repeat_spend[i])
+        .collect();
+    let end = Timestamp::from_secs(end_day * DAY).date();
+    Ok(ClvInput {
+        ids,
+        data: frequency_data(&s)?,
+        zbar: Some(s.mean_repeat_spend.clone()),
+        value: Some(value),
+        unit,
+        holdout,
+        origin: format!("the store, purchases up to {end}"),
+    })
+}
+
+/// Splits the window's last days off as a holdout for model choice.
+fn holdout_split(
+    facts: &Facts,
+    full: &RepeatSummary,
+    end_day: i64,
+    window: &ClvWindowArgs,
+    days: Option<i64>,
+) -> Result<Holdout> {
+    let first = full.first_day.iter().copied().min().unwrap_or(end_day);
+    let days = days.unwrap_or(((end_day - first) / 4).max(28));
+    let cal_end = end_day - days;
+    anyhow::ensure!(
+        cal_end > first,
+        "the history is too short to hold out {days} days"
+    );
+    let start_day = window
+        .start
+        .as_deref()
+        .map(|s| day_of(s, "--start"))
+        .transpose()?
+        .unwrap_or(i64::MIN);
+    let unit_days = time_unit(&window.unit).days();
+    let calibration = repeat_summary(facts, start_day, cal_end, unit_days);
+    let (actual, _) = holdout_purchases(facts, &calibration, cal_end + 1, end_day);
+    Ok(Holdout {
+        calibration: frequency_data(&calibration)?,
+        actual,
+        length: days as f64 / unit_days,
+    })
+}
+
+/// The JSON of one fit: parameters and standard errors by name.
+pub fn fit_json(r: &FitResult, customers: f64) -> Value {
+    let by_name = |pairs: &[(&str, f64)]| {
+        pairs
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), json!(v)))
+            .collect::<serde_json::Map<_, _>>()
+    };
+    let k = r.params.len() as f64;
+    json!({
+        "model": r.model,
+        "params": by_name(&r.params),
+        "log_likelihood": r.log_likelihood,
+        "std_errors": by_name(&r.std_errors),
+        "converged": r.converged,
+        "iterations": r.iterations,
+        "gradient_norm": r.gradient_norm,
+        "bic": -2.0 * r.log_likelihood + k * customers.ln(),
+    })
+}
+
+/// A candidate of `auto`: its fit and its score (holdout MAE, or BIC without a holdout).
+struct Candidate {
+    model: TimingModel,
+    fit: FitResult,
+    score: f64,
+}
+
+/// Fits the requested timing model, or for `auto` every candidate, choosing by holdout error
+/// (refitting the winner on the whole window) or by BIC. Returns the model and a report.
+pub fn choose_timing_model(
+    input: &ClvInput,
+    name: &str,
+) -> Result<(TimingModel, FitResult, Value)> {
+    if let Some(kind) = ModelKind::parse(name) {
+        let (model, fit) = TimingModel::fit(kind, &input.data.grouped())?;
+        return Ok((model, fit, json!(null)));
+    }
+    anyhow::ensure!(
+        name == "auto",
+        "unknown model {name:?}: use bgnbd, mbgnbd, paretonbd or auto"
+    );
+    let n = input.data.total_weight();
+    let mut candidates = Vec::new();
+    for kind in ModelKind::ALL {
+        let data = input
+            .holdout
+            .as_ref()
+            .map_or(&input.data, |h| &h.calibration);
+        let Ok((model, fit)) = TimingModel::fit(kind, &data.grouped()) else {
+            continue;
+        };
+        let score = match &input.holdout {
+            Some(h) => {
+                let c = &h.calibration;
+                let predicted: Vec<f64> = (0..c.len())
+                    .map(|i| model.expected_purchases(h.length, c.x[i], c.t_x[i], c.t[i]))
+                    .collect();
+                holdout_errors(&predicted, &h.actual).mae
+            }
+            None => -2.0 * fit.log_likelihood + fit.params.len() as f64 * n.ln(),
+        };
+        candidates.push(Candidate { model, fit, score });
+    }
+    let best = candidates
+        .iter()
+        .filter(|c| c.score.is_finite())
+        .min_by(|a, b| a.score.total_cmp(&b.score))
+        .context("no candidate model could be fitted")?;
+    let criterion = if input.holdout.is_some() {
+        "holdout_mae"
+    } else {
+        "bic"
+    };
+    let report = json!({
+        "criterion": criterion,
+        "chosen": best.fit.model,
+        "candidates": candidates.iter().map(|c| json!({ "model": c.fit.model, criterion: c.score, "log_likelihood": c.fit.log_likelihood })).collect::<Vec<_>>(),
+    });
+    let kind = best.model.kind();
+    let (model, fit) = if input.holdout.is_some() {
+        TimingModel::fit(kind, &input.data.grouped())?
+    } else {
+        (best.model, best.fit.clone())
+    };
+    Ok((model, fit, report))
+}
+
+fn spend_model(input: &ClvInput) -> Result<Option<(GammaGamma, FitResult)>> {
+    let Some(zbar) = &input.zbar else {
+        return Ok(None);
+    };
+    let spend = SpendData::repeat_customers(&input.data.x, zbar)?;
+    if spend.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(GammaGamma::fit(&spend.grouped())?))
+}
+
+async fn fit(global: &Global, project: Option<&Project>, args: &ClvInputArgs) -> Result<()> {
+    let input = load_input(project, args).await?;
+    let name = args.model.as_deref().unwrap_or("all");
+    let n = input.data.total_weight();
+    let mut results = Vec::new();
+    if name == "all" {
+        for kind in ModelKind::ALL {
+            results.push(fit_json(
+                &TimingModel::fit(kind, &input.data.grouped())?.1,
+                n,
+            ));
+        }
+    } else if name != "gammagamma" {
+        let (_, fit, report) = choose_timing_model(&input, name)?;
+        let mut v = fit_json(&fit, n);
+        if !report.is_null() {
+            v["selection"] = report;
+        }
+        results.push(v);
+    }
+    if name == "all" || name == "gammagamma" {
+        match spend_model(&input)? {
+            Some((_, fit)) => results.push(fit_json(
+                &fit,
+                input.data.x.iter().filter(|x| **x > 0.0).count() as f64,
+            )),
+            None if name == "gammagamma" => {
+                bail!("Gamma-Gamma needs mean repeat spend (a zbar column, or store data)")
+            }
+            None => {}
+        }
+    }
+    if global.json {
+        return print_json(&if results.len() == 1 {
+            results.remove(0)
+        } else {
+            json!(results)
+        });
+    }
+    println!(
+        "Fitted on {} customers from {} (time unit: {:?})",
+        count(n as u64),
+        input.origin,
+        input.unit
+    );
+    let mut t = Table::new(&["model", "parameters", "log-likelihood", "BIC", "converged"]);
+    for r in &results {
+        let params = r["params"]
+            .as_object()
+            .map(|o| {
+                o.iter()
+                    .map(|(k, v)| format!("{k}={:.4}", v.as_f64().unwrap_or(f64::NAN)))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_default();
+        t.row(vec![
+            r["model"].as_str().unwrap_or("").to_owned(),
+            params,
+            format!("{:.2}", r["log_likelihood"].as_f64().unwrap_or(f64::NAN)),
+            format!("{:.1}", r["bic"].as_f64().unwrap_or(f64::NAN)),
+            r["converged"].to_string(),
+        ]);
+    }
+    println!("{}", t.render());
+    Ok(())
+}
+
+/// Percentile rank in (0, 1] of each value (ties share the lowest rank).
+fn percentiles(values: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let mut out = vec![0.0; values.len()];
+    let n = values.len() as f64;
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i;
+        while j + 1 < order.len() && values[order[j + 1]] == values[order[i]] {
+            j += 1;
+        }
+        for &k in &order[i..=j] {
+            out[k] = (i + 1) as f64 / n;
+        }
+        i = j + 1;
+    }
+    out
+}
+
+async fn predict(global: &Global, project: Option<&Project>, args: &ClvPredictArgs) -> Result<()> {
+    let input = load_input(project, &args.input).await?;
+    let (model, fit, selection) =
+        choose_timing_model(&input, args.input.model.as_deref().unwrap_or("auto"))?;
+    let horizon = args
+        .horizon
+        .unwrap_or(TimeUnit::Week.in_units_of(input.unit) * 52.0);
+    let d = &input.data;
+    let expected: Vec<f64> = (0..d.len())
+        .map(|i| model.expected_purchases(horizon, d.x[i], d.t_x[i], d.t[i]))
+        .collect();
+    let p_alive: Vec<f64> = (0..d.len())
+        .map(|i| model.p_alive(d.x[i], d.t_x[i], d.t[i]))
+        .collect();
+    let spend = spend_model(&input)?;
+    let (expected_spend, clv) = match (&spend, &input.zbar) {
+        (Some((gg, _)), Some(zbar)) => {
+            let spend: Vec<f64> = (0..d.len())
+                .map(|i| gg.conditional_expected_spend(d.x[i], zbar[i]))
+                .collect();
+            let month = TimeUnit::Month.in_units_of(input.unit);
+            let schedule = DiscountSchedule::new(args.months, month, args.discount_rate, 12.0)?;
+            let clv = discounted_clv_batch(&model, d, &spend, &schedule)?;
+            (Some(spend), Some(clv))
+        }
+        _ => (None, None),
+    };
+    let potential = match (&clv, &input.value) {
+        (Some(clv), Some(value)) => {
+            let (pc, pv) = (percentiles(clv), percentiles(value));
+            Some(pc.iter().zip(&pv).map(|(c, v)| c - v).collect::<Vec<f64>>())
+        }
+        _ => None,
+    };
+    let rows: Vec<Value> = (0..d.len())
+        .map(|i| {
+            let mut row = json!({ "id": input.ids[i], "x": d.x[i], "t_x": d.t_x[i], "T": d.t[i], "expected_purchases": expected[i], "p_alive": p_alive[i] });
+            if let (Some(s), Some(c)) = (&expected_spend, &clv) {
+                row["expected_spend"] = json!(s[i]);
+                row["clv"] = json!(c[i]);
+            }
+            if let (Some(v), Some(g)) = (&input.value, &potential) {
+                row["value"] = json!(v[i]);
+                row["potential_gap"] = json!(g[i]);
+                row["potential"] = json!(g[i] >= args.potential_gap);
+            }
+            row
+        })
+        .collect();
+    let total_clv = clv.as_ref().map(|c| c.iter().sum::<f64>());
+    if global.json {
+        return print_json(&json!({
+            "model": fit_json(&fit, d.total_weight()),
+            "selection": selection,
+            "spend_model": spend.as_ref().map(|(_, f)| fit_json(f, d.x.iter().filter(|x| **x > 0.0).count() as f64)),
+            "unit": format!("{:?}", input.unit).to_lowercase(),
+            "horizon": horizon,
+            "clv_months": args.months,
+            "annual_discount_rate": args.discount_rate,
+            "totals": { "expected_purchases": expected.iter().sum::<f64>(), "clv": total_clv },
+            "customers": rows,
+        }));
+    }
+    print_predictions(&input, &fit, horizon, &rows, &expected, total_clv, args);
+    Ok(())
+}
+
+fn print_predictions(
+    input: &ClvInput,
+    fit: &FitResult,
+    horizon: f64,
+    rows: &[Value],
+    expected: &[f64],
+    total_clv: Option<f64>,
+    args: &ClvPredictArgs,
+) {
+    let params: Vec<String> = fit
+        .params
+        .iter()
+        .map(|(n, v)| format!("{n}={v:.4}"))
+        .collect();
+    println!(
+        "{} ({}) on {} customers from {}",
+        fit.model,
+        params.join(" "),
+        count(rows.len() as u64),
+        input.origin
+    );
+    println!(
+        "expected purchases in the next {horizon:.1} {:?}s: {:.1}",
+        input.unit,
+        expected.iter().sum::<f64>()
+    );
+    if let Some(total) = total_clv {
+        println!(
+            "discounted CLV over {} months at {:.1} % a year: {total:.0} in total",
+            args.months,
+            100.0 * args.discount_rate
+        );
+    }
+    let key = if total_clv.is_some() {
+        "clv"
+    } else {
+        "expected_purchases"
+    };
+    let mut sorted: Vec<&Value> = rows.iter().collect();
+    sorted.sort_by(|a, b| {
+        b[key]
+            .as_f64()
+            .unwrap_or(0.0)
+            .total_cmp(&a[key].as_f64().unwrap_or(0.0))
+    });
+    let mut t = Table::new(&[
+        "customer",
+        "x",
+        "expected",
+        "P(alive)",
+        "spend",
+        "CLV",
+        "potential",
+    ]);
+    for r in sorted.iter().take(args.limit) {
+        let f = |k: &str, digits: usize| {
+            r[k].as_f64()
+                .map_or(String::new(), |v| format!("{v:.digits$}"))
+        };
+        let potential = if r["potential"].as_bool() == Some(true) {
+            format!(
+                "+{:.0} pct",
+                100.0 * r["potential_gap"].as_f64().unwrap_or(0.0)
+            )
+        } else {
+            String::new()
+        };
+        t.row(vec![
+            r["id"].as_str().unwrap_or("").to_owned(),
+            f("x", 0),
+            f("expected_purchases", 2),
+            f("p_alive", 3),
+            f("expected_spend", 2),
+            f("clv", 2),
+            potential,
+        ]);
+    }
+    println!(
+        "\nTop {} by {key}:\n{}",
+        args.limit.min(rows.len()),
+        t.render()
+    );
+    let with_potential = rows
+        .iter()
+        .filter(|r| r["potential"].as_bool() == Some(true))
+        .count();
+    if with_potential > 0 {
+        println!(
+            "\n{} customers have CLV far above their value so far (≥ {:.0} percentile points): see --json, field potential",
+            count(with_potential as u64),
+            100.0 * args.potential_gap
+        );
+    }
+}
+
+fn print_summary(
+    facts: &Facts,
+    s: &RepeatSummary,
+    end_day: i64,
+    unit: &str,
+    json_output: bool,
+) -> Result<()> {
+    let end = Timestamp::from_secs(end_day * DAY).date();
+    let ids = &facts.customers.ids;
+    if json_output {
+        let customers: Vec<_> = (0..s.len())
+            .map(|i| json!({ "customer_id": ids[s.customer[i] as usize], "x": s.x[i], "t_x": s.t_x[i], "T": s.t[i], "zbar": s.mean_repeat_spend[i] }))
+            .collect();
+        return print_json(&json!({ "end": end, "unit": unit, "customers": customers }));
+    }
+    let mut t = Table::new(&["customer", "x", "t_x", "T", "zbar"]);
+    for i in 0..s.len() {
+        t.row(vec![
+            ids[s.customer[i] as usize].to_string(),
+            format!("{}", s.x[i]),
+            format!("{:.2}", s.t_x[i]),
+            format!("{:.2}", s.t[i]),
+            format!("{:.2}", s.mean_repeat_spend[i]),
+        ]);
+    }
+    println!("BTYD summary up to {end} in {unit}s\n{}", t.render());
+    Ok(())
+}
+
+/// `patron clv …`. A `--summary FILE` works without a project.
 pub async fn run(global: &Global, command: &ClvCommand) -> Result<()> {
-    let project = Project::load(global)?;
+    let needs_project = match command {
+        ClvCommand::Summary(_) => true,
+        ClvCommand::Fit(a) => a.input.summary.is_none(),
+        ClvCommand::Predict(a) => a.input.summary.is_none(),
+    };
+    let project = if needs_project {
+        Some(Project::load(global)?)
+    } else {
+        None
+    };
     match command {
         ClvCommand::Summary(window) => {
-            let (facts, s, end_day) = summary_from_store(&project, window).await?;
-            let end = Timestamp::from_secs(end_day * patron_core::time::DAY).date();
-            let ids = &facts.customers.ids;
-            if global.json {
-                let customers: Vec<_> = (0..s.len())
-                    .map(|i| {
-                        json!({
-                            "customer_id": ids[s.customer[i] as usize], "x": s.x[i], "t_x": s.t_x[i],
-                            "T": s.t[i], "zbar": s.mean_repeat_spend[i],
-                        })
-                    })
-                    .collect();
-                return print_json(
-                    &json!({ "end": end, "unit": window.unit, "customers": customers }),
-                );
-            }
-            let mut t = Table::new(&["customer", "x", "t_x", "T", "zbar"]);
-            for i in 0..s.len() {
-                t.row(vec![
-                    ids[s.customer[i] as usize].to_string(),
-                    format!("{}", s.x[i]),
-                    format!("{:.2}", s.t_x[i]),
-                    format!("{:.2}", s.t[i]),
-                    format!("{:.2}", s.mean_repeat_spend[i]),
-                ]);
-            }
-            println!(
-                "BTYD summary up to {end} in {}s\n{}",
-                window.unit,
-                t.render()
-            );
-            Ok(())
+            let (facts, s, end_day) =
+                summary_from_store(project.as_ref().context("no project")?, window).await?;
+            print_summary(&facts, &s, end_day, &window.unit, global.json)
         }
+        ClvCommand::Fit(args) => fit(global, project.as_ref(), &args.input).await,
+        ClvCommand::Predict(args) => predict(global, project.as_ref(), args).await,
     }
 }

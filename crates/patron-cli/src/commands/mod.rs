@@ -1,6 +1,7 @@
 //! One file per command.
 
 mod abc;
+mod backtest;
 mod bench;
 mod clv;
 mod demo;
@@ -28,6 +29,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Abc(args) => abc::run(&global, &args).await,
         Command::Clv(command) => clv::run(&global, &command).await,
         Command::Bench(command) => bench::run(&global, &command).await,
+        Command::Backtest(command) => backtest::run(&global, &command).await,
         Command::Margin(args) => margin::run(&global, &args).await,
     }
 }
