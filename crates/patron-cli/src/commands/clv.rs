@@ -151,7 +151,11 @@ pub fn read_summary_file(path: &Path) -> Result<(Vec<String>, FrequencyData, Opt
 }
 
 /// Builds the input from a summary file or the store.
-pub async fn load_input(project: Option<&Project>, args: &ClvInputArgs) -> Result<ClvInput> {
+pub async fn load_input(
+    project: Option<&Project>,
+    args: &ClvInputArgs,
+    model_name: &str,
+) -> Result<ClvInput> {
     let unit = time_unit(&args.window.unit);
     if let Some(path) = &args.summary {
         let (ids, data, zbar) = read_summary_file(path)?;
@@ -167,17 +171,31 @@ pub async fn load_input(project: Option<&Project>, args: &ClvInputArgs) -> Resul
     }
     let project = project.context("a project (patron.toml) or --summary FILE is needed")?;
     let (facts, s, end_day) = summary_from_store(project, &args.window).await?;
+    input_from_facts(
+        &facts,
+        &s,
+        end_day,
+        &args.window,
+        args.holdout_days,
+        model_name == "auto",
+    )
+}
+
+/// Builds the input from a fact set already summarised up to `end_day`; with `auto`, also the
+/// calibration/holdout split used to choose the model.
+pub fn input_from_facts(
+    facts: &Facts,
+    s: &RepeatSummary,
+    end_day: i64,
+    window: &ClvWindowArgs,
+    holdout_days: Option<i64>,
+    auto: bool,
+) -> Result<ClvInput> {
     if s.is_empty() {
         bail!("no customer has a purchase in the window");
     }
-    let holdout = if args.model.as_deref() == Some("auto") {
-        Some(holdout_split(
-            &facts,
-            &s,
-            end_day,
-            &args.window,
-            args.holdout_days,
-        )?)
+    let holdout = if auto {
+        Some(holdout_split(facts, s, end_day, window, holdout_days)?)
     } else {
         None
     };
@@ -192,10 +210,10 @@ pub async fn load_input(project: Option<&Project>, args: &ClvInputArgs) -> Resul
     let end = Timestamp::from_secs(end_day * DAY).date();
     Ok(ClvInput {
         ids,
-        data: frequency_data(&s)?,
+        data: frequency_data(s)?,
         zbar: Some(s.mean_repeat_spend.clone()),
         value: Some(value),
-        unit,
+        unit: time_unit(&window.unit),
         holdout,
         origin: format!("the store, purchases up to {end}"),
     })
@@ -324,16 +342,26 @@ fn spend_model(input: &ClvInput) -> Result<Option<(GammaGamma, FitResult)>> {
     let Some(zbar) = &input.zbar else {
         return Ok(None);
     };
-    let spend = SpendData::repeat_customers(&input.data.x, zbar)?;
-    if spend.is_empty() {
+    // Gamma-Gamma models positive spend: repeat customers whose returns outweigh their
+    // purchases (net spend ≤ 0) are left out of the fit.
+    let (x, m): (Vec<f64>, Vec<f64>) = input
+        .data
+        .x
+        .iter()
+        .zip(zbar)
+        .filter(|(x, m)| **x >= 1.0 && **m > 0.0)
+        .map(|(x, m)| (*x, *m))
+        .unzip();
+    if x.is_empty() {
         return Ok(None);
     }
+    let spend = SpendData::repeat_customers(&x, &m)?;
     Ok(Some(GammaGamma::fit(&spend.grouped())?))
 }
 
 async fn fit(global: &Global, project: Option<&Project>, args: &ClvInputArgs) -> Result<()> {
-    let input = load_input(project, args).await?;
     let name = args.model.as_deref().unwrap_or("all");
+    let input = load_input(project, args, name).await?;
     let n = input.data.total_weight();
     let mut results = Vec::new();
     if name == "all" {
@@ -419,28 +447,54 @@ fn percentiles(values: &[f64]) -> Vec<f64> {
     out
 }
 
-async fn predict(global: &Global, project: Option<&Project>, args: &ClvPredictArgs) -> Result<()> {
-    let input = load_input(project, &args.input).await?;
-    let (model, fit, selection) =
-        choose_timing_model(&input, args.input.model.as_deref().unwrap_or("auto"))?;
-    let horizon = args
-        .horizon
-        .unwrap_or(TimeUnit::Week.in_units_of(input.unit) * 52.0);
+/// Per-customer predictions of a fitted timing model (and spend model, when there is spend).
+pub struct Predictions {
+    /// The timing model's fit.
+    pub fit: FitResult,
+    /// How `auto` chose, if it did.
+    pub selection: Value,
+    /// The spend model's fit.
+    pub spend_fit: Option<FitResult>,
+    /// Horizon of `expected`, in model units.
+    pub horizon: f64,
+    /// Expected purchases in the horizon.
+    pub expected: Vec<f64>,
+    /// P(alive) now.
+    pub p_alive: Vec<f64>,
+    /// Expected spend per purchase.
+    pub expected_spend: Option<Vec<f64>>,
+    /// Discounted CLV.
+    pub clv: Option<Vec<f64>>,
+    /// CLV percentile − current value percentile.
+    pub potential: Option<Vec<f64>>,
+}
+
+/// Fits (or chooses) the models and predicts every customer of `input`.
+pub fn predict_all(
+    input: &ClvInput,
+    model_name: &str,
+    horizon: Option<f64>,
+    months: u32,
+    discount_rate: f64,
+) -> Result<Predictions> {
+    let (model, fit, selection) = choose_timing_model(input, model_name)?;
+    let horizon = horizon.unwrap_or(TimeUnit::Week.in_units_of(input.unit) * 52.0);
     let d = &input.data;
-    let expected: Vec<f64> = (0..d.len())
+    let expected = (0..d.len())
         .map(|i| model.expected_purchases(horizon, d.x[i], d.t_x[i], d.t[i]))
         .collect();
-    let p_alive: Vec<f64> = (0..d.len())
+    let p_alive = (0..d.len())
         .map(|i| model.p_alive(d.x[i], d.t_x[i], d.t[i]))
         .collect();
-    let spend = spend_model(&input)?;
+    let spend = spend_model(input)?;
     let (expected_spend, clv) = match (&spend, &input.zbar) {
         (Some((gg, _)), Some(zbar)) => {
+            // Net-negative repeat spend counts as 0, which shrinks towards the population mean.
             let spend: Vec<f64> = (0..d.len())
-                .map(|i| gg.conditional_expected_spend(d.x[i], zbar[i]))
+                .map(|i| gg.conditional_expected_spend(d.x[i], zbar[i].max(0.0)))
                 .collect();
             let month = TimeUnit::Month.in_units_of(input.unit);
-            let schedule = DiscountSchedule::new(args.months, month, args.discount_rate, 12.0)?;
+            let schedule = DiscountSchedule::new(months, month, discount_rate, 12.0)?;
             let clv = discounted_clv_batch(&model, d, &spend, &schedule)?;
             (Some(spend), Some(clv))
         }
@@ -449,10 +503,46 @@ async fn predict(global: &Global, project: Option<&Project>, args: &ClvPredictAr
     let potential = match (&clv, &input.value) {
         (Some(clv), Some(value)) => {
             let (pc, pv) = (percentiles(clv), percentiles(value));
-            Some(pc.iter().zip(&pv).map(|(c, v)| c - v).collect::<Vec<f64>>())
+            Some(pc.iter().zip(&pv).map(|(c, v)| c - v).collect())
         }
         _ => None,
     };
+    Ok(Predictions {
+        fit,
+        selection,
+        spend_fit: spend.map(|(_, f)| f),
+        horizon,
+        expected,
+        p_alive,
+        expected_spend,
+        clv,
+        potential,
+    })
+}
+
+async fn predict(global: &Global, project: Option<&Project>, args: &ClvPredictArgs) -> Result<()> {
+    let model_name = args.input.model.as_deref().unwrap_or("auto");
+    let input = load_input(project, &args.input, model_name).await?;
+    let p = predict_all(
+        &input,
+        model_name,
+        args.horizon,
+        args.months,
+        args.discount_rate,
+    )?;
+    let Predictions {
+        fit,
+        selection,
+        spend_fit,
+        horizon,
+        expected,
+        p_alive,
+        expected_spend,
+        clv,
+        potential,
+    } = p;
+    let spend = spend_fit.map(|f| ((), f));
+    let d = &input.data;
     let rows: Vec<Value> = (0..d.len())
         .map(|i| {
             let mut row = json!({ "id": input.ids[i], "x": d.x[i], "t_x": d.t_x[i], "T": d.t[i], "expected_purchases": expected[i], "p_alive": p_alive[i] });
