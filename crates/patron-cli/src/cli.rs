@@ -265,6 +265,10 @@ pub struct ClvWindowArgs {
     /// Time unit of x, t_x and T: day, week (default) or month (365.25/12 days).
     #[arg(long, default_value = "week", value_parser = ["day", "week", "month"])]
     pub unit: String,
+    /// What a purchase is worth: revenue (default) or gross margin (revenue − cost of goods,
+    /// by the rules of [margin]).
+    #[arg(long, default_value = "revenue", value_parser = ["revenue", "margin"])]
+    pub value: String,
 }
 
 /// `patron bench …`.
@@ -273,6 +277,29 @@ pub enum BenchCommand {
     /// Import N generated order lines from CSV into a fresh embedded store.
     #[command(after_help = "Example:\n  patron bench import --lines 1000000")]
     Import(BenchImportArgs),
+    /// RFM scores and segments for N customers with M order lines built in memory (load excluded).
+    #[command(after_help = "Example:\n  patron bench rfm --customers 1000000 --lines 50000000")]
+    Rfm(BenchRfmArgs),
+    /// Fit BG/NBD and Gamma-Gamma on N synthetic BG/NBD customers, then 12-month discounted CLV.
+    #[command(after_help = "Example:\n  patron bench clv --customers 1000000")]
+    Clv(BenchClvArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchRfmArgs {
+    /// Customers.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub customers: u64,
+    /// Order lines (spread over the customers, 1–6 lines an order).
+    #[arg(long, default_value_t = 50_000_000)]
+    pub lines: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchClvArgs {
+    /// Synthetic customers (BG/NBD process with CDNOW's parameters, ages 27–39 weeks).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub customers: usize,
 }
 
 #[derive(Debug, Args)]

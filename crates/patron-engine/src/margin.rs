@@ -81,6 +81,31 @@ fn rates_by_code(
         .collect()
 }
 
+/// Gross margin of every order line (revenue − cost of goods, by the same rules as
+/// [`margins`]; a line with no cost information keeps its full revenue), for models that value
+/// purchases by margin instead of revenue.
+pub fn line_gross_margins(facts: &Facts, settings: &MarginSection) -> Vec<f64> {
+    let o = &facts.orders;
+    let sku_rate = rates_by_code(&o.skus, &settings.sku_margin_rates);
+    let category_rate = rates_by_code(&o.categories, &settings.category_margin_rates);
+    (0..o.amount.len())
+        .map(|i| {
+            let sku = (o.sku[i] != NONE)
+                .then(|| sku_rate[o.sku[i] as usize])
+                .flatten();
+            let category = (o.category[i] != NONE)
+                .then(|| category_rate[o.category[i] as usize])
+                .flatten();
+            let cost = match (o.cost[i], sku.or(category).or(settings.default_margin_rate)) {
+                (Some(cost), _) => cost,
+                (None, Some(rate)) => o.amount[i].times(1.0 - rate),
+                (None, None) => Money::ZERO,
+            };
+            (o.amount[i] - cost).to_f64()
+        })
+        .collect()
+}
+
 /// Computes every customer's contribution margin.
 pub fn margins(facts: &Facts, settings: &MarginSection) -> MarginResult {
     let o = &facts.orders;

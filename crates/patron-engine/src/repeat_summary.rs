@@ -41,8 +41,26 @@ impl RepeatSummary {
     }
 }
 
+/// What a purchase is worth: its revenue, or a value per order line (e.g. gross margin from
+/// [`crate::margin::line_gross_margins`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub enum LineValue<'a> {
+    /// Line revenue.
+    #[default]
+    Revenue,
+    /// A value per order line, indexed like the fact set's order columns.
+    PerLine(&'a [f64]),
+}
+
 /// Purchase days of one customer with the spend of each day, in day order.
-fn purchase_days(facts: &Facts, c: usize, from_day: i64, to_day: i64, out: &mut Vec<(i64, f64)>) {
+fn purchase_days(
+    facts: &Facts,
+    c: usize,
+    from_day: i64,
+    to_day: i64,
+    value: LineValue<'_>,
+    out: &mut Vec<(i64, f64)>,
+) {
     out.clear();
     let o = &facts.orders;
     for i in facts.order_range(c) {
@@ -50,7 +68,10 @@ fn purchase_days(facts: &Facts, c: usize, from_day: i64, to_day: i64, out: &mut 
         if day < from_day || day > to_day {
             continue;
         }
-        let amount = o.amount[i].to_f64();
+        let amount = match value {
+            LineValue::Revenue => o.amount[i].to_f64(),
+            LineValue::PerLine(values) => values[i],
+        };
         match out.last_mut() {
             Some((d, spend)) if *d == day => *spend += amount,
             // A day whose only lines are returns is no purchase, but its amount counts.
@@ -73,10 +94,21 @@ pub fn repeat_summary(
     end_day: i64,
     unit_days: f64,
 ) -> RepeatSummary {
+    repeat_summary_valued(facts, start_day, end_day, unit_days, LineValue::Revenue)
+}
+
+/// [`repeat_summary`] with purchases valued by `value` (revenue or, e.g., gross margin).
+pub fn repeat_summary_valued(
+    facts: &Facts,
+    start_day: i64,
+    end_day: i64,
+    unit_days: f64,
+    value: LineValue<'_>,
+) -> RepeatSummary {
     let mut s = RepeatSummary::default();
     let mut days = Vec::new();
     for c in 0..facts.customers.len() {
-        purchase_days(facts, c, start_day, end_day, &mut days);
+        purchase_days(facts, c, start_day, end_day, value, &mut days);
         let Some(&(first, first_spend)) = days.first() else {
             continue;
         };
@@ -110,7 +142,14 @@ pub fn holdout_purchases(
         .customer
         .iter()
         .map(|&c| {
-            purchase_days(facts, c as usize, from_day, to_day, &mut days);
+            purchase_days(
+                facts,
+                c as usize,
+                from_day,
+                to_day,
+                LineValue::Revenue,
+                &mut days,
+            );
             (days.len() as f64, days.iter().map(|(_, s)| s).sum::<f64>())
         })
         .unzip()
@@ -133,6 +172,7 @@ pub fn repeat_days(
             c as usize,
             start_day.max(first + 1),
             end_day,
+            LineValue::Revenue,
             &mut days,
         );
         out.extend(days.iter().map(|(d, _)| *d));

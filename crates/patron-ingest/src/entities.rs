@@ -7,6 +7,7 @@ use patron_core::model::{
     normalise_event_type,
 };
 use patron_core::{Money, Timestamp};
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, HashMap};
 
 /// A parsed record.
@@ -50,7 +51,7 @@ impl Handles {
 pub(crate) struct EntityBuilder {
     entity: Entity,
     handles: Handles,
-    lines_per_order: HashMap<OrderId, u32>,
+    lines_per_order: FxHashMap<OrderId, u32>,
     event_occurrences: HashMap<u64, u32>,
 }
 
@@ -63,7 +64,7 @@ impl EntityBuilder {
         EntityBuilder {
             entity,
             handles: Handles(handles),
-            lines_per_order: HashMap::new(),
+            lines_per_order: FxHashMap::default(),
             event_occurrences: HashMap::new(),
         }
     }
@@ -183,9 +184,17 @@ impl EntityBuilder {
                 ));
             }
             None => {
-                let next = self.lines_per_order.entry(order_id.clone()).or_insert(0);
-                *next += 1;
-                *next
+                // Look up before inserting: cloning the id for every line would allocate per row.
+                match self.lines_per_order.get_mut(&order_id) {
+                    Some(n) => {
+                        *n += 1;
+                        *n
+                    }
+                    None => {
+                        self.lines_per_order.insert(order_id.clone(), 1);
+                        1
+                    }
+                }
             }
         };
         let is_return = m

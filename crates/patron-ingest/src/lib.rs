@@ -30,7 +30,8 @@ mod run;
 
 pub use profile::{FieldProfile, InvalidValue, SourceProfile, profile_source};
 pub use run::{
-    Chunk, IngestError, LineUnit, ReadOptions, Rejection, Sink, SourceReport, read_sources,
+    Chunk, CustomerSet, IngestError, LineUnit, ReadOptions, Rejection, Sink, SourceReport,
+    read_sources,
 };
 
 /// Rows per chunk handed to the sink.

@@ -12,7 +12,10 @@ use patron_engine::clv::{
     AliveModel, DiscountSchedule, FitResult, FrequencyData, GammaGamma, ModelKind, SpendData,
     TimeUnit, TimingModel, discounted_clv_batch,
 };
-use patron_engine::repeat_summary::{RepeatSummary, holdout_purchases, repeat_summary};
+use patron_engine::margin::line_gross_margins;
+use patron_engine::repeat_summary::{
+    LineValue, RepeatSummary, holdout_purchases, repeat_summary, repeat_summary_valued,
+};
 use serde_json::{Value, json};
 use std::path::Path;
 
@@ -84,7 +87,18 @@ pub async fn summary_from_store(
     let facts = store
         .load_facts(Timestamp::from_secs((end_day + 1) * DAY))
         .await?;
-    let summary = repeat_summary(&facts, start_day, end_day, time_unit(&window.unit).days());
+    let margins =
+        (window.value == "margin").then(|| line_gross_margins(&facts, &project.config.margin));
+    let value = margins
+        .as_deref()
+        .map_or(LineValue::Revenue, LineValue::PerLine);
+    let summary = repeat_summary_valued(
+        &facts,
+        start_day,
+        end_day,
+        time_unit(&window.unit).days(),
+        value,
+    );
     Ok((facts, summary, end_day))
 }
 

@@ -177,6 +177,7 @@ fn demo_clv(
         start: None,
         end: None,
         unit: "week".into(),
+        value: "revenue".into(),
     };
     let summary = repeat_summary(facts, i64::MIN, end_day, 7.0);
     let input = input_from_facts(facts, &summary, end_day, &window, None, true)?;

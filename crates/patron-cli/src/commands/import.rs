@@ -5,10 +5,10 @@ use crate::error::Rejected;
 use crate::output::{Table, count, print_json, progress};
 use crate::project::Project;
 use anyhow::{Context, Result};
-use patron_ingest::{Chunk, ReadOptions, Rejection, Sink, SourceReport, read_sources};
+use patron_ingest::{Chunk, CustomerSet, ReadOptions, Rejection, Sink, SourceReport, read_sources};
 use patron_store::{ImportWriter, SourceRecord, WriteCounts};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::path::Path;
 use tokio::sync::mpsc;
@@ -92,7 +92,7 @@ pub async fn import_project(
         config.sources.retain(|name, _| args.sources.contains(name));
     }
     let store = project.open_store().await?;
-    let known: HashSet<_> = store.customer_ids().await?.into_iter().collect();
+    let known: CustomerSet = store.customer_ids().await?.into_iter().collect();
     let (sender, mut receiver) = mpsc::channel::<Message>(4);
     let options = ReadOptions {
         project_dir: project.dir.clone(),

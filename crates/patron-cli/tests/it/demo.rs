@@ -50,6 +50,22 @@ fn demo_then_quality_then_merge_and_undo() {
     assert_eq!(out["rfm"], again["rfm"]);
     assert_eq!(out["margin"], again["margin"]);
 
+    // CLV valued by gross margin is below CLV valued by revenue (goods cost something).
+    let clv = |value: &str| {
+        let args = [
+            "clv", "predict", "--model", "bgnbd", "--value", value, "--json",
+        ];
+        patron(&project, &args).ok().json()["totals"]["clv"]
+            .as_f64()
+            .unwrap()
+    };
+    let (by_revenue, by_margin) = (clv("revenue"), clv("margin"));
+    assert!(
+        0.0 < by_margin && by_margin < by_revenue,
+        "{by_margin} vs {by_revenue}"
+    );
+    assert!(out["clv"]["selection"]["chosen"].is_string());
+
     let quality = patron(&project, &["quality", "--json", "--limit", "5"])
         .ok()
         .json();

@@ -18,7 +18,7 @@ use patron_ingest::{
     Chunk, IngestError, LineUnit, ReadOptions, Rejection, Sink, SourceReport, profile_source,
     read_sources,
 };
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::Arc;
@@ -327,7 +327,7 @@ fn read(dir: &Path, config: &ProjectConfig) -> Result<(Vec<SourceReport>, Collec
     let mut sink = Collect::default();
     let options = ReadOptions {
         project_dir: dir.to_owned(),
-        known_customers: HashSet::new(),
+        known_customers: Default::default(),
     };
     let reports = read_sources(config, options, &mut sink)?;
     Ok((reports, sink))

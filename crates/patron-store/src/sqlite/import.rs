@@ -5,9 +5,9 @@ use crate::{ImportWriter, Result, SourceRecord, StoreError, WriteCounts};
 use async_trait::async_trait;
 use patron_core::ids::CustomerId;
 use patron_core::model::{Actor, Customer, Event, Invoice, OrderLine, Outcome, Ticket};
+use rustc_hash::FxHashMap;
 use sqlx::sqlite::Sqlite;
 use sqlx::{QueryBuilder, Row, SqlitePool, Transaction};
-use std::collections::HashMap;
 
 /// Rows per INSERT statement (kept under SQLite's limit of 32,766 bound values).
 const ROWS_PER_STATEMENT: usize = 1_000;
@@ -22,7 +22,7 @@ struct Known {
 pub(crate) struct SqliteImport {
     tx: Transaction<'static, Sqlite>,
     import_id: i64,
-    customers: HashMap<String, Known>,
+    customers: FxHashMap<String, Known>,
     next_key: i64,
 }
 
@@ -38,7 +38,7 @@ impl SqliteImport {
         let rows = sqlx::query("SELECT key, id, is_stub, fingerprint, merged_into FROM customers")
             .fetch_all(&mut *tx)
             .await?;
-        let mut customers = HashMap::with_capacity(rows.len());
+        let mut customers = FxHashMap::with_capacity_and_hasher(rows.len(), Default::default());
         let mut next_key = 1;
         for r in rows {
             let key: i64 = r.try_get(0)?;
