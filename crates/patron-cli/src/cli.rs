@@ -82,6 +82,11 @@ pub enum Command {
     /// Check models against what happened: fit before a split date, predict after it.
     #[command(subcommand)]
     Backtest(BacktestCommand),
+    /// Market baskets: frequent itemsets (FP-growth) and association rules of the orders.
+    #[command(
+        after_help = "Examples:\n  patron basket --min-support 0.01\n  patron basket --min-support 0.01 --min-lift 2 --json\n  patron basket --min-support 0.05 --by category"
+    )]
+    Basket(crate::commands::basket::BasketArgs),
     /// Benchmarks on generated data (times and peak memory of this process).
     #[command(subcommand)]
     Bench(BenchCommand),

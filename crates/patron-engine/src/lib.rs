@@ -5,6 +5,7 @@
 //! import; features, RFM, CLV, models and rules follow.
 
 pub mod abc;
+pub mod basket;
 pub mod clv;
 pub mod margin;
 pub mod quality;

@@ -2,6 +2,7 @@
 
 mod abc;
 mod backtest;
+pub(crate) mod basket;
 mod bench;
 mod clv;
 mod demo;
@@ -30,6 +31,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Clv(command) => clv::run(&global, &command).await,
         Command::Bench(command) => bench::run(&global, &command).await,
         Command::Backtest(command) => backtest::run(&global, &command).await,
+        Command::Basket(args) => basket::run(&global, &args).await,
         Command::Margin(args) => margin::run(&global, &args).await,
     }
 }

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `patron` binary: one test binary for the crate (links once).
 
 mod bad_input;
+mod basket;
 mod clv;
 mod demo;
 mod examples;

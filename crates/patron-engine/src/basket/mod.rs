@@ -1,0 +1,36 @@
+//! Market baskets: frequent itemsets (FP-growth), association rules and next best offers.
+//!
+//! A basket is one order; its items are the distinct SKUs (or categories) of the order's
+//! purchase lines. [`Baskets`] holds them in compressed form with items numbered in name
+//! order, [`fpgrowth`] finds the itemsets bought together in at least a minimum share of
+//! baskets, [`association_rules`] splits them into "who buys A also buys C" rules with the
+//! metrics of mlxtend's `association_rules`, and [`next_best_offers`] turns the rules into
+//! ranked product suggestions for one customer.
+//!
+//! Everything is deterministic: items, itemsets, rules and offers come out in a documented
+//! order that does not depend on hashing or on the order of the input lines.
+
+pub mod baskets;
+pub mod fpgrowth;
+pub mod offers;
+pub mod rules;
+
+pub use baskets::{BasketOptions, Baskets, ItemLevel, NON_PRODUCT_CODES};
+pub use fpgrowth::{FrequentItemsets, Itemset, fpgrowth, min_count};
+pub use offers::{
+    Offer, OfferSettings, PurchaseHistory, next_best_offers, purchase_history, unit_margins,
+};
+pub use rules::{Rule, RuleSettings, association_rules};
+
+/// Why a basket analysis cannot run.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum BasketError {
+    /// The minimum support is not a fraction in (0, 1].
+    #[error("the minimum support must be a fraction in (0, 1], got {0}")]
+    MinSupport(f64),
+    /// An itemset too large to split into every antecedent/consequent pair.
+    #[error(
+        "an itemset of {0} items has too many rules to list: lower max_len or raise the support"
+    )]
+    ItemsetTooLarge(usize),
+}
