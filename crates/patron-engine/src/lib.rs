@@ -11,3 +11,4 @@ pub mod margin;
 pub mod quality;
 pub mod repeat_summary;
 pub mod rfm;
+pub mod rules;

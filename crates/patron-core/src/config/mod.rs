@@ -8,6 +8,7 @@ mod column;
 mod expr;
 mod fields;
 mod rfm;
+mod rules;
 mod source;
 mod value;
 
@@ -15,6 +16,12 @@ pub use column::{ColumnSpec, DetailedColumn};
 pub use expr::{ArithExpr, ExprError};
 pub use fields::{FieldKind, FieldSpec, fields_of};
 pub use rfm::{BinMethod, RfmSection, ScoreRange, SegmentRule, default_segments};
+pub use rules::{
+    CalendarPeriod, DURATION_UNITS, Decay, DecayConfig, Duration, GroupConfig, LevelConfig,
+    LimitConfig, ORDER_EVENT, RuleConfig, RulesConfig, ScoreCategory, ScoreConfig, ScoreMap,
+    Spanned, StageConfig, StageMap, TriggerConfig, closest, did_you_mean, duration_unit_secs,
+    edit_distance,
+};
 pub use source::{
     ColumnMap, Delimiter, Encoding, SkipRule, SourceConfig, SourceFormat, UnknownCustomer,
 };
@@ -53,6 +60,15 @@ pub struct ProjectConfig {
     /// `[margin]`: cost of goods and cost-to-serve.
     #[serde(default)]
     pub margin: MarginSection,
+    /// `[scores.NAME]`: named rule scores (see [`RulesConfig`]).
+    #[serde(default)]
+    pub scores: ScoreMap,
+    /// `[stages.NAME]`: levels over scores.
+    #[serde(default)]
+    pub stages: StageMap,
+    /// `[[triggers]]`: outbox entries on stage entries and score crossings.
+    #[serde(default)]
+    pub triggers: Vec<toml::Spanned<TriggerConfig>>,
 }
 
 /// `[project]`.
@@ -223,12 +239,13 @@ impl ProjectConfig {
     }
 
     /// Semantic checks that serde cannot express (field names per entity, required fields,
-    /// expression syntax, filter shape).
+    /// expression syntax, filter shape, references between scores, stages and triggers).
     fn problems(&self) -> Vec<SpannedProblem> {
         let mut problems = Vec::new();
         for (name, source) in &self.sources {
             source.check(name, &mut problems);
         }
+        problems.extend(rules::problems(&self.scores, &self.stages, &self.triggers));
         let semantic = self
             .rfm
             .problems()
