@@ -87,6 +87,12 @@ pub enum Command {
         after_help = "Examples:\n  patron basket --min-support 0.01\n  patron basket --min-support 0.01 --min-lift 2 --json\n  patron basket --min-support 0.05 --by category"
     )]
     Basket(crate::commands::basket::BasketArgs),
+    /// Rule-based scores: check, score everyone, compare two rule sets.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// Where a customer's points come from: every ledger entry, stage changes and triggers.
+    #[command(after_help = "Example:\n  patron explain C000042 --as-of 2026-06-30")]
+    Explain(ExplainArgs),
     /// Benchmarks on generated data (times and peak memory of this process).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -95,6 +101,8 @@ pub enum Command {
         after_help = "Examples:\n  patron merge C0000012 C0019877      keep the first, merge the second into it\n  patron merge --list\n  patron merge --undo 3                possible until the next score run"
     )]
     Merge(MergeArgs),
+    /// Cross-validate gradient boosting and logistic regression on a table (no project needed).
+    Train(crate::commands::train::TrainArgs),
 }
 
 #[derive(Debug, Args)]
@@ -351,4 +359,51 @@ pub struct BacktestClvArgs {
     /// Also list every customer's prediction (always included with --json).
     #[arg(long)]
     pub customers: bool,
+}
+
+/// `patron rules …`.
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Parse and type-check every rule, stage and trigger; print the rule-set version.
+    Check,
+    /// Score every customer as of a date: value distribution, stage counts, triggers fired.
+    #[command(after_help = "Example:\n  patron rules score --as-of 2026-06-30 --json")]
+    Score(RulesScoreArgs),
+    /// Dry run of a changed rule set over the whole history: who changes score or stage.
+    #[command(
+        after_help = "Example:\n  cp patron.toml old.toml && $EDITOR patron.toml && patron rules diff --old old.toml"
+    )]
+    Diff(RulesDiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RulesScoreArgs {
+    /// Score as of this date (default: the day after the last fact).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Also list every customer's scores and stages (always included with --json).
+    #[arg(long)]
+    pub customers: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesDiffArgs {
+    /// The previous patron.toml (or any file with [scores], [stages] and [[triggers]]).
+    #[arg(long, value_name = "FILE")]
+    pub old: std::path::PathBuf,
+    /// Compare as of this date (default: the day after the last fact).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Examples to show.
+    #[arg(long, default_value_t = 10)]
+    pub examples: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The customer id.
+    pub customer: String,
+    /// Explain as of this date (default: the day after the last fact).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
 }

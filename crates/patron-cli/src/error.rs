@@ -22,7 +22,15 @@ pub struct Rejected {
     pub allowed: u64,
 }
 
+/// Rules that do not compile; the messages were already printed.
+#[derive(Debug, thiserror::Error)]
+#[error("{0} problem(s) in the rules; nothing was scored")]
+pub struct RulesInvalid(pub usize);
+
 fn code(e: &anyhow::Error) -> &'static str {
+    if e.downcast_ref::<RulesInvalid>().is_some() {
+        return "rules_invalid";
+    }
     if let Some(c) = e.downcast_ref::<ConfigError>() {
         c.code()
     } else if let Some(i) = e.downcast_ref::<IngestError>() {
@@ -39,7 +47,7 @@ fn code(e: &anyhow::Error) -> &'static str {
 /// The process exit code for an error.
 pub fn exit_code(e: &anyhow::Error) -> u8 {
     match code(e) {
-        "config_invalid" | "config_unreadable" => EXIT_CONFIG,
+        "config_invalid" | "config_unreadable" | "rules_invalid" => EXIT_CONFIG,
         "rows_rejected" | "source_header_mismatch" | "source_truncated" | "unknown_customer" => {
             EXIT_DATA
         }

@@ -8,6 +8,7 @@ pub mod abc;
 pub mod basket;
 pub mod clv;
 pub mod margin;
+pub mod ml;
 pub mod quality;
 pub mod repeat_summary;
 pub mod rfm;

@@ -12,7 +12,9 @@ mod margin;
 mod merge;
 mod quality;
 mod rfm;
+mod rules;
 mod status;
+pub(crate) mod train;
 
 use crate::cli::{Cli, Command};
 
@@ -30,9 +32,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Abc(args) => abc::run(&global, &args).await,
         Command::Clv(command) => clv::run(&global, &command).await,
         Command::Bench(command) => bench::run(&global, &command).await,
+        Command::Rules(command) => rules::run(&global, &command).await,
+        Command::Explain(args) => rules::explain(&global, &args).await,
         Command::Backtest(command) => backtest::run(&global, &command).await,
         Command::Basket(args) => basket::run(&global, &args).await,
         Command::Margin(args) => margin::run(&global, &args).await,
+        Command::Train(args) => train::run(&global, &args).await,
     }
 }
 

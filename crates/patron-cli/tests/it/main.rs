@@ -6,4 +6,6 @@ mod clv;
 mod demo;
 mod examples;
 mod german;
+mod rules;
 mod support;
+mod train;

@@ -32,7 +32,7 @@ const SERIES_MAX_Z: f64 = 0.9;
 const NEAR_INTEGER: f64 = 0.05;
 
 /// Series longer than this report non-convergence instead of running on.
-const MAX_TERMS: u32 = 2_000_000;
+const MAX_TERMS: u32 = 200_000;
 
 /// Above [`SERIES_MAX_Z`] the series is still tried first with this many terms.
 const SHORT_SERIES: u32 = 5_000;

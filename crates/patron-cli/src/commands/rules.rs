@@ -1,0 +1,388 @@
+//! `patron rules check|score|diff` and `patron explain`: the rule-based scores of issue 4.
+
+use crate::cli::{ExplainArgs, Global, RulesCommand, RulesDiffArgs, RulesScoreArgs};
+use crate::commands::resolve_as_of;
+use crate::error::RulesInvalid;
+use crate::output::{Table, count, print_json};
+use crate::project::Project;
+use anyhow::{Context, Result};
+use patron_core::config::{CONFIG_FILE, ProjectConfig};
+use patron_core::facts::Facts;
+use patron_engine::rules::{RuleSet, ScoreTable};
+use serde_json::{Value, json};
+use std::path::Path;
+
+/// Compiles the rules of a configuration, printing every problem with its position.
+pub fn compile(config: &ProjectConfig, path: &Path) -> Result<RuleSet> {
+    RuleSet::compile(&config.rules()).map_err(|errors| {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        for e in &errors {
+            eprintln!("error: {}", e.render(&path.display().to_string(), &text));
+        }
+        RulesInvalid(errors.len()).into()
+    })
+}
+
+fn project_rules(project: &Project) -> Result<RuleSet> {
+    compile(&project.config, &project.dir.join(CONFIG_FILE))
+}
+
+/// `patron rules …`.
+pub async fn run(global: &Global, command: &RulesCommand) -> Result<()> {
+    let project = Project::load(global)?;
+    let rules = project_rules(&project)?;
+    match command {
+        RulesCommand::Check => check(global, &rules),
+        RulesCommand::Score(args) => score(global, &project, &rules, args).await,
+        RulesCommand::Diff(args) => diff(global, &project, &rules, args).await,
+    }
+}
+
+fn check(global: &Global, rules: &RuleSet) -> Result<()> {
+    let scores = rules.score_names();
+    let stages = rules.stage_names();
+    if global.json {
+        return print_json(
+            &json!({ "ok": true, "version": rules.version(), "scores": scores, "stages": stages }),
+        );
+    }
+    println!("rules OK — version {}", rules.version());
+    println!(
+        "scores: {}",
+        if scores.is_empty() {
+            "(none)".into()
+        } else {
+            scores.join(", ")
+        }
+    );
+    println!(
+        "stages: {}",
+        if stages.is_empty() {
+            "(none)".into()
+        } else {
+            stages.join(", ")
+        }
+    );
+    Ok(())
+}
+
+async fn facts_as_of(project: &Project, as_of: Option<&str>) -> Result<Facts> {
+    let store = project.open_store().await?;
+    let as_of = resolve_as_of(store.as_ref(), as_of).await?;
+    Ok(store.load_facts(as_of).await?)
+}
+
+/// Counts of customers per level of each stage.
+fn stage_counts(rules: &RuleSet, table: &ScoreTable) -> Vec<Value> {
+    rules
+        .stage_names()
+        .iter()
+        .enumerate()
+        .map(|(s, name)| {
+            let mut counts = std::collections::BTreeMap::new();
+            for c in 0..table.len() {
+                let level = table
+                    .level(c, s)
+                    .map_or("(none)".to_owned(), |l| rules.level_name(s, l).to_owned());
+                *counts.entry(level).or_insert(0u64) += 1;
+            }
+            json!({ "stage": name, "levels": counts })
+        })
+        .collect()
+}
+
+async fn score(
+    global: &Global,
+    project: &Project,
+    rules: &RuleSet,
+    args: &RulesScoreArgs,
+) -> Result<()> {
+    let facts = facts_as_of(project, args.as_of.as_deref()).await?;
+    let table = rules.score_all(&facts, facts.as_of);
+    let names = rules.score_names();
+    let summaries: Vec<Value> = names
+        .iter()
+        .enumerate()
+        .map(|(s, name)| {
+            let mut v: Vec<f64> = (0..table.len()).map(|c| table.value(c, s).to_f64()).collect();
+            v.sort_by(f64::total_cmp);
+            let at = |q: f64| v.get(((v.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(0.0);
+            json!({ "score": name, "min": at(0.0), "p25": at(0.25), "median": at(0.5), "p75": at(0.75), "max": at(1.0),
+                    "mean": v.iter().sum::<f64>() / v.len().max(1) as f64 })
+        })
+        .collect();
+    let stages = stage_counts(rules, &table);
+    let outbox = table.all_outbox().count();
+    if global.json {
+        let customers: Vec<Value> = (0..table.len())
+            .map(|c| {
+                let scores: serde_json::Map<String, Value> = names
+                    .iter()
+                    .enumerate()
+                    .map(|(s, n)| ((*n).to_owned(), json!(table.value(c, s).to_f64())))
+                    .collect();
+                let levels: serde_json::Map<String, Value> = rules
+                    .stage_names()
+                    .iter()
+                    .enumerate()
+                    .map(|(s, n)| {
+                        (
+                            (*n).to_owned(),
+                            json!(table.level(c, s).map(|l| rules.level_name(s, l))),
+                        )
+                    })
+                    .collect();
+                json!({ "customer_id": facts.customers.ids[c], "scores": scores, "stages": levels })
+            })
+            .collect();
+        return print_json(&json!({
+            "as_of": facts.as_of, "version": rules.version(), "scores": summaries, "stages": stages,
+            "ledger_entries": table.ledger_len(), "transitions": table.transitions_len(), "outbox": outbox, "customers": customers,
+        }));
+    }
+    println!(
+        "Rule scores of {} customers as of {} (rule set {})",
+        count(table.len() as u64),
+        facts.as_of.date(),
+        rules.version()
+    );
+    let mut t = Table::new(&["score", "min", "p25", "median", "p75", "max", "mean"]);
+    for s in &summaries {
+        let f = |k: &str| format!("{:.1}", s[k].as_f64().unwrap_or(0.0));
+        t.row(vec![
+            s["score"].as_str().unwrap_or("").into(),
+            f("min"),
+            f("p25"),
+            f("median"),
+            f("p75"),
+            f("max"),
+            f("mean"),
+        ]);
+    }
+    println!("{}", t.render());
+    for s in &stages {
+        let levels: Vec<String> = s["levels"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| format!("{k} {}", count(v.as_u64().unwrap_or(0))))
+            .collect();
+        println!(
+            "stage {}: {}",
+            s["stage"].as_str().unwrap_or(""),
+            levels.join(", ")
+        );
+    }
+    println!(
+        "{} ledger entries, {} stage transitions, {} triggers fired",
+        count(table.ledger_len() as u64),
+        count(table.transitions_len() as u64),
+        count(outbox as u64)
+    );
+    if args.customers {
+        let mut t = Table::new(&["customer", "scores", "stages"]);
+        for c in 0..table.len() {
+            let scores: Vec<String> = names
+                .iter()
+                .enumerate()
+                .map(|(s, n)| format!("{n}={}", table.value(c, s)))
+                .collect();
+            let levels: Vec<String> = (0..rules.stage_names().len())
+                .map(|s| {
+                    table
+                        .level(c, s)
+                        .map_or("—".to_owned(), |l| rules.level_name(s, l).to_owned())
+                })
+                .collect();
+            t.row(vec![
+                facts.customers.ids[c].to_string(),
+                scores.join(" "),
+                levels.join(" "),
+            ]);
+        }
+        println!("\n{}", t.render());
+    }
+    Ok(())
+}
+
+async fn diff(
+    global: &Global,
+    project: &Project,
+    new: &RuleSet,
+    args: &RulesDiffArgs,
+) -> Result<()> {
+    let old_config = ProjectConfig::load(&args.old)?;
+    let old = compile(&old_config, &args.old)?;
+    let facts = facts_as_of(project, args.as_of.as_deref()).await?;
+    let (before, after) = (
+        old.score_all(&facts, facts.as_of),
+        new.score_all(&facts, facts.as_of),
+    );
+    let (old_names, new_names) = (old.score_names(), new.score_names());
+    let value = |rules: &RuleSet, names: &[&str], table: &ScoreTable, c: usize, name: &str| {
+        let _ = rules;
+        names
+            .iter()
+            .position(|n| *n == name)
+            .map(|s| table.value(c, s).to_f64())
+    };
+    let level = |rules: &RuleSet, table: &ScoreTable, c: usize, stage: &str| {
+        rules
+            .stage_names()
+            .iter()
+            .position(|n| *n == stage)
+            .and_then(|s| table.level(c, s).map(|l| rules.level_name(s, l).to_owned()))
+    };
+    let mut all_scores: Vec<&str> = old_names.iter().chain(&new_names).copied().collect();
+    all_scores.sort_unstable();
+    all_scores.dedup();
+    let mut all_stages: Vec<&str> = old
+        .stage_names()
+        .into_iter()
+        .chain(new.stage_names())
+        .collect();
+    all_stages.sort_unstable();
+    all_stages.dedup();
+    let (mut score_changes, mut stage_changes, mut examples) = (0u64, 0u64, Vec::new());
+    for c in 0..facts.customers.len() {
+        let mut changed = Vec::new();
+        for name in &all_scores {
+            let (a, b) = (
+                value(&old, &old_names, &before, c, name),
+                value(new, &new_names, &after, c, name),
+            );
+            if a != b {
+                changed.push(json!({ "score": name, "old": a, "new": b }));
+            }
+        }
+        let mut moved = Vec::new();
+        for stage in &all_stages {
+            let (a, b) = (level(&old, &before, c, stage), level(new, &after, c, stage));
+            if a != b {
+                moved.push(json!({ "stage": stage, "old": a, "new": b }));
+            }
+        }
+        score_changes += u64::from(!changed.is_empty());
+        stage_changes += u64::from(!moved.is_empty());
+        if (!changed.is_empty() || !moved.is_empty()) && examples.len() < args.examples {
+            examples.push(json!({ "customer_id": facts.customers.ids[c], "scores": changed, "stages": moved }));
+        }
+    }
+    let report = json!({
+        "as_of": facts.as_of, "old_version": old.version(), "new_version": new.version(), "customers": facts.customers.len(),
+        "score_changes": score_changes, "stage_changes": stage_changes, "examples": examples,
+    });
+    if global.json {
+        return print_json(&report);
+    }
+    println!(
+        "Rule set {} → {} as of {}: {} of {} customers change a score, {} change a stage",
+        old.version(),
+        new.version(),
+        facts.as_of.date(),
+        count(score_changes),
+        count(facts.customers.len() as u64),
+        count(stage_changes)
+    );
+    for e in &examples {
+        let parts: Vec<String> = e["scores"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|s| {
+                format!(
+                    "{} {} → {}",
+                    s["score"].as_str().unwrap_or(""),
+                    s["old"],
+                    s["new"]
+                )
+            })
+            .chain(e["stages"].as_array().into_iter().flatten().map(|s| {
+                format!(
+                    "{} {} → {}",
+                    s["stage"].as_str().unwrap_or(""),
+                    s["old"],
+                    s["new"]
+                )
+            }))
+            .collect();
+        println!(
+            "  {}: {}",
+            e["customer_id"].as_str().unwrap_or(""),
+            parts.join("; ")
+        );
+    }
+    Ok(())
+}
+
+/// `patron explain CUSTOMER`.
+pub async fn explain(global: &Global, args: &ExplainArgs) -> Result<()> {
+    let project = Project::load(global)?;
+    let rules = project_rules(&project)?;
+    let facts = facts_as_of(&project, args.as_of.as_deref()).await?;
+    let id = patron_core::CustomerId::parse(&args.customer)?;
+    let c = facts
+        .customer_index(&id)
+        .with_context(|| format!("no customer {id} acquired before {}", facts.as_of.date()))?;
+    let scores = rules.score_customer(&facts, c, facts.as_of);
+    let entries = rules.explain(&facts, c, &scores.ledger);
+    let transitions: Vec<String> = scores
+        .transitions
+        .iter()
+        .map(|t| rules.describe_transition(&facts, c, t))
+        .collect();
+    let outbox: Vec<_> = scores
+        .outbox
+        .iter()
+        .map(|o| rules.outbox_message(&facts, o))
+        .collect();
+    let names = rules.score_names();
+    if global.json {
+        let values: serde_json::Map<String, Value> = names
+            .iter()
+            .enumerate()
+            .map(|(s, n)| ((*n).to_owned(), json!(scores.values[s].to_f64())))
+            .collect();
+        let levels: serde_json::Map<String, Value> = rules
+            .stage_names()
+            .iter()
+            .enumerate()
+            .map(|(s, n)| {
+                (
+                    (*n).to_owned(),
+                    json!(scores.levels[s].map(|l| rules.level_name(s, l))),
+                )
+            })
+            .collect();
+        return print_json(&json!({
+            "customer_id": id, "as_of": facts.as_of, "version": rules.version(), "scores": values, "stages": levels,
+            "ledger": entries, "transitions": transitions, "outbox": outbox,
+        }));
+    }
+    println!(
+        "{id} as of {} (rule set {})",
+        facts.as_of.date(),
+        rules.version()
+    );
+    for (s, name) in names.iter().enumerate() {
+        println!("\n{name} = {}", scores.values[s]);
+        let mut t = Table::new(&["points", "rule", "why"]);
+        for e in entries.iter().filter(|e| e.score == *name) {
+            t.row(vec![e.points.to_string(), e.rule.clone(), e.reason.clone()]);
+        }
+        println!("{}", t.render());
+    }
+    for (s, stage) in rules.stage_names().iter().enumerate() {
+        println!(
+            "\nstage {stage}: {}",
+            scores.levels[s].map_or("—", |l| rules.level_name(s, l))
+        );
+    }
+    for t in &transitions {
+        println!("  {t}");
+    }
+    for o in &outbox {
+        println!("trigger {} at {}: {}", o.trigger, o.at, o.action);
+    }
+    Ok(())
+}
