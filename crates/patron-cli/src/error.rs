@@ -31,6 +31,9 @@ fn code(e: &anyhow::Error) -> &'static str {
     if e.downcast_ref::<RulesInvalid>().is_some() {
         return "rules_invalid";
     }
+    if let Some(m) = e.downcast_ref::<patron_engine::ml::MlError>() {
+        return m.code();
+    }
     if let Some(c) = e.downcast_ref::<ConfigError>() {
         c.code()
     } else if let Some(i) = e.downcast_ref::<IngestError>() {
@@ -48,9 +51,12 @@ fn code(e: &anyhow::Error) -> &'static str {
 pub fn exit_code(e: &anyhow::Error) -> u8 {
     match code(e) {
         "config_invalid" | "config_unreadable" | "rules_invalid" => EXIT_CONFIG,
-        "rows_rejected" | "source_header_mismatch" | "source_truncated" | "unknown_customer" => {
-            EXIT_DATA
-        }
+        "rows_rejected"
+        | "source_header_mismatch"
+        | "source_truncated"
+        | "unknown_customer"
+        | "bad_table"
+        | "bad_folds" => EXIT_DATA,
         _ => EXIT_FAILURE,
     }
 }

@@ -10,7 +10,7 @@
 
 use crate::cli::Global;
 use crate::output::{Table, count, print_json, progress};
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result};
 use patron_engine::ml::cv::{FoldResult, Folds};
 use patron_engine::ml::dataset::{Dataset, TrainSpec};
 use patron_engine::ml::encoding::{CategoryStyle, ColumnKind, Design, EncodingOptions};
@@ -155,7 +155,10 @@ fn prepare(args: &TrainArgs) -> Result<Prepared> {
 /// An engine error prefixed with the file it is about.
 fn located(path: &Path, e: MlError) -> anyhow::Error {
     match e {
-        MlError::Table { .. } | MlError::Folds { .. } => anyhow!("{}: {e}", path.display()),
+        // Context keeps the error's type, so the exit code and JSON code stay specific.
+        MlError::Table { .. } | MlError::Folds { .. } => {
+            anyhow::Error::from(e).context(path.display().to_string())
+        }
         other => anyhow::Error::from(other),
     }
 }
