@@ -1,7 +1,7 @@
 //! `patron abc`: ABC classes and the Pareto table.
 
 use crate::cli::{AbcArgs, Global};
-use crate::commands::resolve_as_of;
+use crate::commands::load_facts_as_of;
 use crate::output::{Table, amount, count, print_json};
 use crate::project::Project;
 use anyhow::Result;
@@ -13,9 +13,8 @@ use serde_json::json;
 /// `patron abc`.
 pub async fn run(global: &Global, args: &AbcArgs) -> Result<()> {
     let project = Project::load(global)?;
-    let store = project.open_store().await?;
-    let as_of = resolve_as_of(store.as_ref(), args.as_of.as_deref()).await?;
-    let facts = store.load_facts(as_of).await?;
+    let facts = load_facts_as_of(&project, args.as_of.as_deref()).await?;
+    let as_of = facts.as_of;
     let settings = &project.config.abc;
     let basis = match args.basis.as_deref() {
         Some("margin") => AbcBasis::Margin,

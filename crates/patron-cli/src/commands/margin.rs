@@ -1,7 +1,7 @@
 //! `patron margin`: contribution margin per customer, and who loses money.
 
 use crate::cli::{Global, MarginArgs};
-use crate::commands::resolve_as_of;
+use crate::commands::load_facts_as_of;
 use crate::output::{Table, amount, count, print_json};
 use crate::project::Project;
 use anyhow::Result;
@@ -11,9 +11,8 @@ use serde_json::json;
 /// `patron margin`.
 pub async fn run(global: &Global, args: &MarginArgs) -> Result<()> {
     let project = Project::load(global)?;
-    let store = project.open_store().await?;
-    let as_of = resolve_as_of(store.as_ref(), args.as_of.as_deref()).await?;
-    let facts = store.load_facts(as_of).await?;
+    let facts = load_facts_as_of(&project, args.as_of.as_deref()).await?;
+    let as_of = facts.as_of;
     let result = margins(&facts, &project.config.margin);
     let ids = &facts.customers.ids;
     let mut rows: Vec<_> = result

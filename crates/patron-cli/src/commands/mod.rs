@@ -58,3 +58,13 @@ pub async fn resolve_as_of(
         .context("the store has no facts yet: run `patron import` first")?;
     Ok(patron_core::Timestamp::from_date(last.date()).plus_days(1))
 }
+
+/// The project's facts as of the given date (default: the day after the last fact).
+pub async fn load_facts_as_of(
+    project: &crate::project::Project,
+    given: Option<&str>,
+) -> anyhow::Result<patron_core::facts::Facts> {
+    let store = project.open_store().await?;
+    let as_of = resolve_as_of(store.as_ref(), given).await?;
+    Ok(store.load_facts(as_of).await?)
+}

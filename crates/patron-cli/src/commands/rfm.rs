@@ -1,7 +1,7 @@
 //! `patron rfm`: recency, frequency, monetary scores and segments.
 
 use crate::cli::{Global, RfmArgs};
-use crate::commands::resolve_as_of;
+use crate::commands::load_facts_as_of;
 use crate::output::{Table, amount, count, print_json};
 use crate::project::Project;
 use anyhow::Result;
@@ -75,9 +75,7 @@ pub fn print_segments(result: &RfmResult, currency: &str) {
 /// `patron rfm`.
 pub async fn run(global: &Global, args: &RfmArgs) -> Result<()> {
     let project = Project::load(global)?;
-    let store = project.open_store().await?;
-    let as_of = resolve_as_of(store.as_ref(), args.as_of.as_deref()).await?;
-    let facts = store.load_facts(as_of).await?;
+    let facts = load_facts_as_of(&project, args.as_of.as_deref()).await?;
     let result = rfm(&facts, &project.config.rfm).map_err(|e| anyhow::anyhow!("{e}"))?;
     if global.json {
         return print_json(&rfm_json(&result, &facts));

@@ -1,13 +1,12 @@
 //! `patron rules check|score|diff` and `patron explain`: the rule-based scores of issue 4.
 
 use crate::cli::{ExplainArgs, Global, RulesCommand, RulesDiffArgs, RulesScoreArgs};
-use crate::commands::resolve_as_of;
+use crate::commands::load_facts_as_of;
 use crate::error::RulesInvalid;
 use crate::output::{Table, count, print_json};
 use crate::project::Project;
 use anyhow::{Context, Result};
 use patron_core::config::{CONFIG_FILE, ProjectConfig};
-use patron_core::facts::Facts;
 use patron_engine::rules::{RuleSet, ScoreTable};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -66,12 +65,6 @@ fn check(global: &Global, rules: &RuleSet) -> Result<()> {
     Ok(())
 }
 
-async fn facts_as_of(project: &Project, as_of: Option<&str>) -> Result<Facts> {
-    let store = project.open_store().await?;
-    let as_of = resolve_as_of(store.as_ref(), as_of).await?;
-    Ok(store.load_facts(as_of).await?)
-}
-
 /// Counts of customers per level of each stage.
 fn stage_counts(rules: &RuleSet, table: &ScoreTable) -> Vec<Value> {
     rules
@@ -97,7 +90,7 @@ async fn score(
     rules: &RuleSet,
     args: &RulesScoreArgs,
 ) -> Result<()> {
-    let facts = facts_as_of(project, args.as_of.as_deref()).await?;
+    let facts = load_facts_as_of(project, args.as_of.as_deref()).await?;
     let table = rules.score_all(&facts, facts.as_of);
     let names = rules.score_names();
     let summaries: Vec<Value> = names
@@ -213,7 +206,7 @@ async fn diff(
 ) -> Result<()> {
     let old_config = ProjectConfig::load(&args.old)?;
     let old = compile(&old_config, &args.old)?;
-    let facts = facts_as_of(project, args.as_of.as_deref()).await?;
+    let facts = load_facts_as_of(project, args.as_of.as_deref()).await?;
     let (before, after) = (
         old.score_all(&facts, facts.as_of),
         new.score_all(&facts, facts.as_of),
@@ -319,7 +312,7 @@ async fn diff(
 pub async fn explain(global: &Global, args: &ExplainArgs) -> Result<()> {
     let project = Project::load(global)?;
     let rules = project_rules(&project)?;
-    let facts = facts_as_of(&project, args.as_of.as_deref()).await?;
+    let facts = load_facts_as_of(&project, args.as_of.as_deref()).await?;
     let id = patron_core::CustomerId::parse(&args.customer)?;
     let c = facts
         .customer_index(&id)
