@@ -71,7 +71,7 @@ pub struct MarginTotals {
     pub unprofitable_margin: Money,
 }
 
-/// Margin rate per interned code, from the most specific configured rate.
+/// Margin rate per interned code, where one is configured.
 fn rates_by_code(
     names: &Interner,
     rates: &std::collections::BTreeMap<String, f64>,
@@ -81,36 +81,57 @@ fn rates_by_code(
         .collect()
 }
 
+/// The cost-of-goods rule, resolved once against a fact set's SKU and category codes: the
+/// line's own cost, else revenue × (1 − the most specific configured margin rate).
+struct CostOfGoods<'a> {
+    facts: &'a Facts,
+    sku_rate: Vec<Option<f64>>,
+    category_rate: Vec<Option<f64>>,
+    default_rate: Option<f64>,
+}
+
+impl<'a> CostOfGoods<'a> {
+    fn new(facts: &'a Facts, settings: &MarginSection) -> Self {
+        let o = &facts.orders;
+        CostOfGoods {
+            facts,
+            sku_rate: rates_by_code(&o.skus, &settings.sku_margin_rates),
+            category_rate: rates_by_code(&o.categories, &settings.category_margin_rates),
+            default_rate: settings.default_margin_rate,
+        }
+    }
+
+    /// Cost of goods of order line `i`; `None` when neither a cost nor a rate is known.
+    fn of_line(&self, i: usize) -> Option<Money> {
+        let o = &self.facts.orders;
+        if let Some(cost) = o.cost[i] {
+            return Some(cost);
+        }
+        let rate = |rates: &[Option<f64>], code: u32| {
+            (code != NONE).then(|| rates[code as usize]).flatten()
+        };
+        let rate = rate(&self.sku_rate, o.sku[i])
+            .or_else(|| rate(&self.category_rate, o.category[i]))
+            .or(self.default_rate)?;
+        Some(o.amount[i].times(1.0 - rate))
+    }
+}
+
 /// Gross margin of every order line (revenue − cost of goods, by the same rules as
 /// [`margins`]; a line with no cost information keeps its full revenue), for models that value
 /// purchases by margin instead of revenue.
 pub fn line_gross_margins(facts: &Facts, settings: &MarginSection) -> Vec<f64> {
+    let goods = CostOfGoods::new(facts, settings);
     let o = &facts.orders;
-    let sku_rate = rates_by_code(&o.skus, &settings.sku_margin_rates);
-    let category_rate = rates_by_code(&o.categories, &settings.category_margin_rates);
     (0..o.amount.len())
-        .map(|i| {
-            let sku = (o.sku[i] != NONE)
-                .then(|| sku_rate[o.sku[i] as usize])
-                .flatten();
-            let category = (o.category[i] != NONE)
-                .then(|| category_rate[o.category[i] as usize])
-                .flatten();
-            let cost = match (o.cost[i], sku.or(category).or(settings.default_margin_rate)) {
-                (Some(cost), _) => cost,
-                (None, Some(rate)) => o.amount[i].times(1.0 - rate),
-                (None, None) => Money::ZERO,
-            };
-            (o.amount[i] - cost).to_f64()
-        })
+        .map(|i| (o.amount[i] - goods.of_line(i).unwrap_or(Money::ZERO)).to_f64())
         .collect()
 }
 
 /// Computes every customer's contribution margin.
 pub fn margins(facts: &Facts, settings: &MarginSection) -> MarginResult {
     let o = &facts.orders;
-    let sku_rate = rates_by_code(&o.skus, &settings.sku_margin_rates);
-    let category_rate = rates_by_code(&o.categories, &settings.category_margin_rates);
+    let goods = CostOfGoods::new(facts, settings);
     let channel_cost: Vec<Money> = (0..o.channels.len() as u32)
         .map(|c| {
             Money::from_f64(
@@ -125,15 +146,6 @@ pub fn margins(facts: &Facts, settings: &MarginSection) -> MarginResult {
     let per_order = Money::from_f64(settings.cost_per_order);
     let per_return = Money::from_f64(settings.cost_per_return);
     let per_ticket = Money::from_f64(settings.cost_per_ticket);
-    let rate_of = |i: usize| {
-        let sku = (o.sku[i] != NONE)
-            .then(|| sku_rate[o.sku[i] as usize])
-            .flatten();
-        let category = (o.category[i] != NONE)
-            .then(|| category_rate[o.category[i] as usize])
-            .flatten();
-        sku.or(category).or(settings.default_margin_rate)
-    };
 
     let mut rows = Vec::new();
     let mut total = MarginTotals::default();
@@ -162,10 +174,9 @@ pub fn margins(facts: &Facts, settings: &MarginSection) -> MarginResult {
         seen_orders.clear();
         for i in range {
             row.revenue += o.amount[i];
-            match (o.cost[i], rate_of(i)) {
-                (Some(cost), _) => row.cost_of_goods += cost,
-                (None, Some(rate)) => row.cost_of_goods += o.amount[i].times(1.0 - rate),
-                (None, None) => row.revenue_without_cost += o.amount[i],
+            match goods.of_line(i) {
+                Some(cost) => row.cost_of_goods += cost,
+                None => row.revenue_without_cost += o.amount[i],
             }
             if o.is_return[i] {
                 row.returns += 1;

@@ -2,7 +2,7 @@
 //! happened.
 
 use crate::cli::{BacktestClvArgs, BacktestCommand, Global};
-use crate::commands::clv::{fit_json, time_unit};
+use crate::commands::clv::{day_of, fit_json, time_unit};
 use crate::output::{Table, count, print_json};
 use crate::project::Project;
 use anyhow::{Context, Result};
@@ -23,18 +23,12 @@ pub async fn run(global: &Global, command: &BacktestCommand) -> Result<()> {
     }
 }
 
-fn day(text: &str, flag: &str) -> Result<i64> {
-    Ok(Timestamp::parse_flexible(text)
-        .with_context(|| flag.to_owned())?
-        .day_number())
-}
-
 async fn clv(global: &Global, args: &BacktestClvArgs) -> Result<()> {
     let project = Project::load(global)?;
     let store = project.open_store().await?;
-    let split = day(&args.split, "--split")?;
+    let split = day_of(&args.split, "--split")?;
     let end = match &args.end {
-        Some(t) => day(t, "--end")?,
+        Some(t) => day_of(t, "--end")?,
         None => store
             .last_fact_time()
             .await?
@@ -45,7 +39,7 @@ async fn clv(global: &Global, args: &BacktestClvArgs) -> Result<()> {
     let start = args
         .start
         .as_deref()
-        .map(|s| day(s, "--start"))
+        .map(|s| day_of(s, "--start"))
         .transpose()?
         .unwrap_or(i64::MIN);
     let unit_days = time_unit(&args.unit).days();

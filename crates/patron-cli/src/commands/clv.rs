@@ -57,8 +57,8 @@ pub struct ClvInput {
     pub origin: String,
 }
 
-/// Day number of a date argument.
-fn day_of(text: &str, flag: &str) -> Result<i64> {
+/// Day number of a date argument (`flag` names it in the error).
+pub fn day_of(text: &str, flag: &str) -> Result<i64> {
     Ok(Timestamp::parse_flexible(text)
         .with_context(|| flag.to_owned())?
         .day_number())

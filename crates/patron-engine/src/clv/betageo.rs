@@ -17,7 +17,9 @@
 //! and `A₄ = ln a − ln(b+x+s−1) + (r+x)(ln(α+T) − ln(α+t_x))` (the lifetimes arrangement). The
 //! softplus keeps it finite for any `x`, `t_x = T` or tiny `T`.
 
-use super::data::Compact;
+use super::ClvError;
+use super::data::{Compact, FrequencyData};
+use super::fit::{FitOptions, FitResult, Problem, fit_log_space};
 use super::hyp2f1::ln_hyp2f1;
 use super::optimise::Objective;
 use super::special::{digamma, ln_beta, ln_gamma, ln_one_plus_exp, logistic};
@@ -313,4 +315,35 @@ pub(crate) fn starts(data: &Compact) -> Vec<Vec<f64>> {
         vec![0.25, 0.25 / rate, 0.5, 1.5],
         vec![4.0, 4.0 / rate, 3.0, 10.0],
     ]
+}
+
+/// Maximum-likelihood fit of the kernel with dropout `shift` (0 for BG/NBD, 1 for MBG/NBD):
+/// the fitted `[r, alpha, a, b]` and the fit report under `model`'s name.
+pub(crate) fn fit(
+    data: &FrequencyData,
+    options: &FitOptions,
+    shift: f64,
+    model: &'static str,
+    names: &'static [&'static str],
+    empty: &'static str,
+) -> Result<([f64; 4], FitResult), ClvError> {
+    if data.is_empty() {
+        return Err(ClvError::Empty(empty));
+    }
+    let compact = Compact::new(data);
+    let starts = starts(&compact);
+    let objective = KernelObjective {
+        data: compact,
+        shift,
+    };
+    let problem = Problem {
+        model,
+        names,
+        total_weight: objective.data.total_weight,
+        objective: &objective,
+        starts,
+        hessian_step: 1e-4,
+    };
+    let (p, result) = fit_log_space(problem, options)?;
+    Ok(([p[0], p[1], p[2], p[3]], result))
 }

@@ -6,9 +6,9 @@
 //! in `clv/betageo.rs`, shared with MBG/NBD. On CDNOW (weeks) the published estimates are
 //! r = 0.2426, α = 4.4135, a = 0.7929, b = 2.4258 with log-likelihood −9582.43.
 
-use super::betageo::{self, Kernel, KernelObjective};
-use super::data::{Compact, FrequencyData};
-use super::fit::{FitOptions, FitResult, Problem, fit_log_space};
+use super::betageo::{self, Kernel};
+use super::data::FrequencyData;
+use super::fit::{FitOptions, FitResult};
 use super::value::AliveModel;
 use super::{ClvError, positive};
 
@@ -49,33 +49,15 @@ impl BgNbd {
         data: &FrequencyData,
         options: &FitOptions,
     ) -> Result<(Self, FitResult), ClvError> {
-        if data.is_empty() {
-            return Err(ClvError::Empty("BG/NBD needs at least one customer"));
-        }
-        let compact = Compact::new(data);
-        let starts = betageo::starts(&compact);
-        let objective = KernelObjective {
-            data: compact,
-            shift: 0.0,
-        };
-        let problem = Problem {
-            model: "bgnbd",
-            names: Self::PARAMS,
-            total_weight: objective.data.total_weight,
-            objective: &objective,
-            starts,
-            hessian_step: 1e-4,
-        };
-        let (p, result) = fit_log_space(problem, options)?;
-        Ok((
-            BgNbd {
-                r: p[0],
-                alpha: p[1],
-                a: p[2],
-                b: p[3],
-            },
-            result,
-        ))
+        let ([r, alpha, a, b], result) = betageo::fit(
+            data,
+            options,
+            0.0,
+            "bgnbd",
+            Self::PARAMS,
+            "BG/NBD needs at least one customer",
+        )?;
+        Ok((BgNbd { r, alpha, a, b }, result))
     }
 
     fn kernel(&self) -> Kernel {
@@ -136,6 +118,8 @@ impl AliveModel for BgNbd {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clv::betageo::KernelObjective;
+    use crate::clv::data::Compact;
     use crate::clv::testdata::{cdnow_frequency, rounds_to};
 
     /// The CDNOW maximum-likelihood estimates to 7 digits (this fit; they round to the

@@ -7,9 +7,9 @@
 //! with `shift = 1`. On CDNOW (weeks) the published estimates are r = 0.5248, α = 6.1830,
 //! a = 0.8914, b = 1.6140 with log-likelihood −9582.13.
 
-use super::betageo::{self, Kernel, KernelObjective};
-use super::data::{Compact, FrequencyData};
-use super::fit::{FitOptions, FitResult, Problem, fit_log_space};
+use super::betageo::{self, Kernel};
+use super::data::FrequencyData;
+use super::fit::{FitOptions, FitResult};
 use super::value::AliveModel;
 use super::{ClvError, positive};
 
@@ -50,31 +50,15 @@ impl MBgNbd {
         data: &FrequencyData,
         options: &FitOptions,
     ) -> Result<(Self, FitResult), ClvError> {
-        if data.is_empty() {
-            return Err(ClvError::Empty("MBG/NBD needs at least one customer"));
-        }
-        let compact = Compact::new(data);
-        let starts = betageo::starts(&compact);
-        let objective = KernelObjective {
-            data: compact,
-            shift: 1.0,
-        };
-        let problem = Problem {
-            model: "mbgnbd",
-            names: Self::PARAMS,
-            total_weight: objective.data.total_weight,
-            objective: &objective,
-            starts,
-            hessian_step: 1e-4,
-        };
-        let (p, result) = fit_log_space(problem, options)?;
-        let model = MBgNbd {
-            r: p[0],
-            alpha: p[1],
-            a: p[2],
-            b: p[3],
-        };
-        Ok((model, result))
+        let ([r, alpha, a, b], result) = betageo::fit(
+            data,
+            options,
+            1.0,
+            "mbgnbd",
+            Self::PARAMS,
+            "MBG/NBD needs at least one customer",
+        )?;
+        Ok((MBgNbd { r, alpha, a, b }, result))
     }
 
     fn kernel(&self) -> Kernel {
