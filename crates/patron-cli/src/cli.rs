@@ -103,6 +103,99 @@ pub enum Command {
     Merge(MergeArgs),
     /// Cross-validate gradient boosting and logistic regression on a table (no project needed).
     Train(crate::commands::train::TrainArgs),
+    /// Score everyone: value score, tier, status, churn risk, CLV, stage, alarms, next action;
+    /// stored as a score run.
+    #[command(after_help = "Examples:\n  patron score\n  patron score --as-of 2026-01-01 --json")]
+    Score(ScoreArgs),
+    /// A customer's score card from the latest score run, with its history.
+    #[command(
+        after_help = "Examples:\n  patron show C000042\n  patron show C000042 --json\n  patron show C000042 --live    score again alone and compare"
+    )]
+    Show(ShowArgs),
+    /// Card fields of the customers matching a condition, as CSV, JSON or Parquet.
+    #[command(
+        after_help = "Examples:\n  patron export --where 'tier == \"VIP\" && churn_risk > 0.3' --format csv\n  patron export --segment winback --format json\n  patron export --format csv --german -o karten.csv     ; decimal comma, Windows-1252\n  patron export --format parquet -o cards.parquet\n\nFields: customer_id tier status value_score churn_risk clv stage action portfolio p_alive potential\nrevenue margin orders days_since_last_order rfm_segment abc payment_risk payment_band offer lead profiling,\nstage.NAME, score.NAME, alarm.KIND (true/false), level(\"SQL\"), has(field)."
+    )]
+    Export(ExportArgs),
+    /// Route a new ticket of a customer: queue, deadline and why, from the service matrix.
+    #[command(after_help = "Example:\n  patron route C000042 --opened '2026-06-29 14:30'")]
+    Route(RouteArgs),
+    /// Alarm episodes: valuable customers at risk, broken purchase rhythms, sleepers, qualified leads.
+    #[command(
+        after_help = "Examples:\n  patron alarms\n  patron alarms --all --kind sleeper --json"
+    )]
+    Alarms(AlarmsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// Score as of this date or time (default: the day after the last fact).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Customer id.
+    pub customer: String,
+    /// Score run (default: the latest).
+    #[arg(long)]
+    pub run: Option<i64>,
+    /// Score the customer again alone against the run's frozen context and compare.
+    #[arg(long)]
+    pub live: bool,
+}
+
+/// Output format of `patron export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// Comma-separated with a header (`--german`: semicolon, decimal comma, Windows-1252).
+    Csv,
+    /// An array of one object per customer.
+    Json,
+    /// Typed columns (needs --output).
+    Parquet,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Only customers whose card matches this condition.
+    #[arg(long = "where", value_name = "EXPR")]
+    pub condition: Option<String>,
+    /// Only customers of this named segment ([segments.NAME] in patron.toml).
+    #[arg(long)]
+    pub segment: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: ExportFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// CSV for German Excel: `;`, decimal comma, Windows-1252.
+    #[arg(long)]
+    pub german: bool,
+    /// Score run (default: the latest).
+    #[arg(long)]
+    pub run: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct RouteArgs {
+    /// Customer id.
+    pub customer: String,
+    /// When the ticket was opened (default: the run's as_of).
+    #[arg(long, value_name = "TIME")]
+    pub opened: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AlarmsArgs {
+    /// Include cleared episodes.
+    #[arg(long)]
+    pub all: bool,
+    /// Only this kind.
+    #[arg(long)]
+    pub kind: Option<String>,
 }
 
 #[derive(Debug, Args)]

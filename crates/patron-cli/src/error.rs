@@ -27,9 +27,28 @@ pub struct Rejected {
 #[error("{0} problem(s) in the rules; nothing was scored")]
 pub struct RulesInvalid(pub usize);
 
+/// Score-card settings that do not compile; the messages were already printed.
+#[derive(Debug, thiserror::Error)]
+#[error("{0} problem(s) in the score-card settings; nothing was scored")]
+pub struct ScorecardInvalid(pub usize);
+
+/// A `--where` condition or `--segment` that does not compile.
+#[derive(Debug, thiserror::Error)]
+#[error("bad condition: {0}")]
+pub struct BadFilter(pub String);
+
+/// Exit code: a usage error.
+pub const EXIT_USAGE: u8 = 2;
+
 fn code(e: &anyhow::Error) -> &'static str {
     if e.downcast_ref::<RulesInvalid>().is_some() {
         return "rules_invalid";
+    }
+    if e.downcast_ref::<ScorecardInvalid>().is_some() {
+        return "scorecard_invalid";
+    }
+    if e.downcast_ref::<BadFilter>().is_some() {
+        return "filter_invalid";
     }
     if let Some(m) = e.downcast_ref::<patron_engine::ml::MlError>() {
         return m.code();
@@ -50,7 +69,10 @@ fn code(e: &anyhow::Error) -> &'static str {
 /// The process exit code for an error.
 pub fn exit_code(e: &anyhow::Error) -> u8 {
     match code(e) {
-        "config_invalid" | "config_unreadable" | "rules_invalid" => EXIT_CONFIG,
+        "config_invalid" | "config_unreadable" | "rules_invalid" | "scorecard_invalid" => {
+            EXIT_CONFIG
+        }
+        "filter_invalid" => EXIT_USAGE,
         "rows_rejected"
         | "source_header_mismatch"
         | "source_truncated"

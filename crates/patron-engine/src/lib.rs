@@ -13,3 +13,4 @@ pub mod quality;
 pub mod repeat_summary;
 pub mod rfm;
 pub mod rules;
+pub mod scorecard;

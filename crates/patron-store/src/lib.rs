@@ -3,7 +3,10 @@
 //! The embedded default is SQLite (a file in the project directory, WAL mode); PostgreSQL will
 //! implement the same trait, checked by the same conformance tests.
 
+mod runs;
 mod sqlite;
+
+pub use runs::{AlarmRecord, CardRecord, NewScoreRun, ScoreRunRecord};
 
 pub use sqlite::SqliteStore;
 
@@ -214,6 +217,24 @@ pub trait Store: Send + Sync {
     async fn undo_merge(&self, merge_id: i64) -> Result<MergeRecord>;
     /// All merges, newest first.
     async fn merges(&self) -> Result<Vec<MergeRecord>>;
+
+    /// Stores a score run with its cards and alarm changes in one transaction; returns its id.
+    async fn save_score_run(&self, run: &NewScoreRun) -> Result<i64>;
+    /// Every score run, oldest first.
+    async fn score_runs(&self) -> Result<Vec<ScoreRunRecord>>;
+    /// One run by id, or the latest with `None`.
+    async fn score_run(&self, id: Option<i64>) -> Result<Option<ScoreRunRecord>>;
+    /// Every card of a run, by customer.
+    async fn cards(&self, run_id: i64) -> Result<Vec<CardRecord>>;
+    /// One customer's card in a run (a merged-away id resolves to its survivor).
+    async fn card(&self, run_id: i64, customer: &CustomerId) -> Result<Option<CardRecord>>;
+    /// One customer's cards in every run, oldest first, with the run's id and `as_of`.
+    async fn card_history(
+        &self,
+        customer: &CustomerId,
+    ) -> Result<Vec<(i64, Timestamp, CardRecord)>>;
+    /// Alarm episodes (only the open ones with `open_only`), oldest first.
+    async fn alarms(&self, open_only: bool) -> Result<Vec<AlarmRecord>>;
 }
 
 /// Opens (creating and migrating if needed) the store a URL names. `sqlite://FILE` paths are

@@ -1,18 +1,25 @@
 //! One file per command.
 
 mod abc;
+mod alarms;
 mod backtest;
 pub(crate) mod basket;
 mod bench;
+mod card_inputs;
 mod clv;
 mod demo;
+mod export;
+mod export_parquet;
 mod import;
 mod init;
 mod margin;
 mod merge;
 mod quality;
 mod rfm;
+mod route;
 mod rules;
+mod score;
+mod show;
 mod status;
 pub(crate) mod train;
 
@@ -38,6 +45,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Basket(args) => basket::run(&global, &args).await,
         Command::Margin(args) => margin::run(&global, &args).await,
         Command::Train(args) => train::run(&global, &args).await,
+        Command::Score(args) => score::run(&global, &args).await,
+        Command::Show(args) => show::run(&global, &args).await,
+        Command::Export(args) => export::run(&global, &args).await,
+        Command::Route(args) => route::run(&global, &args).await,
+        Command::Alarms(args) => alarms::run(&global, &args).await,
     }
 }
 

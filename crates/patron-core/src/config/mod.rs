@@ -9,6 +9,7 @@ mod expr;
 mod fields;
 mod rfm;
 mod rules;
+mod scorecard;
 mod source;
 mod value;
 
@@ -21,6 +22,11 @@ pub use rules::{
     LimitConfig, ORDER_EVENT, RuleConfig, RulesConfig, ScoreCategory, ScoreConfig, ScoreMap,
     Spanned, StageConfig, StageMap, TriggerConfig, closest, did_you_mean, duration_unit_secs,
     edit_distance,
+};
+pub use scorecard::{
+    ActionRule, AlarmsSection, ChurnSection, ConsentSection, MissingConsent, PROFILING_SCORES,
+    SegmentConfig, ServiceLevel, StatusSection, TierConfig, TiersSection, ValueSection,
+    WeightedInput, default_actions, default_service,
 };
 pub use source::{
     ColumnMap, Delimiter, Encoding, SkipRule, SourceConfig, SourceFormat, UnknownCustomer,
@@ -69,6 +75,33 @@ pub struct ProjectConfig {
     /// `[[triggers]]`: outbox entries on stage entries and score crossings.
     #[serde(default)]
     pub triggers: Vec<toml::Spanned<TriggerConfig>>,
+    /// `[value]`: the composite value score.
+    #[serde(default)]
+    pub value: ValueSection,
+    /// `[tiers]`: tier shares.
+    #[serde(default)]
+    pub tiers: TiersSection,
+    /// `[status]`: at-risk threshold and valuable tiers.
+    #[serde(default)]
+    pub status: StatusSection,
+    /// `[service.TIER]`: the service matrix (default: [`default_service`]).
+    #[serde(default = "default_service")]
+    pub service: BTreeMap<String, ServiceLevel>,
+    /// `[alarms]`.
+    #[serde(default)]
+    pub alarms: AlarmsSection,
+    /// `[[actions]]`: the next-best-action decision table (default: [`default_actions`]).
+    #[serde(default = "default_actions")]
+    pub actions: Vec<ActionRule>,
+    /// `[segments.NAME]`: named filters over card fields.
+    #[serde(default)]
+    pub segments: BTreeMap<String, SegmentConfig>,
+    /// `[consent]`: what is computed without profiling consent.
+    #[serde(default)]
+    pub consent: ConsentSection,
+    /// `[churn]`: churn definition.
+    #[serde(default)]
+    pub churn: ChurnSection,
 }
 
 /// `[project]`.

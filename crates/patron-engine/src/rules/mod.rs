@@ -93,7 +93,12 @@ mod version;
 mod view;
 
 pub use error::RuleError;
+// The syntax and its parser are shared with the card-field conditions of the score card.
+pub(crate) use ast::{Arg, BinOp, Node, NodeKind, Segment};
+pub(crate) use error::ExprError;
+pub(crate) use glob::Glob;
 pub use ledger::{Bound, EntryKind, EventRef, ExplainedEntry, LedgerEntry};
+pub(crate) use parser::parse as parse_expr;
 pub use points::{POINTS_SCALE, Points};
 pub use realtime::{Applied, CustomerScoreState};
 pub use ruleset::RuleSet;

@@ -4,6 +4,7 @@ mod import;
 mod load;
 mod merge;
 mod rows;
+mod runs;
 
 use crate::{MergeRecord, Result, SourceStatus, StoreStatus, TableStatus};
 use async_trait::async_trait;
@@ -25,14 +26,29 @@ pub struct SqliteStore {
     pool: SqlitePool,
 }
 
-fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        "facts".into(),
+fn migration(version: i64, name: &'static str, sql: &'static str) -> Migration {
+    Migration::new(
+        version,
+        name.into(),
         MigrationType::Simple,
-        include_str!("../../migrations/sqlite/0001_facts.sql").into_sql_str(),
+        sql.into_sql_str(),
         false,
-    )])
+    )
+}
+
+fn migrator() -> Migrator {
+    Migrator::with_migrations(vec![
+        migration(
+            1,
+            "facts",
+            include_str!("../../migrations/sqlite/0001_facts.sql"),
+        ),
+        migration(
+            4,
+            "score_runs",
+            include_str!("../../migrations/sqlite/0004_score_runs.sql"),
+        ),
+    ])
 }
 
 /// Wall-clock time for audit columns (never used in computations).
@@ -212,6 +228,37 @@ impl crate::Store for SqliteStore {
 
     async fn undo_merge(&self, merge_id: i64) -> Result<MergeRecord> {
         merge::undo(&self.pool, merge_id).await
+    }
+
+    async fn save_score_run(&self, run: &crate::NewScoreRun) -> Result<i64> {
+        runs::save(&self.pool, run).await
+    }
+
+    async fn score_runs(&self) -> Result<Vec<crate::ScoreRunRecord>> {
+        runs::list(&self.pool, None).await
+    }
+
+    async fn score_run(&self, id: Option<i64>) -> Result<Option<crate::ScoreRunRecord>> {
+        runs::one(&self.pool, id).await
+    }
+
+    async fn cards(&self, run_id: i64) -> Result<Vec<crate::CardRecord>> {
+        runs::cards(&self.pool, run_id, None).await
+    }
+
+    async fn card(&self, run_id: i64, customer: &CustomerId) -> Result<Option<crate::CardRecord>> {
+        Ok(runs::cards(&self.pool, run_id, Some(customer)).await?.pop())
+    }
+
+    async fn card_history(
+        &self,
+        customer: &CustomerId,
+    ) -> Result<Vec<(i64, Timestamp, crate::CardRecord)>> {
+        runs::history(&self.pool, customer).await
+    }
+
+    async fn alarms(&self, open_only: bool) -> Result<Vec<crate::AlarmRecord>> {
+        runs::alarms(&self.pool, open_only).await
     }
 
     async fn merges(&self) -> Result<Vec<MergeRecord>> {

@@ -1,0 +1,180 @@
+//! Gathers a score card's inputs from the other engines: margin, RFM, ABC, CLV (BTYD), churn
+//! risk, rule scores and stages. Glue only: every number is computed by `patron-engine`.
+
+use crate::cli::ClvWindowArgs;
+use crate::commands::clv::{input_from_facts, predict_all};
+use anyhow::Result;
+use patron_core::config::ProjectConfig;
+use patron_core::facts::Facts;
+use patron_engine::abc::abc;
+use patron_engine::margin::margins;
+use patron_engine::repeat_summary::repeat_summary;
+use patron_engine::rules::RuleSet;
+use patron_engine::scorecard::{ChurnInput, CustomerInputs, from_facts};
+use serde_json::{Value, json};
+
+/// Everyone's inputs and what produced them.
+pub struct Gathered {
+    /// One row per customer of the fact set, in its order.
+    pub inputs: Vec<CustomerInputs>,
+    /// Rule score names, in rule-set order.
+    pub score_names: Vec<String>,
+    /// The rule-set version, if the project has rules.
+    pub rules_version: Option<String>,
+    /// The models used (JSON for the run's context).
+    pub models: Value,
+}
+
+/// Computes every customer's inputs as of the fact set's `as_of`.
+pub fn gather(facts: &Facts, config: &ProjectConfig, rules: Option<&RuleSet>) -> Result<Gathered> {
+    let mut inputs = from_facts(facts, &config.value, &config.consent);
+    add_margin_and_classes(facts, config, &mut inputs)?;
+    let clv_model = add_clv_and_churn(facts, config, &mut inputs)?;
+    let (score_names, rules_version) = match rules {
+        Some(rules) => {
+            add_rules(facts, rules, &mut inputs);
+            (
+                rules
+                    .score_names()
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .collect(),
+                Some(rules.version().to_owned()),
+            )
+        }
+        None => (Vec::new(), None),
+    };
+    Ok(Gathered {
+        inputs,
+        score_names,
+        rules_version,
+        models: json!({ "clv": clv_model, "churn": clv_model.get("churn").cloned().unwrap_or(Value::Null) }),
+    })
+}
+
+fn add_margin_and_classes(
+    facts: &Facts,
+    config: &ProjectConfig,
+    inputs: &mut [CustomerInputs],
+) -> Result<()> {
+    let margin = margins(facts, &config.margin);
+    for r in &margin.rows {
+        let row = &mut inputs[r.customer as usize];
+        row.revenue = r.revenue.to_f64();
+        row.margin = r.margin.to_f64();
+    }
+    let basis: Vec<(u32, f64)> = margin
+        .rows
+        .iter()
+        .filter(|r| r.orders > 0)
+        .map(|r| {
+            let v = match config.abc.basis {
+                patron_core::config::AbcBasis::Margin => r.margin.to_f64(),
+                _ => r.revenue.to_f64(),
+            };
+            (r.customer, v)
+        })
+        .collect();
+    let classes = abc(&basis, config.abc.a, config.abc.b);
+    for r in &classes.rows {
+        inputs[r.customer as usize].abc = Some(format!("{:?}", r.class));
+    }
+    // RFM needs purchases; a project without any simply has no segments.
+    if let Ok(rfm) = patron_engine::rfm::rfm(facts, &config.rfm) {
+        for r in &rfm.rows {
+            inputs[r.customer as usize].rfm_segment =
+                r.segment.map(|s| rfm.segments[s].segment.clone());
+        }
+    }
+    Ok(())
+}
+
+/// BTYD: CLV, P(alive), expected purchases, potential, and — until a trained churn model is
+/// registered — the churn risk as 1 − P(alive), the probability of having lapsed already.
+fn add_clv_and_churn(
+    facts: &Facts,
+    _config: &ProjectConfig,
+    inputs: &mut [CustomerInputs],
+) -> Result<Value> {
+    let end_day = facts.as_of.day_number() - 1;
+    let window = ClvWindowArgs {
+        start: None,
+        end: None,
+        unit: "week".into(),
+        value: "revenue".into(),
+    };
+    let summary = repeat_summary(facts, i64::MIN, end_day, 7.0);
+    if summary.len() < 10 {
+        return Ok(json!({ "skipped": "fewer than 10 buying customers" }));
+    }
+    let input = input_from_facts(facts, &summary, end_day, &window, None, true)?;
+    let p = predict_all(&input, "auto", None, 12, 0.10)?;
+    let source = format!("btyd:{}", p.fit.model);
+    for (i, &c) in summary.customer.iter().enumerate() {
+        let row = &mut inputs[c as usize];
+        row.clv = p.clv.as_ref().map(|v| v[i]);
+        row.p_alive = Some(p.p_alive[i]);
+        row.expected_purchases = Some(p.expected[i]);
+        row.potential = p.potential.as_ref().map(|v| v[i]);
+        let alive = p.p_alive[i];
+        row.churn = Some(ChurnInput {
+            risk: (1.0 - alive).clamp(0.0, 1.0),
+            source: source.clone(),
+            reasons: btyd_reasons(row, alive, input.data.x[i]),
+        });
+    }
+    Ok(json!({
+        "model": p.fit.model,
+        "params": p.fit.params,
+        "selection": p.selection,
+        "churn": { "source": source,
+                   "definition": "1 − P(alive): the probability that the customer has already lapsed (BTYD), used until a churn model is trained" },
+    }))
+}
+
+fn btyd_reasons(row: &CustomerInputs, alive: f64, repeat: f64) -> Vec<String> {
+    let mut out = Vec::new();
+    if let (Some(since), Some(gap)) = (row.days_since_last_order, row.mean_gap_days) {
+        if since > gap {
+            out.push(format!(
+                "no purchase for {since:.0} days (usually every {gap:.0})"
+            ));
+        } else {
+            out.push(format!(
+                "last purchase {since:.0} days ago, within the usual {gap:.0}-day rhythm"
+            ));
+        }
+    } else if let Some(since) = row.days_since_last_order {
+        out.push(format!("one purchase so far, {since:.0} days ago"));
+    }
+    out.push(format!(
+        "probability of still being an active customer {:.0} %",
+        alive * 100.0
+    ));
+    out.push(format!(
+        "{repeat:.0} repeat purchase(s) in {:.0} days as a customer",
+        row.tenure_days
+    ));
+    out
+}
+
+fn add_rules(facts: &Facts, rules: &RuleSet, inputs: &mut [CustomerInputs]) {
+    let table = rules.score_all(facts, facts.as_of);
+    let names = rules.score_names();
+    let stages = rules.stage_names();
+    for (c, row) in inputs.iter_mut().enumerate() {
+        for (s, name) in names.iter().enumerate() {
+            row.scores
+                .insert((*name).to_owned(), table.value(c, s).to_f64());
+        }
+        for (s, name) in stages.iter().enumerate() {
+            if let Some(level) = table.level(c, s) {
+                let level = rules.level_name(s, level).to_owned();
+                if s == 0 {
+                    row.stage = Some(level.clone());
+                }
+                row.stages.insert((*name).to_owned(), level);
+            }
+        }
+    }
+}

@@ -1,0 +1,309 @@
+//! `patron score`: every score of every customer as of a date, stored as a score run with its
+//! frozen context, alarm episodes raised and cleared.
+
+use crate::cli::{Global, ScoreArgs};
+use crate::commands::card_inputs::gather;
+use crate::commands::resolve_as_of;
+use crate::commands::rules::compile as compile_rules;
+use crate::error::ScorecardInvalid;
+use crate::output::{Table, amount, count, print_json, progress};
+use crate::project::Project;
+use anyhow::{Context, Result};
+use patron_core::config::CONFIG_FILE;
+use patron_core::facts::Facts;
+use patron_engine::rules::RuleSet;
+use patron_engine::scorecard::{
+    AlarmChanges, Card, OpenAlarm, ScoringContext, Settings, build_context, cards, reconcile,
+};
+use patron_store::{CardRecord, NewScoreRun};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// Checks the score-card settings, printing every problem.
+pub fn compile_settings(project: &Project) -> Result<Settings> {
+    Settings::compile(&project.config).map_err(|errors| {
+        for e in &errors {
+            eprintln!("error: {}: {e}", CONFIG_FILE);
+        }
+        ScorecardInvalid(errors.len()).into()
+    })
+}
+
+/// The project's rules, if it has any.
+pub fn project_rules(project: &Project) -> Result<Option<RuleSet>> {
+    if project.config.scores.is_empty() {
+        return Ok(None);
+    }
+    compile_rules(&project.config, &project.dir.join(CONFIG_FILE)).map(Some)
+}
+
+/// A computed (not yet stored) run.
+pub struct ComputedRun {
+    /// The frozen context.
+    pub context: ScoringContext,
+    /// Every card, in fact-set order.
+    pub cards: Vec<Card>,
+    /// The rule-set version.
+    pub rules_version: Option<String>,
+    /// The models used.
+    pub models: Value,
+    /// Seconds per stage.
+    pub seconds: BTreeMap<&'static str, f64>,
+}
+
+/// Computes every card from a fact set.
+pub fn compute(
+    facts: &Facts,
+    project: &Project,
+    settings: &Settings,
+    rules: Option<&RuleSet>,
+    bar: &indicatif::ProgressBar,
+) -> Result<ComputedRun> {
+    let mut seconds = BTreeMap::new();
+    let started = Instant::now();
+    bar.set_message("models");
+    let gathered = gather(facts, &project.config, rules)?;
+    seconds.insert("inputs", started.elapsed().as_secs_f64());
+    bar.inc(1);
+    bar.set_message("cards");
+    let started = Instant::now();
+    let context = build_context(
+        &gathered.inputs,
+        settings,
+        facts.as_of,
+        &gathered.score_names,
+    );
+    let cards = cards(&gathered.inputs, &context, settings);
+    seconds.insert("cards", started.elapsed().as_secs_f64());
+    bar.inc(1);
+    Ok(ComputedRun {
+        context,
+        cards,
+        rules_version: gathered.rules_version,
+        models: gathered.models,
+        seconds,
+    })
+}
+
+/// The run's context as stored: the scoring context and the models.
+pub fn context_json(run: &ComputedRun) -> Value {
+    json!({ "scoring": run.context, "models": run.models, "rules_version": run.rules_version })
+}
+
+/// The stored row of a card.
+pub fn card_record(card: &Card) -> Result<CardRecord> {
+    Ok(CardRecord {
+        customer_id: patron_core::ids::CustomerId::parse(&card.customer_id)?,
+        tier: card.tier.clone(),
+        status: card.status.clone(),
+        value_score: card.value_score,
+        churn_risk: card.churn_risk,
+        clv: card.clv,
+        stage: card.stage.clone(),
+        action: card.action.clone(),
+        card: serde_json::to_string(card)?,
+    })
+}
+
+fn summary(cards: &[Card], changes: &AlarmChanges) -> Value {
+    let mut tiers: BTreeMap<&str, (u64, f64)> = BTreeMap::new();
+    let mut status: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut actions: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut holding: BTreeMap<&str, u64> = BTreeMap::new();
+    let (mut at_risk_value, mut no_consent) = (0.0, 0u64);
+    for c in cards {
+        let t = tiers.entry(&c.tier).or_default();
+        t.0 += 1;
+        t.1 += c.clv.unwrap_or(0.0);
+        *status.entry(&c.status).or_default() += 1;
+        if let Some(a) = &c.action_rule {
+            *actions.entry(a).or_default() += 1;
+        }
+        for a in &c.alarms {
+            *holding.entry(&a.kind).or_default() += 1;
+        }
+        if c.status == "At Risk" {
+            at_risk_value += c.clv.unwrap_or(0.0);
+        }
+        no_consent += u64::from(!c.profiling);
+    }
+    // Tier shares are over the population the tiers are cut from: buyers with profiling.
+    let profiled = cards
+        .iter()
+        .filter(|c| !c.lead && c.profiling)
+        .count()
+        .max(1) as f64;
+    let mut profiled_tiers: BTreeMap<&str, u64> = BTreeMap::new();
+    for c in cards.iter().filter(|c| !c.lead && c.profiling) {
+        *profiled_tiers.entry(&c.tier).or_default() += 1;
+    }
+    let mut raised: BTreeMap<&str, u64> = BTreeMap::new();
+    for (_, kind, _) in &changes.raised {
+        *raised.entry(kind).or_default() += 1;
+    }
+    let mut cleared: BTreeMap<&str, u64> = BTreeMap::new();
+    for o in &changes.cleared {
+        *cleared.entry(&o.kind).or_default() += 1;
+    }
+    json!({
+        "customers": cards.len(),
+        "leads": cards.iter().filter(|c| c.lead).count(),
+        "no_profiling_consent": no_consent,
+        "tiers": tiers.iter().map(|(t, (n, clv))| json!({ "tier": t, "customers": n, "share_of_profiled_buyers": profiled_tiers.get(t).map_or(0.0, |p| *p as f64 / profiled), "clv": clv })).collect::<Vec<_>>(),
+        "status": status,
+        "at_risk_clv": at_risk_value,
+        "alarms": { "holding": holding, "raised": raised, "cleared": cleared, "continuing": changes.continuing.len() },
+        "actions": actions,
+    })
+}
+
+/// `patron score`.
+pub async fn run(global: &Global, args: &ScoreArgs) -> Result<()> {
+    let started = Instant::now();
+    let project = Project::load(global)?;
+    let settings = compile_settings(&project)?;
+    let rules = project_rules(&project)?;
+    let store = project.open_store().await?;
+    let as_of = resolve_as_of(store.as_ref(), args.as_of.as_deref()).await?;
+    let quiet = global.quiet || global.json;
+    let bar = progress(4, "loading", quiet);
+    let load_started = Instant::now();
+    let facts = store.load_facts(as_of).await?;
+    let load_secs = load_started.elapsed().as_secs_f64();
+    bar.inc(1);
+    let mut computed = compute(&facts, &project, &settings, rules.as_ref(), &bar)?;
+    drop(facts);
+    computed.seconds.insert("load", load_secs);
+    bar.set_message("saving");
+    let save_started = Instant::now();
+    let open: Vec<OpenAlarm> = store
+        .alarms(true)
+        .await?
+        .into_iter()
+        .map(|a| OpenAlarm {
+            customer_id: a.customer_id.to_string(),
+            kind: a.kind,
+        })
+        .collect();
+    let changes = reconcile(
+        &open,
+        computed
+            .cards
+            .iter()
+            .flat_map(|c| c.alarms.iter().map(move |a| (c.customer_id.as_str(), a))),
+    );
+    let summary = summary(&computed.cards, &changes);
+    let parse = |id: &str| patron_core::ids::CustomerId::parse(id).context("customer id");
+    let run = NewScoreRun {
+        as_of,
+        rules_version: computed.rules_version.clone(),
+        context: context_json(&computed).to_string(),
+        summary: summary.clone(),
+        cards: computed
+            .cards
+            .iter()
+            .map(card_record)
+            .collect::<Result<_>>()?,
+        raised: changes
+            .raised
+            .iter()
+            .map(|(c, k, e)| Ok((parse(c)?, k.clone(), e.clone())))
+            .collect::<Result<_>>()?,
+        cleared: changes
+            .cleared
+            .iter()
+            .map(|o| Ok((parse(&o.customer_id)?, o.kind.clone())))
+            .collect::<Result<_>>()?,
+    };
+    let id = store.save_score_run(&run).await?;
+    computed
+        .seconds
+        .insert("save", save_started.elapsed().as_secs_f64());
+    computed
+        .seconds
+        .insert("total", started.elapsed().as_secs_f64());
+    bar.inc(1);
+    bar.finish_and_clear();
+    if global.json {
+        return print_json(&json!({
+            "run": id,
+            "as_of": as_of,
+            "rules_version": computed.rules_version,
+            "models": computed.models,
+            "summary": summary,
+            "seconds": computed.seconds,
+        }));
+    }
+    print_run(id, &computed, &summary, &project.config.project.currency);
+    Ok(())
+}
+
+fn print_run(id: i64, run: &ComputedRun, summary: &Value, currency: &str) {
+    println!(
+        "Score run {id} as of {}: {} customers ({} leads), {:.1} s",
+        run.context.as_of.date(),
+        count(summary["customers"].as_u64().unwrap_or(0)),
+        count(summary["leads"].as_u64().unwrap_or(0)),
+        run.seconds.get("total").copied().unwrap_or(0.0)
+    );
+    let mut t = Table::new(&[
+        "tier",
+        "customers",
+        "share of profiled buyers",
+        &format!("CLV 12 mo ({currency})"),
+    ]);
+    for tier in summary["tiers"].as_array().into_iter().flatten() {
+        t.row(vec![
+            tier["tier"].as_str().unwrap_or("").to_owned(),
+            count(tier["customers"].as_u64().unwrap_or(0)),
+            format!(
+                "{:.1} %",
+                tier["share_of_profiled_buyers"].as_f64().unwrap_or(0.0) * 100.0
+            ),
+            amount(tier["clv"].as_f64().unwrap_or(0.0)),
+        ]);
+    }
+    println!("{}", t.render().trim_end());
+    let status: Vec<String> = summary["status"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    println!(
+        "status: {}; CLV at risk {} {currency}",
+        status.join(", "),
+        amount(summary["at_risk_clv"].as_f64().unwrap_or(0.0))
+    );
+    let alarms = &summary["alarms"];
+    let list = |v: &Value| -> String {
+        let items: Vec<String> = v
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        if items.is_empty() {
+            "none".into()
+        } else {
+            items.join(", ")
+        }
+    };
+    println!(
+        "alarms raised: {}; cleared: {}; still open: {}",
+        list(&alarms["raised"]),
+        list(&alarms["cleared"]),
+        alarms["continuing"]
+    );
+    println!("actions: {}", list(&summary["actions"]));
+    if let Some(n) = summary["no_profiling_consent"].as_u64().filter(|n| *n > 0) {
+        println!(
+            "{} customers without profiling consent got only the scores allowed without it",
+            count(n)
+        );
+    }
+    println!(
+        "Explore: patron show CUSTOMER | patron export --where 'tier == \"VIP\" && churn_risk > 0.3' --format csv"
+    );
+}

@@ -1,0 +1,90 @@
+//! Score runs as the store keeps them: the run with its frozen context, one card per customer,
+//! and alarm episodes.
+
+use patron_core::Timestamp;
+use patron_core::ids::CustomerId;
+use serde::Serialize;
+
+/// A stored score run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScoreRunRecord {
+    /// Run id.
+    pub id: i64,
+    /// The run's `as_of`.
+    pub as_of: Timestamp,
+    /// When it ran (wall clock, UTC; audit only).
+    pub created_at: String,
+    /// Cards in the run.
+    pub customers: u64,
+    /// The rule-set version used, if the project has rules.
+    pub rules_version: Option<String>,
+    /// The frozen context (JSON text): quantile edges, tier bounds, model parameters.
+    #[serde(skip)]
+    pub context: String,
+    /// Counts per tier, status and alarm (JSON).
+    pub summary: serde_json::Value,
+}
+
+/// One customer's card in a run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CardRecord {
+    /// Customer.
+    pub customer_id: CustomerId,
+    /// Tier.
+    pub tier: String,
+    /// Status.
+    pub status: String,
+    /// Value score 0–100.
+    pub value_score: Option<f64>,
+    /// Churn risk.
+    pub churn_risk: Option<f64>,
+    /// Discounted CLV.
+    pub clv: Option<f64>,
+    /// Headline stage level.
+    pub stage: Option<String>,
+    /// Next best action.
+    pub action: Option<String>,
+    /// The whole card (JSON text).
+    #[serde(skip)]
+    pub card: String,
+}
+
+/// An alarm episode.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlarmRecord {
+    /// Episode id.
+    pub id: i64,
+    /// Customer.
+    pub customer_id: CustomerId,
+    /// Kind.
+    pub kind: String,
+    /// Evidence when raised.
+    pub evidence: String,
+    /// The run that raised it.
+    pub raised_run: i64,
+    /// That run's `as_of`.
+    pub raised_as_of: Timestamp,
+    /// The run that cleared it, if cleared.
+    pub cleared_run: Option<i64>,
+    /// That run's `as_of`.
+    pub cleared_as_of: Option<Timestamp>,
+}
+
+/// A run to store, in one transaction.
+#[derive(Debug, Clone, Default)]
+pub struct NewScoreRun {
+    /// `as_of`.
+    pub as_of: Timestamp,
+    /// Rule-set version.
+    pub rules_version: Option<String>,
+    /// Context (JSON text).
+    pub context: String,
+    /// Summary (JSON).
+    pub summary: serde_json::Value,
+    /// Every card.
+    pub cards: Vec<CardRecord>,
+    /// New alarm episodes: (customer, kind, evidence).
+    pub raised: Vec<(CustomerId, String, String)>,
+    /// Open episodes to clear: (customer, kind).
+    pub cleared: Vec<(CustomerId, String)>,
+}
