@@ -26,8 +26,16 @@ pub struct Gathered {
 }
 
 /// Computes every customer's inputs as of the fact set's `as_of`.
-pub fn gather(facts: &Facts, config: &ProjectConfig, rules: Option<&RuleSet>) -> Result<Gathered> {
+pub fn gather(
+    facts: &Facts,
+    config: &ProjectConfig,
+    rules: Option<&RuleSet>,
+    previous_tiers: &std::collections::HashMap<String, String>,
+) -> Result<Gathered> {
     let mut inputs = from_facts(facts, &config.value, &config.consent);
+    for row in &mut inputs {
+        row.previous_tier = previous_tiers.get(&row.customer_id).cloned();
+    }
     add_margin_and_classes(facts, config, &mut inputs)?;
     let clv_model = add_clv_and_churn(facts, config, &mut inputs)?;
     let (score_names, rules_version) = match rules {

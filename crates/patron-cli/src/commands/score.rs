@@ -17,7 +17,7 @@ use patron_engine::scorecard::{
 };
 use patron_store::{CardRecord, NewScoreRun};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 /// Checks the score-card settings, printing every problem.
@@ -52,18 +52,37 @@ pub struct ComputedRun {
     pub seconds: BTreeMap<&'static str, f64>,
 }
 
+/// The tiers of the run before `run` (default: of the latest run), by customer id.
+pub async fn previous_tiers(
+    store: &dyn patron_store::Store,
+    before: Option<i64>,
+) -> Result<HashMap<String, String>> {
+    let runs = store.score_runs().await?;
+    let previous = runs.iter().rev().find(|r| before.is_none_or(|b| r.id < b));
+    let Some(run) = previous else {
+        return Ok(HashMap::new());
+    };
+    Ok(store
+        .cards(run.id)
+        .await?
+        .into_iter()
+        .map(|c| (c.customer_id.to_string(), c.tier))
+        .collect())
+}
+
 /// Computes every card from a fact set.
 pub fn compute(
     facts: &Facts,
     project: &Project,
     settings: &Settings,
     rules: Option<&RuleSet>,
+    previous: &HashMap<String, String>,
     bar: &indicatif::ProgressBar,
 ) -> Result<ComputedRun> {
     let mut seconds = BTreeMap::new();
     let started = Instant::now();
     bar.set_message("models");
-    let gathered = gather(facts, &project.config, rules)?;
+    let gathered = gather(facts, &project.config, rules, previous)?;
     seconds.insert("inputs", started.elapsed().as_secs_f64());
     bar.inc(1);
     bar.set_message("cards");
@@ -172,7 +191,8 @@ pub async fn run(global: &Global, args: &ScoreArgs) -> Result<()> {
     let facts = store.load_facts(as_of).await?;
     let load_secs = load_started.elapsed().as_secs_f64();
     bar.inc(1);
-    let mut computed = compute(&facts, &project, &settings, rules.as_ref(), &bar)?;
+    let previous = previous_tiers(store.as_ref(), None).await?;
+    let mut computed = compute(&facts, &project, &settings, rules.as_ref(), &previous, &bar)?;
     drop(facts);
     computed.seconds.insert("load", load_secs);
     bar.set_message("saving");

@@ -7,5 +7,6 @@ mod demo;
 mod examples;
 mod german;
 mod rules;
+mod scorecard;
 mod support;
 mod train;

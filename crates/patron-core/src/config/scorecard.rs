@@ -291,10 +291,12 @@ pub struct AlarmsSection {
     /// Days without a purchase that make a sleeper (default 365).
     #[serde(default = "default_sleeper_days")]
     pub sleeper_days: u32,
-    /// A sleeper is on the win-back list when its revenue percentile is at least this
-    /// (default 0.7: it was among the top 30 %).
+    /// A customer counts as valuable for alarms when in a valuable tier, or when their revenue
+    /// so far is better than this share of customers (default 0.7: the top 30 %) — so a
+    /// valuable customer whose value has started to fall is still watched. Sleepers must
+    /// reach it to be on the win-back list.
     #[serde(default = "default_sleeper_percentile")]
-    pub sleeper_min_percentile: f64,
+    pub valuable_percentile: f64,
     /// Stage levels that raise a "lead qualified" alarm, by stage (default: MQL and SQL of any
     /// stage that has them).
     #[serde(default = "default_lead_levels")]
@@ -324,7 +326,7 @@ impl Default for AlarmsSection {
             rhythm_factor: default_rhythm_factor(),
             rhythm_min_orders: default_rhythm_orders(),
             sleeper_days: default_sleeper_days(),
-            sleeper_min_percentile: default_sleeper_percentile(),
+            valuable_percentile: default_sleeper_percentile(),
             lead_levels: default_lead_levels(),
         }
     }

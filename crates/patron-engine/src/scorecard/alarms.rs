@@ -24,7 +24,8 @@ pub struct AlarmHit {
 /// What the alarm conditions look at besides the inputs.
 #[derive(Debug, Clone, Copy)]
 pub struct AlarmContext<'a> {
-    /// The customer is in a valuable tier.
+    /// The customer is in a valuable tier (see [`AlarmsSection::valuable_percentile`] for the
+    /// other way to count as valuable).
     pub valuable: bool,
     /// Churn risk as shown on the card (after consent).
     pub churn_risk: Option<f64>,
@@ -37,10 +38,12 @@ pub struct AlarmContext<'a> {
 /// The alarms that hold for one customer.
 pub fn alarms(c: &CustomerInputs, ctx: AlarmContext<'_>) -> Vec<AlarmHit> {
     let s = ctx.settings;
+    let valuable = ctx.valuable
+        || ctx
+            .revenue_percentile
+            .is_some_and(|p| p >= s.valuable_percentile);
     let mut out = Vec::new();
-    if ctx.valuable
-        && let Some(risk) = ctx.churn_risk.filter(|r| *r >= s.churn_risk)
-    {
+    if valuable && let Some(risk) = ctx.churn_risk.filter(|r| *r >= s.churn_risk) {
         let reasons = c
             .churn
             .as_ref()
@@ -67,7 +70,7 @@ pub fn alarms(c: &CustomerInputs, ctx: AlarmContext<'_>) -> Vec<AlarmHit> {
             ),
         });
     }
-    if ctx.valuable
+    if valuable
         && c.orders >= s.rhythm_min_orders
         && let (Some(since), Some(mean)) = (c.days_since_last_order, c.mean_gap_days)
     {
@@ -84,7 +87,7 @@ pub fn alarms(c: &CustomerInputs, ctx: AlarmContext<'_>) -> Vec<AlarmHit> {
     }
     if let (Some(since), Some(p)) = (c.days_since_last_order, ctx.revenue_percentile)
         && since >= f64::from(s.sleeper_days)
-        && p >= s.sleeper_min_percentile
+        && p >= s.valuable_percentile
     {
         out.push(AlarmHit {
             kind: "sleeper".into(),

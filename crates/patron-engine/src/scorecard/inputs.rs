@@ -79,6 +79,8 @@ pub struct CustomerInputs {
     pub scores: BTreeMap<String, f64>,
     /// Stage levels by stage.
     pub stages: BTreeMap<String, String>,
+    /// The tier in the previous score run, if the customer had a card there.
+    pub previous_tier: Option<String>,
     /// The headline stage's level (the first stage of the rule set).
     pub stage: Option<String>,
     /// Payment risk.

@@ -291,6 +291,12 @@ pub fn card(c: &CustomerInputs, ctx: &ScoringContext, settings: &Settings) -> Ca
     };
     let churn_risk = v.churn.as_ref().filter(|_| !c.is_lead).map(|ch| ch.risk);
     let valuable = !c.is_lead && percentile.is_some() && cfg.status.valuable_tiers.contains(&tier);
+    // A valuable customer stays watched while their value falls: the previous run's tier counts.
+    let was_valuable = !c.is_lead
+        && value_allowed
+        && c.previous_tier
+            .as_ref()
+            .is_some_and(|t| cfg.status.valuable_tiers.contains(t));
     let (status, status_reason) = if c.is_lead {
         ("Lead".to_owned(), "no purchase yet".to_owned())
     } else {
@@ -306,7 +312,7 @@ pub fn card(c: &CustomerInputs, ctx: &ScoringContext, settings: &Settings) -> Ca
     let alarm_hits = alarms(
         &v,
         AlarmContext {
-            valuable,
+            valuable: valuable || was_valuable,
             churn_risk,
             revenue_percentile,
             settings: &cfg.alarms,
