@@ -123,6 +123,111 @@ customer_id = "customer_id"
 kind = "kind"
 at = "at"
 label = "label"
+
+# ---- rule-based scores (patron rules check | score | explain) ----
+
+[scores.engagement]
+category = "behaviour"
+description = "How engaged a customer is"
+cap = 200
+decay = {{ half_life = "180d" }}
+
+[[scores.engagement.rules]]
+name = "purchase"
+on = "order"
+points = 10
+
+[[scores.engagement.rules]]
+name = "website visit"
+on = "page_view"
+limit = {{ count = 1, per = "1d" }}
+points = 2
+
+[[scores.engagement.rules]]
+name = "newsletter open"
+on = "email_open"
+points = 1
+
+[[scores.engagement.rules]]
+name = "link click"
+on = "email_click"
+points = 5
+
+[[scores.engagement.rules]]
+name = "referral"
+on = "referral"
+points = 20
+
+[[scores.engagement.rules]]
+name = "review"
+on = "review"
+points = 10
+
+[[scores.engagement.rules]]
+name = "share"
+on = "share"
+points = 5
+
+[[scores.engagement.rules]]
+name = "unsubscribe"
+on = "unsubscribe"
+repeatable = false
+points = -25
+
+[[scores.engagement.rules]]
+name = "bounce"
+on = "bounce"
+points = -10
+
+[[scores.engagement.rules]]
+name = "no purchase in 6 months"
+when = 'orders.count(last 6mo) == 0'
+points = -15
+
+[stages.lifecycle]
+score = "engagement"
+levels = [{{ name = "inactive" }}, {{ name = "active", from = 0 }}, {{ name = "ambassador", from = 45 }}]
+
+# Leads (no order yet): marketing- and sales-qualified by their interest.
+[scores.lead]
+category = "behaviour"
+description = "Buying interest of a lead"
+decay = {{ half_life = "90d" }}
+
+[[scores.lead.rules]]
+name = "webinar"
+on = "webinar"
+when = 'orders.count() == 0'
+points = 15
+
+[[scores.lead.rules]]
+name = "whitepaper download"
+on = "whitepaper"
+when = 'orders.count() == 0'
+points = 10
+
+[[scores.lead.rules]]
+name = "form submitted"
+on = "form_submit"
+when = 'orders.count() == 0'
+points = 20
+
+[[scores.lead.rules]]
+name = "e-mail click"
+on = "email_click"
+when = 'orders.count() == 0'
+limit = {{ count = 1, per = "1w" }}
+points = 3
+
+[stages.sales]
+score = "lead"
+levels = [{{ name = "new" }}, {{ name = "MQL", from = 20 }}, {{ name = "SQL", from = 40 }}]
+
+[[triggers]]
+name = "sales-qualified lead"
+stage = "sales"
+enters = "SQL"
+action = "webhook:crm"
 "#,
         seed = options.seed,
         customers = options.customers,

@@ -366,10 +366,10 @@ pub fn default_actions() -> Vec<ActionRule> {
             "retention call with a personal offer",
         ),
         action("sleeper", "alarm.sleeper", "win-back offer"),
-        action("sales qualified", r#"level("SQL")"#, "sales call"),
+        action("sales qualified", r#"lead && level("SQL")"#, "sales call"),
         action(
             "marketing qualified",
-            r#"level("MQL")"#,
+            r#"lead && level("MQL")"#,
             "nurture: sales development call",
         ),
         action(

@@ -5,7 +5,7 @@
 //! - `rhythm_broken`: a valuable regular buyer whose time since the last order is far beyond
 //!   their usual gap;
 //! - `sleeper`: no purchase for N days by a customer who was valuable (win-back list);
-//! - `lead_qualified`: a stage reached one of the configured lead levels (MQL, SQL).
+//! - `lead_qualified`: a lead's stage reached one of the configured lead levels (MQL, SQL).
 
 use super::inputs::CustomerInputs;
 use patron_core::config::AlarmsSection;
@@ -98,12 +98,15 @@ pub fn alarms(c: &CustomerInputs, ctx: AlarmContext<'_>) -> Vec<AlarmHit> {
             ),
         });
     }
-    let reached: Vec<String> = c
-        .stages
-        .iter()
-        .filter(|(_, level)| s.lead_levels.contains(level))
-        .map(|(stage, level)| format!("{stage} = {level}"))
-        .collect();
+    let reached: Vec<String> = if !c.is_lead {
+        Vec::new()
+    } else {
+        c.stages
+            .iter()
+            .filter(|(_, level)| s.lead_levels.contains(level))
+            .map(|(stage, level)| format!("{stage} = {level}"))
+            .collect()
+    };
     if !reached.is_empty() {
         out.push(AlarmHit {
             kind: "lead_qualified".into(),
