@@ -79,6 +79,9 @@ pub async fn run(global: &Global, args: &DemoArgs) -> Result<()> {
         .collect();
     let abc = abc(&revenue, project.config.abc.a, project.config.abc.b);
     let clv = demo_clv(&facts, as_of)?;
+    let hidden = indicatif::ProgressBar::hidden();
+    let (run_id, run, score_summary) =
+        crate::commands::score::score_and_store(&project, store.as_ref(), &facts, &hidden).await?;
     let mut rfm_summary = rfm_json(&rfm, &facts);
     rfm_summary.as_object_mut().map(|o| o.remove("customers"));
     // The fact set is the biggest thing in memory; profiling the sources does not need it.
@@ -97,6 +100,7 @@ pub async fn run(global: &Global, args: &DemoArgs) -> Result<()> {
             "abc": { "classes": abc.classes, "pareto": abc.pareto },
             "margin": margin.total,
             "clv": clv,
+            "score_run": { "run": run_id, "summary": score_summary },
             "quality": quality,
             "seconds": { "generate": generate_secs, "import": import_secs, "analyse": analysis_secs, "total": total_secs },
         }));
@@ -110,10 +114,12 @@ pub async fn run(global: &Global, args: &DemoArgs) -> Result<()> {
     println!();
     print_value(&abc, &margin, currency);
     print_clv(&clv, currency);
+    println!();
+    crate::commands::score::print_run(run_id, &run, &score_summary, currency);
     println!("\nData quality:");
     print_report(&quality);
     println!(
-        "\nDone in {total_secs:.1} s (analysis {analysis_secs:.1} s). Explore: patron -C {} status | rfm --customers | abc | margin | quality",
+        "\nDone in {total_secs:.1} s (analysis {analysis_secs:.1} s). Explore: patron -C {} show CUSTOMER | export --where 'status == \"At Risk\"' | alarms | status | rfm | quality",
         args.dir.display()
     );
     Ok(())

@@ -52,13 +52,18 @@ pub struct ComputedRun {
     pub seconds: BTreeMap<&'static str, f64>,
 }
 
-/// The tiers of the run before `run` (default: of the latest run), by customer id.
+/// The tiers of the previous run — the latest run before `before` (default: any) whose `as_of`
+/// is earlier than `as_of` — by customer id.
 pub async fn previous_tiers(
     store: &dyn patron_store::Store,
     before: Option<i64>,
+    as_of: patron_core::Timestamp,
 ) -> Result<HashMap<String, String>> {
     let runs = store.score_runs().await?;
-    let previous = runs.iter().rev().find(|r| before.is_none_or(|b| r.id < b));
+    let previous = runs
+        .iter()
+        .rev()
+        .find(|r| before.is_none_or(|b| r.id < b) && r.as_of < as_of);
     let Some(run) = previous else {
         return Ok(HashMap::new());
     };
@@ -177,24 +182,19 @@ fn summary(cards: &[Card], changes: &AlarmChanges) -> Value {
     })
 }
 
-/// `patron score`.
-pub async fn run(global: &Global, args: &ScoreArgs) -> Result<()> {
-    let started = Instant::now();
-    let project = Project::load(global)?;
-    let settings = compile_settings(&project)?;
-    let rules = project_rules(&project)?;
-    let store = project.open_store().await?;
-    let as_of = resolve_as_of(store.as_ref(), args.as_of.as_deref()).await?;
-    let quiet = global.quiet || global.json;
-    let bar = progress(4, "loading", quiet);
-    let load_started = Instant::now();
-    let facts = store.load_facts(as_of).await?;
-    let load_secs = load_started.elapsed().as_secs_f64();
-    bar.inc(1);
-    let previous = previous_tiers(store.as_ref(), None).await?;
-    let mut computed = compute(&facts, &project, &settings, rules.as_ref(), &previous, &bar)?;
-    drop(facts);
-    computed.seconds.insert("load", load_secs);
+/// Scores a loaded fact set and stores the run; returns its id, the computed run and the
+/// summary.
+pub async fn score_and_store(
+    project: &Project,
+    store: &dyn patron_store::Store,
+    facts: &Facts,
+    bar: &indicatif::ProgressBar,
+) -> Result<(i64, ComputedRun, Value)> {
+    let settings = compile_settings(project)?;
+    let rules = project_rules(project)?;
+    let as_of = facts.as_of;
+    let previous = previous_tiers(store, None, facts.as_of).await?;
+    let mut computed = compute(facts, project, &settings, rules.as_ref(), &previous, bar)?;
     bar.set_message("saving");
     let save_started = Instant::now();
     let open: Vec<OpenAlarm> = store
@@ -240,6 +240,28 @@ pub async fn run(global: &Global, args: &ScoreArgs) -> Result<()> {
     computed
         .seconds
         .insert("save", save_started.elapsed().as_secs_f64());
+    Ok((id, computed, summary))
+}
+
+/// `patron score`.
+pub async fn run(global: &Global, args: &ScoreArgs) -> Result<()> {
+    let started = Instant::now();
+    let project = Project::load(global)?;
+    // Settings are checked before anything is loaded.
+    compile_settings(&project)?;
+    project_rules(&project)?;
+    let store = project.open_store().await?;
+    let as_of = resolve_as_of(store.as_ref(), args.as_of.as_deref()).await?;
+    let quiet = global.quiet || global.json;
+    let bar = progress(4, "loading", quiet);
+    let load_started = Instant::now();
+    let facts = store.load_facts(as_of).await?;
+    let load_secs = load_started.elapsed().as_secs_f64();
+    bar.inc(1);
+    let (id, mut computed, summary) =
+        score_and_store(&project, store.as_ref(), &facts, &bar).await?;
+    drop(facts);
+    computed.seconds.insert("load", load_secs);
     computed
         .seconds
         .insert("total", started.elapsed().as_secs_f64());
@@ -259,7 +281,8 @@ pub async fn run(global: &Global, args: &ScoreArgs) -> Result<()> {
     Ok(())
 }
 
-fn print_run(id: i64, run: &ComputedRun, summary: &Value, currency: &str) {
+/// Prints a run's summary for people.
+pub fn print_run(id: i64, run: &ComputedRun, summary: &Value, currency: &str) {
     println!(
         "Score run {id} as of {}: {} customers ({} leads), {:.1} s",
         run.context.as_of.date(),

@@ -115,7 +115,7 @@ async fn live_card(
         .position(|c| c.as_str() == stored.customer_id)
         .context("the customer is not in the fact set at the run's as_of")?;
     // The inputs come from the same deterministic engines; the card from the frozen context.
-    let previous = crate::commands::score::previous_tiers(store, Some(run_id)).await?;
+    let previous = crate::commands::score::previous_tiers(store, Some(run_id), run.as_of).await?;
     let inputs =
         crate::commands::card_inputs::gather(&facts, &project.config, rules.as_ref(), &previous)?;
     Ok(card(&inputs.inputs[index], &scoring, &settings))
