@@ -125,6 +125,17 @@ pub enum Command {
         after_help = "Examples:\n  patron alarms\n  patron alarms --all --kind sleeper --json"
     )]
     Alarms(AlarmsArgs),
+    /// Portfolio over score runs and KPIs per segment: retention, churn among alarmed vs not,
+    /// win-back, offer acceptance (once the churn horizon after the run has passed).
+    #[command(after_help = "Examples:\n  patron report\n  patron report --run 2 --json")]
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The run whose segments to report (default: the latest).
+    #[arg(long)]
+    pub run: Option<i64>,
 }
 
 #[derive(Debug, Args)]

@@ -15,6 +15,7 @@ mod init;
 mod margin;
 mod merge;
 mod quality;
+mod report;
 mod rfm;
 mod route;
 mod rules;
@@ -50,6 +51,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(args) => export::run(&global, &args).await,
         Command::Route(args) => route::run(&global, &args).await,
         Command::Alarms(args) => alarms::run(&global, &args).await,
+        Command::Report(args) => report::run(&global, &args).await,
     }
 }
 

@@ -177,6 +177,21 @@ fn score_runs_tiers_explanations_consent_and_alarm_episodes() {
     // Some episodes were cleared in a later run (customers who bought again, sleepers who left).
     assert!(alarms.iter().any(|a| a["cleared_run"] == 3));
 
+    // The report of run 2 (nine months observed since): alarmed customers churned more often.
+    let report = patron(&project, &["report", "--run", "2", "--json"])
+        .ok()
+        .json();
+    assert_eq!(report["observed"], true);
+    let all = &report["segments"][0];
+    assert_eq!(all["segment"], "all");
+    let alarmed = all["churn_alarmed"]["rate"].as_f64().unwrap();
+    let not_alarmed = all["churn_not_alarmed"]["rate"].as_f64().unwrap();
+    assert!(alarmed > not_alarmed + 0.1, "{all}");
+    let pending = patron(&project, &["report", "--run", "3", "--json"])
+        .ok()
+        .json();
+    assert_eq!(pending["observed"], false);
+
     // Run 3 at the same as_of raises nothing new: episodes continue.
     let run3 = patron(&project, &["score", "--as-of", "2026-06-30", "--json"])
         .ok()

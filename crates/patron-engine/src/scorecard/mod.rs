@@ -21,6 +21,7 @@ mod card;
 mod distribution;
 mod filter;
 mod inputs;
+mod kpi;
 mod route;
 mod tier;
 mod value;
@@ -34,6 +35,7 @@ pub use card::Card;
 pub use distribution::{Distribution, STEPS};
 pub use filter::{CardFilter, FilterError, field_names};
 pub use inputs::{ChurnInput, CustomerInputs, PaymentInput, from_facts, profiling_allowed};
+pub use kpi::{After, Rate, SegmentKpi, observe, segment_kpis};
 pub use route::{Route, route};
 pub use tier::{TierCuts, portfolio, status};
 pub use value::{
