@@ -6,6 +6,7 @@
 
 pub mod abc;
 pub mod basket;
+pub mod cluster;
 pub mod clv;
 pub mod margin;
 pub mod ml;

@@ -1,0 +1,45 @@
+//! Customer segments end to end: features from the facts, z-scores, k-means, descriptions.
+
+use super::ClusterError;
+use super::describe::{ClusterSummary, describe};
+use super::profile::{CustomerFeatures, FEATURES, customer_features};
+use super::select::{ClusterSettings, Clustering, cluster};
+use super::standardise::Standardiser;
+use patron_core::facts::Facts;
+
+/// The clusters of the purchasing customers of a fact set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerClusters {
+    /// The features clustered (original units) and whose they are.
+    pub features: CustomerFeatures,
+    /// Transforms, means and standard deviations of the features.
+    pub standardiser: Standardiser,
+    /// The k-means fit and how k was chosen.
+    pub clustering: Clustering,
+    /// One summary per cluster, largest first.
+    pub clusters: Vec<ClusterSummary>,
+}
+
+/// Clusters the customers of `facts` who bought something before `facts.as_of`.
+pub fn cluster_customers(
+    facts: &Facts,
+    settings: &ClusterSettings,
+) -> Result<CustomerClusters, ClusterError> {
+    let features = customer_features(facts);
+    let transforms: Vec<_> = FEATURES.iter().map(|f| f.transform).collect();
+    let standardiser = Standardiser::fit(&features.values, &transforms);
+    let z = standardiser.transform(&features.values);
+    let clustering = cluster(&z, settings)?;
+    let clusters = describe(
+        &FEATURES,
+        &features.values,
+        &standardiser,
+        &clustering.kmeans,
+    );
+    Ok(CustomerClusters {
+        features,
+        standardiser,
+        clustering,
+        clusters,
+    })
+}

@@ -1,0 +1,5 @@
+//! Tests of the clustering as a whole: synthetic blobs, scikit-learn's numbers, customers.
+
+mod blobs;
+mod customers;
+mod sklearn;
