@@ -103,6 +103,11 @@ pub enum Command {
     Merge(MergeArgs),
     /// Cross-validate gradient boosting and logistic regression on a table (no project needed).
     Train(crate::commands::train::TrainArgs),
+    /// Customer segments: k-means on standardised features, described in words.
+    #[command(
+        after_help = "Examples:\n  patron clusters\n  patron clusters --k-range 2..6 --json\n  patron clusters --k 4 --as-of 2026-06-30"
+    )]
+    Clusters(crate::commands::clusters::ClustersArgs),
 }
 
 #[derive(Debug, Args)]

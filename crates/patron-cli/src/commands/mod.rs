@@ -4,6 +4,7 @@ mod abc;
 mod backtest;
 pub(crate) mod basket;
 mod bench;
+pub(crate) mod clusters;
 mod clv;
 mod demo;
 mod import;
@@ -38,6 +39,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Basket(args) => basket::run(&global, &args).await,
         Command::Margin(args) => margin::run(&global, &args).await,
         Command::Train(args) => train::run(&global, &args).await,
+        Command::Clusters(args) => clusters::run(&global, &args).await,
     }
 }
 

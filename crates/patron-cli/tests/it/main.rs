@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod basket;
+mod clusters;
 mod clv;
 mod demo;
 mod examples;
