@@ -10,6 +10,7 @@ pub mod cluster;
 pub mod clv;
 pub mod margin;
 pub mod ml;
+pub mod payment_risk;
 pub mod quality;
 pub mod repeat_summary;
 pub mod rfm;
