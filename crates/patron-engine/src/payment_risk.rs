@@ -606,6 +606,7 @@ mod tests {
                 outcomes.rows.push(OutcomeRow {
                     at: at(*d, 12),
                     kind: "written_off".to_owned(),
+                    label: None,
                 });
             }
             outcomes.offsets.push(outcomes.rows.len());

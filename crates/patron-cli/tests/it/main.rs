@@ -7,6 +7,7 @@ mod clv;
 mod demo;
 mod examples;
 mod german;
+mod offers;
 mod rules;
 mod support;
 mod train;
