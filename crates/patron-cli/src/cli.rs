@@ -108,6 +108,11 @@ pub enum Command {
         after_help = "Examples:\n  patron clusters\n  patron clusters --k-range 2..6 --json\n  patron clusters --k 4 --as-of 2026-06-30"
     )]
     Clusters(crate::commands::clusters::ClustersArgs),
+    /// Payment risk from invoices: days late, open overdue, trend; score, band, probability.
+    #[command(
+        after_help = "Examples:\n  patron payment-risk\n  patron payment-risk --as-of 2026-06-30 --json"
+    )]
+    PaymentRisk(crate::commands::payment_risk::PaymentRiskArgs),
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,8 @@
 //!
 //! * `mean_days_late`, `max_days_late`: over paid invoices, `max(0, paid day − due day)`;
 //! * `paid_late_share`: paid invoices paid after their due day ÷ paid invoices;
+//! * `late_share`: late invoices ÷ due invoices (paid late or still open past due — a customer
+//!   who never pays has no paid invoice but a late share of 1);
 //! * `open_overdue_count`, `open_overdue_amount`, `max_days_overdue`: open invoices whose due
 //!   day has passed, their total and how far past due the oldest is (`T day − due day`);
 //! * `overdue_amount_share`: open overdue amount ÷ all invoiced amount;
@@ -19,7 +21,7 @@
 //! # Model
 //!
 //! `log-odds = intercept + Σ weight × term`, with the terms and default weights of
-//! [`Weights`]: `paid_late_share`, `ln(1 + mean_days_late)`, `ln(1 + max_days_late)`,
+//! [`Weights`]: `late_share`, `ln(1 + mean_days_late)`, `ln(1 + max_days_late)`,
 //! `ln(1 + max_days_overdue)`, `ln(1 + open_overdue_count)`, `overdue_amount_share` and
 //! `trend`; an absent term contributes 0. The model probability is `σ(log-odds)`: about 5 %
 //! for a customer who always paid on time, 15–20 % for a mildly late payer, above 80 % for one
@@ -47,8 +49,8 @@ use serde::Serialize;
 pub struct Weights {
     /// Constant: the log-odds of a customer with no late payment (−3.0 ≈ 4.7 %).
     pub intercept: f64,
-    /// Per unit of the share of paid invoices paid late (1.5).
-    pub paid_late_share: f64,
+    /// Per unit of the share of due invoices that were paid late or are overdue (1.5).
+    pub late_share: f64,
     /// Per unit of `ln(1 + mean_days_late)` (0.4).
     pub log_mean_days_late: f64,
     /// Per unit of `ln(1 + max_days_late)` (0.2).
@@ -67,7 +69,7 @@ impl Default for Weights {
     fn default() -> Self {
         Weights {
             intercept: -3.0,
-            paid_late_share: 1.5,
+            late_share: 1.5,
             log_mean_days_late: 0.4,
             log_max_days_late: 0.2,
             log_max_days_overdue: 0.6,
@@ -125,6 +127,12 @@ pub struct Evidence {
     pub paid_late: usize,
     /// `paid_late / paid` (absent without paid invoices).
     pub paid_late_share: Option<f64>,
+    /// Invoices whose due day has passed.
+    pub due: usize,
+    /// Of which paid late or still open.
+    pub late: usize,
+    /// `late / due` (absent when nothing is due yet).
+    pub late_share: Option<f64>,
     /// Mean days paid after the due day, over paid invoices (on time = 0).
     pub mean_days_late: Option<f64>,
     /// Most days paid after the due day.
@@ -157,6 +165,9 @@ pub fn evidence(invoices: &[InvoiceRow], as_of: Timestamp, trend_days: i64) -> O
         paid: 0,
         paid_late: 0,
         paid_late_share: None,
+        due: 0,
+        late: 0,
+        late_share: None,
         mean_days_late: None,
         max_days_late: None,
         open_overdue_count: 0,
@@ -195,6 +206,8 @@ pub fn evidence(invoices: &[InvoiceRow], as_of: Timestamp, trend_days: i64) -> O
             None => false,
         };
         if due < today {
+            e.due += 1;
+            e.late += usize::from(late);
             let period = if due >= recent_from {
                 &mut recent
             } else {
@@ -210,6 +223,9 @@ pub fn evidence(invoices: &[InvoiceRow], as_of: Timestamp, trend_days: i64) -> O
     if e.paid > 0 {
         e.paid_late_share = Some(e.paid_late as f64 / e.paid as f64);
         e.mean_days_late = Some(days_late_sum as f64 / e.paid as f64);
+    }
+    if e.due > 0 {
+        e.late_share = Some(e.late as f64 / e.due as f64);
     }
     if e.invoiced_amount.raw() > 0 {
         e.overdue_amount_share =
@@ -228,7 +244,7 @@ pub fn evidence(invoices: &[InvoiceRow], as_of: Timestamp, trend_days: i64) -> O
 /// One term's share of the log-odds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Contribution {
-    /// The term (`paid_late_share`, `log_mean_days_late`, …).
+    /// The term (`late_share`, `log_mean_days_late`, …).
     pub term: &'static str,
     /// Its value (0 when the evidence is absent).
     pub value: f64,
@@ -242,11 +258,7 @@ pub struct Contribution {
 pub fn contributions(e: &Evidence, w: &Weights) -> Vec<Contribution> {
     let ln1p = |x: f64| x.max(0.0).ln_1p();
     let terms = [
-        (
-            "paid_late_share",
-            e.paid_late_share.unwrap_or(0.0),
-            w.paid_late_share,
-        ),
+        ("late_share", e.late_share.unwrap_or(0.0), w.late_share),
         (
             "log_mean_days_late",
             ln1p(e.mean_days_late.unwrap_or(0.0)),
@@ -519,6 +531,8 @@ mod tests {
         let e = evidence(&invoices, as_of, 180).unwrap();
         assert_eq!((e.invoices, e.paid, e.paid_late), (8, 4, 2));
         assert_eq!(e.paid_late_share, Some(0.5));
+        // Due: all but the one due on day 1010; late: 2 paid late + 3 open overdue.
+        assert_eq!((e.due, e.late, e.late_share), (7, 5, Some(5.0 / 7.0)));
         assert_eq!(e.mean_days_late, Some(10.0)); // (0 + 10 + 0 + 30) / 4
         assert_eq!(e.max_days_late, Some(30));
         assert_eq!(e.open_overdue_count, 3);
@@ -582,8 +596,9 @@ mod tests {
         let never = [inv(700, 730, None, 500.0), inv(800, 830, None, 500.0)];
         let e = evidence(&never, as_of, 180).unwrap();
         let p_never = sigmoid(log_odds(&e, &w));
-        // −3 + 0.6 ln 271 + 0.3 ln 3 + 1.0 (all overdue), no trend (late in both periods).
-        let expected = -3.0 + 0.6 * 271f64.ln() + 0.3 * 3f64.ln() + 1.0;
+        // −3 + 1.5 (all late) + 0.6 ln 271 + 0.3 ln 3 + 1.0 (all overdue), no trend (late
+        // in both periods).
+        let expected = -3.0 + 1.5 + 0.6 * 271f64.ln() + 0.3 * 3f64.ln() + 1.0;
         assert!((p_never - sigmoid(expected)).abs() < 1e-12);
         assert!(p_never > 0.8, "{p_never}");
         assert_eq!(Band::of(p_never, &s), Band::High);

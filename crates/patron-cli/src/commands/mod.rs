@@ -11,6 +11,7 @@ mod import;
 mod init;
 mod margin;
 mod merge;
+pub(crate) mod payment_risk;
 mod quality;
 mod rfm;
 mod rules;
@@ -40,6 +41,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Margin(args) => margin::run(&global, &args).await,
         Command::Train(args) => train::run(&global, &args).await,
         Command::Clusters(args) => clusters::run(&global, &args).await,
+        Command::PaymentRisk(args) => payment_risk::run(&global, &args).await,
     }
 }
 

@@ -8,6 +8,7 @@ mod demo;
 mod examples;
 mod german;
 mod offers;
+mod payment_risk;
 mod rules;
 mod support;
 mod train;
