@@ -40,7 +40,7 @@
 
 use crate::ml::calibration::{Calibrator, Method};
 use crate::ml::model::sigmoid;
-use patron_core::facts::{Facts, InvoiceRow};
+use patron_core::facts::{Facts, Grouped, InvoiceRow};
 use patron_core::{Money, Timestamp};
 use serde::Serialize;
 
@@ -399,7 +399,11 @@ pub fn payment_risk(facts: &Facts, settings: &PaymentRiskSettings) -> PaymentRis
     let mut rows = Vec::new();
     let mut bands = [0usize; 3];
     for c in 0..facts.customers.len() {
-        let Some(e) = evidence(facts.invoices.of(c), facts.as_of, settings.trend_days) else {
+        let Some(e) = evidence(
+            rows_of(&facts.invoices, c),
+            facts.as_of,
+            settings.trend_days,
+        ) else {
             continue;
         };
         let contributions = contributions(&e, w);
@@ -440,9 +444,7 @@ fn calibrate(facts: &Facts, settings: &PaymentRiskSettings) -> CalibrationInfo {
     let (mut y, mut p) = (Vec::new(), Vec::new());
     let mut labelled_anywhere = false;
     for c in 0..facts.customers.len() {
-        let defaults: Vec<Timestamp> = facts
-            .outcomes
-            .of(c)
+        let defaults: Vec<Timestamp> = rows_of(&facts.outcomes, c)
             .iter()
             .filter(|o| is_default(&o.kind))
             .map(|o| o.at)
@@ -451,7 +453,7 @@ fn calibrate(facts: &Facts, settings: &PaymentRiskSettings) -> CalibrationInfo {
         if defaults.iter().any(|&at| at < cutoff) {
             continue;
         }
-        let Some(e) = evidence(facts.invoices.of(c), cutoff, settings.trend_days) else {
+        let Some(e) = evidence(rows_of(&facts.invoices, c), cutoff, settings.trend_days) else {
             continue;
         };
         y.push(if defaults.is_empty() { 0.0 } else { 1.0 });
@@ -491,6 +493,16 @@ fn calibrate(facts: &Facts, settings: &PaymentRiskSettings) -> CalibrationInfo {
         info.calibrator = Some(Calibrator::fit(Method::Platt, &y, &p));
     }
     info
+}
+
+/// Customer `c`'s rows of a grouped table; none when the table was left empty (hand-built
+/// facts without that table).
+fn rows_of<T>(table: &Grouped<T>, c: usize) -> &[T] {
+    if c + 1 < table.offsets.len() {
+        table.of(c)
+    } else {
+        &[]
+    }
 }
 
 #[cfg(test)]
@@ -651,6 +663,17 @@ mod tests {
             assert!((row.score - 100.0 * row.probability).abs() < 1e-12);
         }
         assert_eq!(r.bands.iter().sum::<usize>(), 2);
+    }
+
+    #[test]
+    fn facts_without_invoice_and_outcome_tables() {
+        let mut f = Facts::default();
+        f.customers.ids = vec![
+            CustomerId::parse("A").unwrap(),
+            CustomerId::parse("B").unwrap(),
+        ];
+        let r = payment_risk(&f, &PaymentRiskSettings::default());
+        assert!(r.rows.is_empty() && !r.calibration.calibrated);
     }
 
     #[test]

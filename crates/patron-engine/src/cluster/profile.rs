@@ -9,7 +9,7 @@
 use super::describe::FeatureInfo;
 use super::points::Points;
 use super::standardise::Transform;
-use patron_core::facts::{Facts, NONE};
+use patron_core::facts::{Facts, Grouped, NONE};
 
 /// The features, in column order.
 pub const FEATURES: [FeatureInfo; 7] = [
@@ -109,8 +109,8 @@ pub fn customer_features(facts: &Facts) -> CustomerFeatures {
             patron_core::Money::from_raw(monetary).to_f64(),
             (as_of_day - facts.customers.created_at[c].day_number()) as f64,
             categories.len() as f64,
-            facts.tickets.of(c).len() as f64,
-            facts.event_range(c).len() as f64,
+            rows_of(&facts.tickets, c).len() as f64,
+            events(facts, c) as f64,
         ]);
     }
     let without_purchase = facts.customers.len() - customers.len();
@@ -119,4 +119,20 @@ pub fn customer_features(facts: &Facts) -> CustomerFeatures {
         values: Points::new(FEATURES.len(), values).expect("counts and money are finite"),
         without_purchase,
     }
+}
+
+/// Customer `c`'s rows of a grouped table; none when the table was left empty (hand-built
+/// facts without that table).
+fn rows_of<T>(table: &Grouped<T>, c: usize) -> &[T] {
+    if c + 1 < table.offsets.len() {
+        table.of(c)
+    } else {
+        &[]
+    }
+}
+
+/// Customer `c`'s number of events (0 when the event table was left empty).
+fn events(facts: &Facts, c: usize) -> usize {
+    let o = &facts.events.offsets;
+    if c + 1 < o.len() { o[c + 1] - o[c] } else { 0 }
 }
