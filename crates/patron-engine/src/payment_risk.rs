@@ -356,6 +356,8 @@ pub struct PaymentRisk {
     pub model_probability: f64,
     /// The calibrated probability when calibrated, else the model probability.
     pub probability: f64,
+    /// True when `probability` is Platt-calibrated on default outcomes.
+    pub calibrated: bool,
     /// `100 × probability`.
     pub score: f64,
     /// The band of `probability`.
@@ -394,46 +396,53 @@ pub struct PaymentRiskResult {
 
 /// Payment risk of the customers of `facts` as of `facts.as_of`.
 pub fn payment_risk(facts: &Facts, settings: &PaymentRiskSettings) -> PaymentRiskResult {
-    let w = &settings.weights;
     let calibration = calibrate(facts, settings);
     let mut rows = Vec::new();
     let mut bands = [0usize; 3];
     for c in 0..facts.customers.len() {
-        let Some(e) = evidence(
-            rows_of(&facts.invoices, c),
-            facts.as_of,
-            settings.trend_days,
-        ) else {
+        let invoices = rows_of(&facts.invoices, c);
+        let Some(e) = evidence(invoices, facts.as_of, settings.trend_days) else {
             continue;
         };
-        let contributions = contributions(&e, w);
-        let z = contributions
-            .iter()
-            .fold(w.intercept, |acc, c| acc + c.log_odds);
-        let model_probability = sigmoid(z);
-        let probability = calibration
-            .calibrator
-            .as_ref()
-            .map_or(model_probability, |cal| cal.apply(&[model_probability])[0]);
-        let band = Band::of(probability, settings);
-        bands[band as usize] += 1;
-        rows.push(PaymentRisk {
-            customer: c as u32,
-            evidence: e,
-            intercept: w.intercept,
-            contributions,
-            log_odds: z,
-            model_probability,
-            probability,
-            score: 100.0 * probability,
-            band,
-        });
+        let row = assess(c as u32, e, settings, calibration.calibrator.as_ref());
+        bands[row.band as usize] += 1;
+        rows.push(row);
     }
     PaymentRiskResult {
         as_of: facts.as_of,
         rows,
         calibration,
         bands,
+    }
+}
+
+/// One customer's payment risk from their evidence, with the calibrator of a batch run (or
+/// none): what [`payment_risk`] computes for each row, for scoring a customer alone.
+pub fn assess(
+    customer: u32,
+    evidence: Evidence,
+    settings: &PaymentRiskSettings,
+    calibrator: Option<&Calibrator>,
+) -> PaymentRisk {
+    let w = &settings.weights;
+    let contributions = contributions(&evidence, w);
+    let z = contributions
+        .iter()
+        .fold(w.intercept, |acc, c| acc + c.log_odds);
+    let model_probability = sigmoid(z);
+    let probability =
+        calibrator.map_or(model_probability, |cal| cal.apply(&[model_probability])[0]);
+    PaymentRisk {
+        customer,
+        evidence,
+        intercept: w.intercept,
+        contributions,
+        log_odds: z,
+        model_probability,
+        probability,
+        calibrated: calibrator.is_some(),
+        score: 100.0 * probability,
+        band: Band::of(probability, settings),
     }
 }
 
@@ -660,6 +669,7 @@ mod tests {
         assert_eq!(customers, [0, 2], "no invoice, no payment risk");
         for row in &r.rows {
             assert_eq!(row.probability, row.model_probability);
+            assert!(!row.calibrated);
             assert!((row.score - 100.0 * row.probability).abs() < 1e-12);
         }
         assert_eq!(r.bands.iter().sum::<usize>(), 2);
@@ -712,6 +722,15 @@ mod tests {
         assert!((q - 0.75).abs() < 1e-6, "{q} {calibrator:?}");
         assert!(late.probability > punctual.probability);
         assert_ne!(late.probability, late.model_probability);
+        assert!(late.calibrated);
+        // A customer assessed alone with the run's calibrator equals their batch row.
+        let alone = assess(
+            0,
+            evidence(f.invoices.of(0), f.as_of, 180).unwrap(),
+            &PaymentRiskSettings::default(),
+            cal.calibrator.as_ref(),
+        );
+        assert_eq!(&alone, late);
         assert!(
             (punctual.probability - 0.05).abs() < 0.02,
             "{}",

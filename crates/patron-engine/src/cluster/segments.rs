@@ -2,6 +2,7 @@
 
 use super::ClusterError;
 use super::describe::{ClusterSummary, describe};
+use super::points::squared_distance;
 use super::profile::{CustomerFeatures, FEATURES, customer_features};
 use super::select::{ClusterSettings, Clustering, cluster};
 use super::standardise::Standardiser;
@@ -18,6 +19,28 @@ pub struct CustomerClusters {
     pub clustering: Clustering,
     /// One summary per cluster, largest first.
     pub clusters: Vec<ClusterSummary>,
+}
+
+impl CustomerClusters {
+    /// The cluster of a customer with features `raw` (original units, columns as in
+    /// [`FEATURES`]): the nearest centre after the fitted standardisation, ties to the lower
+    /// number — for one customer scored alone, the same as a member's label in the fit.
+    pub fn assign(&self, raw: &[f64]) -> usize {
+        let z: Vec<f64> = raw
+            .iter()
+            .enumerate()
+            .map(|(j, &x)| self.standardiser.z(j, x))
+            .collect();
+        let centres = &self.clustering.kmeans.centroids;
+        (0..centres.len())
+            .map(|c| squared_distance(&z, centres.row(c)))
+            .enumerate()
+            .fold(
+                (0, f64::INFINITY),
+                |best, (c, d)| if d < best.1 { (c, d) } else { best },
+            )
+            .0
+    }
 }
 
 /// Clusters the customers of `facts` who bought something before `facts.as_of`.

@@ -191,6 +191,11 @@ fn two_kinds_of_customers_are_found_and_named() {
     assert!((10.0..=14.0).contains(&small.mean[2]));
     assert!(big.centroid[2] > 400.0 && big.mean[5] >= 4.0);
 
+    // Each customer alone is assigned the cluster the fit gave them.
+    for (row, &label) in c.clustering.kmeans.labels.iter().enumerate() {
+        assert_eq!(c.assign(c.features.values.row(row)), label as usize);
+    }
+
     let fixed = ClusterSettings {
         k: KChoice::Fixed(3),
         ..Default::default()
