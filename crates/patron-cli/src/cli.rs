@@ -103,6 +103,16 @@ pub enum Command {
     Merge(MergeArgs),
     /// Cross-validate gradient boosting and logistic regression on a table (no project needed).
     Train(crate::commands::train::TrainArgs),
+    /// Customer segments: k-means on standardised features, described in words.
+    #[command(
+        after_help = "Examples:\n  patron clusters\n  patron clusters --k-range 2..6 --json\n  patron clusters --k 4 --as-of 2026-06-30"
+    )]
+    Clusters(crate::commands::clusters::ClustersArgs),
+    /// Payment risk from invoices: days late, open overdue, trend; score, band, probability.
+    #[command(
+        after_help = "Examples:\n  patron payment-risk\n  patron payment-risk --as-of 2026-06-30 --json"
+    )]
+    PaymentRisk(crate::commands::payment_risk::PaymentRiskArgs),
     /// Score everyone: value score, tier, status, churn risk, CLV, stage, alarms, next action;
     /// stored as a score run.
     #[command(after_help = "Examples:\n  patron score\n  patron score --as-of 2026-01-01 --json")]

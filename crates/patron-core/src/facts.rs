@@ -157,6 +157,8 @@ pub struct OutcomeRow {
     pub at: Timestamp,
     /// Kind.
     pub kind: String,
+    /// Free label: for `offer_accepted` / `offer_declined`, the offered product (SKU).
+    pub label: Option<String>,
 }
 
 /// Rows of a small table grouped by customer.

@@ -6,9 +6,11 @@
 
 pub mod abc;
 pub mod basket;
+pub mod cluster;
 pub mod clv;
 pub mod margin;
 pub mod ml;
+pub mod payment_risk;
 pub mod quality;
 pub mod repeat_summary;
 pub mod rfm;

@@ -9,9 +9,10 @@ use clap::Args;
 use patron_core::facts::Facts;
 use patron_core::ids::CustomerId;
 use patron_engine::basket::{
-    BasketOptions, Baskets, FrequentItemsets, ItemLevel, NON_PRODUCT_CODES, Offer, OfferSettings,
-    Rule, RuleSettings, association_rules, fpgrowth, next_best_offers, purchase_history,
-    unit_margins,
+    BasketOptions, Baskets, FeedbackSettings, FrequentItemsets, ItemLevel, LabelMap, Learning,
+    NON_PRODUCT_CODES, Offer, OfferFeedback, OfferSettings, Rule, RuleSettings, association_rules,
+    customer_answers, fpgrowth, next_best_offers, next_best_offers_learned, purchase_history,
+    recent_decline, unit_margins,
 };
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -61,6 +62,17 @@ pub struct BasketArgs {
     /// offer what the customer already bought).
     #[arg(long, value_name = "DAYS")]
     pub rebuy_after: Option<i64>,
+    /// Do not offer a product the customer declined (outcome `offer_declined`) within DAYS
+    /// before the as-of date.
+    #[arg(long, value_name = "DAYS", default_value_t = 90)]
+    pub decline_cooldown: i64,
+    /// Smooth each product's acceptance rate towards the global rate with a prior worth M
+    /// offers (scores are multiplied by smoothed rate ÷ global rate).
+    #[arg(long, value_name = "M", default_value_t = 20.0)]
+    pub prior_strength: f64,
+    /// Rank offers by confidence × margin only, ignoring answers to earlier offers.
+    #[arg(long)]
+    pub no_learning: bool,
     /// Print the time of each step on stderr.
     #[arg(long)]
     pub timings: bool,
@@ -107,7 +119,18 @@ struct Analysis {
     rules: Vec<Rule>,
     /// (customer id, offers) for each `--offers` customer.
     offers: Vec<(String, Vec<Offer>)>,
+    /// (customer id, [(item, day declined)]) of the products left out after a recent "no".
+    declined: Vec<(String, Vec<(u32, i64)>)>,
+    /// Everyone's answers to offers, unless `--no-learning`.
+    feedback: Option<OfferFeedback>,
 }
+
+/// Offers, recently declined products and the feedback they learnt from.
+type OffersOf = (
+    Vec<(String, Vec<Offer>)>,
+    Vec<(String, Vec<(u32, i64)>)>,
+    Option<OfferFeedback>,
+);
 
 /// The next best offers of each `--offers` customer.
 fn offers_of(
@@ -115,9 +138,9 @@ fn offers_of(
     baskets: &Baskets,
     rules: &[Rule],
     args: &BasketArgs,
-) -> Result<Vec<(String, Vec<Offer>)>> {
+) -> Result<OffersOf> {
     if args.offers.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new(), None));
     }
     let level = args.options().level;
     let margins = unit_margins(facts, baskets, level);
@@ -125,18 +148,48 @@ fn offers_of(
         top: args.top,
         rebuy_after_days: args.rebuy_after,
     };
+    let learn = FeedbackSettings {
+        decline_cooldown_days: args.decline_cooldown,
+        prior_strength: args.prior_strength,
+    };
+    let labels = LabelMap::new(facts, baskets, level);
+    let feedback = (!args.no_learning).then(|| OfferFeedback::from_facts(facts, &labels));
     let as_of_day = facts.as_of.day_number();
     let mut all = Vec::new();
+    let mut declined = Vec::new();
     for id in &args.offers {
         let customer = CustomerId::parse(id)
             .ok()
             .and_then(|c| facts.customer_index(&c))
             .ok_or_else(|| anyhow::anyhow!("--offers: no customer {id:?} before the as-of date"))?;
         let history = purchase_history(facts, customer, baskets, level);
-        let offers = next_best_offers(rules, &history, as_of_day, &margins, &settings);
+        let Some(feedback) = &feedback else {
+            let offers = next_best_offers(rules, &history, as_of_day, &margins, &settings);
+            all.push((id.clone(), offers));
+            continue;
+        };
+        let answers = customer_answers(facts, customer, &labels);
+        let learning = Learning {
+            feedback,
+            answers: &answers,
+            settings: learn,
+        };
+        let offers =
+            next_best_offers_learned(rules, &history, as_of_day, &margins, &settings, &learning);
         all.push((id.clone(), offers));
+        let mut items: Vec<u32> = answers.iter().map(|a| a.item).collect();
+        items.sort_unstable();
+        items.dedup();
+        let recent = items
+            .into_iter()
+            .filter_map(|item| {
+                recent_decline(&answers, item, as_of_day, args.decline_cooldown)
+                    .map(|day| (item, day))
+            })
+            .collect();
+        declined.push((id.clone(), recent));
     }
-    Ok(all)
+    Ok((all, declined, feedback))
 }
 
 /// `patron basket`.
@@ -157,13 +210,15 @@ pub async fn run(global: &Global, args: &BasketArgs) -> Result<()> {
     };
     let rules = association_rules(&frequent, &settings)?;
     clock.lap("rules");
-    let offers = offers_of(&facts, &baskets, &rules, args)?;
+    let (offers, declined, feedback) = offers_of(&facts, &baskets, &rules, args)?;
     clock.lap("offers");
     let analysis = Analysis {
         baskets,
         frequent,
         rules,
         offers,
+        declined,
+        feedback,
     };
     if global.json {
         return print_json(&basket_json(&analysis, args));
@@ -206,12 +261,32 @@ fn offers_json(a: &Analysis, customer: &str, offers: &[Offer]) -> Value {
                 "score": o.score,
                 "confidence": o.confidence,
                 "unit_margin": o.margin,
+                "acceptance_weight": o.acceptance_weight,
+                "offers_answered": a.feedback.as_ref().map(|f| f.offered[o.item as usize]),
+                "offers_accepted": a.feedback.as_ref().map(|f| f.accepted[o.item as usize]),
                 "because_bought": names(&a.baskets, &rule.antecedents),
                 "rule_consequents": names(&a.baskets, &rule.consequents),
             })
         })
         .collect();
-    json!({ "customer_id": customer, "offers": offers })
+    let declined: Vec<Value> = declined_of(a, customer)
+        .iter()
+        .map(|&(item, day)| {
+            json!({
+                "item": a.baskets.name(item),
+                "declined_on": patron_core::Timestamp::from_secs(day * patron_core::time::DAY).date().to_string(),
+            })
+        })
+        .collect();
+    json!({ "customer_id": customer, "offers": offers, "recently_declined": declined })
+}
+
+/// The products left out for `customer` because they were declined recently.
+fn declined_of<'a>(a: &'a Analysis, customer: &str) -> &'a [(u32, i64)] {
+    a.declined
+        .iter()
+        .find(|(c, _)| c == customer)
+        .map_or(&[], |(_, d)| d.as_slice())
 }
 
 /// The JSON document `patron basket --json` prints.
@@ -232,6 +307,18 @@ fn basket_json(a: &Analysis, args: &BasketArgs) -> Value {
     if !a.offers.is_empty() {
         let offers: Vec<Value> = a.offers.iter().map(|(c, o)| offers_json(a, c, o)).collect();
         doc["offers"] = Value::Array(offers);
+        doc["offer_learning"] = match &a.feedback {
+            None => json!({ "enabled": false }),
+            Some(f) => json!({
+                "enabled": true,
+                "decline_cooldown_days": args.decline_cooldown,
+                "prior_strength": args.prior_strength,
+                "answered": f.total_offered,
+                "accepted": f.total_accepted,
+                "global_rate": f.global_rate(),
+                "unmatched": f.unmatched,
+            }),
+        };
     }
     doc
 }
@@ -322,6 +409,7 @@ fn print_offers(a: &Analysis) {
             "score",
             "confidence",
             "unit margin",
+            "acceptance ×",
             "because bought",
         ]);
         for o in offers {
@@ -330,10 +418,19 @@ fn print_offers(a: &Analysis) {
                 format!("{:.2}", o.score),
                 format!("{:.4}", o.confidence),
                 format!("{:.2}", o.margin),
+                format!("{:.2}", o.acceptance_weight),
                 names(&a.baskets, &a.rules[o.rule].antecedents).join(", "),
             ]);
         }
         println!("{}", t.render());
+        let declined = declined_of(a, customer);
+        if !declined.is_empty() {
+            let items: Vec<&str> = declined.iter().map(|&(i, _)| a.baskets.name(i)).collect();
+            println!(
+                "  not offered again (declined recently): {}",
+                items.join(", ")
+            );
+        }
     }
 }
 

@@ -6,6 +6,7 @@ mod backtest;
 pub(crate) mod basket;
 mod bench;
 mod card_inputs;
+pub(crate) mod clusters;
 mod clv;
 mod demo;
 mod export;
@@ -14,6 +15,7 @@ mod import;
 mod init;
 mod margin;
 mod merge;
+pub(crate) mod payment_risk;
 mod quality;
 mod report;
 mod rfm;
@@ -52,6 +54,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Route(args) => route::run(&global, &args).await,
         Command::Alarms(args) => alarms::run(&global, &args).await,
         Command::Report(args) => report::run(&global, &args).await,
+        Command::Clusters(args) => clusters::run(&global, &args).await,
+        Command::PaymentRisk(args) => payment_risk::run(&global, &args).await,
     }
 }
 

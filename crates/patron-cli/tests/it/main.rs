@@ -2,10 +2,13 @@
 
 mod bad_input;
 mod basket;
+mod clusters;
 mod clv;
 mod demo;
 mod examples;
 mod german;
+mod offers;
+mod payment_risk;
 mod rules;
 mod scorecard;
 mod support;

@@ -5,20 +5,27 @@
 //! order, [`fpgrowth`] finds the itemsets bought together in at least a minimum share of
 //! baskets, [`association_rules`] splits them into "who buys A also buys C" rules with the
 //! metrics of mlxtend's `association_rules`, and [`next_best_offers`] turns the rules into
-//! ranked product suggestions for one customer.
+//! ranked product suggestions for one customer — [`next_best_offers_learned`] also learns from
+//! the answers to earlier offers ([`feedback`]).
 //!
 //! Everything is deterministic: items, itemsets, rules and offers come out in a documented
 //! order that does not depend on hashing or on the order of the input lines.
 
 pub mod baskets;
+pub mod feedback;
 pub mod fpgrowth;
 pub mod offers;
 pub mod rules;
 
 pub use baskets::{BasketOptions, Baskets, ItemLevel, NON_PRODUCT_CODES};
+pub use feedback::{
+    FeedbackSettings, LabelMap, Learning, OfferAnswer, OfferFeedback, customer_answers,
+    recent_decline,
+};
 pub use fpgrowth::{FrequentItemsets, Itemset, fpgrowth, min_count};
 pub use offers::{
-    Offer, OfferSettings, PurchaseHistory, next_best_offers, purchase_history, unit_margins,
+    Offer, OfferSettings, PurchaseHistory, next_best_offers, next_best_offers_learned,
+    purchase_history, unit_margins,
 };
 pub use rules::{Rule, RuleSettings, association_rules};
 

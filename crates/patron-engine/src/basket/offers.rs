@@ -6,7 +6,11 @@
 //! keeps its best score and the rule that gave it. Items already bought are not offered, or,
 //! with `rebuy_after_days`, only those bought within that many days of `as_of`.
 //! [`purchase_history`] and [`unit_margins`] read both inputs from a fact set.
+//! [`next_best_offers_learned`] also learns from answers to earlier offers (see
+//! [`super::feedback`]): scores are multiplied by the product's smoothed acceptance rate
+//! relative to the average offer, and products the customer declined recently are left out.
 
+use super::feedback::{Learning, recent_decline};
 use super::{Baskets, ItemLevel, Rule};
 use patron_core::facts::{Facts, Interner, NONE};
 use std::collections::BTreeMap;
@@ -136,7 +140,7 @@ impl Default for OfferSettings {
 pub struct Offer {
     /// Item number.
     pub item: u32,
-    /// `confidence × margin`.
+    /// `confidence × margin × acceptance_weight`.
     pub score: f64,
     /// Confidence of the rule that suggested it.
     pub confidence: f64,
@@ -144,6 +148,8 @@ pub struct Offer {
     pub margin: f64,
     /// Index of that rule in the rule slice.
     pub rule: usize,
+    /// The product's smoothed acceptance rate ÷ the average offer's (1 without learning).
+    pub acceptance_weight: f64,
 }
 
 /// The best offers for a customer with `history`, as of day `as_of_day`, from `rules` (in
@@ -157,11 +163,48 @@ pub fn next_best_offers(
     margin: &[f64],
     settings: &OfferSettings,
 ) -> Vec<Offer> {
-    let offerable = |item: u32| match (history.last_day(item), settings.rebuy_after_days) {
-        (None, _) => true,
-        (Some(_), None) => false,
-        (Some(day), Some(after)) => as_of_day - day >= after,
+    rank(rules, history, as_of_day, margin, settings, None)
+}
+
+/// [`next_best_offers`] that learns from answers to offers: each score is multiplied by the
+/// item's [`acceptance weight`](super::feedback::OfferFeedback::weight), and items the
+/// customer declined within `decline_cooldown_days` before `as_of_day` are not offered.
+pub fn next_best_offers_learned(
+    rules: &[Rule],
+    history: &PurchaseHistory,
+    as_of_day: i64,
+    margin: &[f64],
+    settings: &OfferSettings,
+    learning: &Learning<'_>,
+) -> Vec<Offer> {
+    rank(rules, history, as_of_day, margin, settings, Some(learning))
+}
+
+/// The ranking behind both entry points.
+fn rank(
+    rules: &[Rule],
+    history: &PurchaseHistory,
+    as_of_day: i64,
+    margin: &[f64],
+    settings: &OfferSettings,
+    learning: Option<&Learning<'_>>,
+) -> Vec<Offer> {
+    let declined = |item: u32| {
+        learning.is_some_and(|l| {
+            let cooldown = l.settings.decline_cooldown_days;
+            recent_decline(l.answers, item, as_of_day, cooldown).is_some()
+        })
     };
+    let offerable = |item: u32| {
+        let bought = match (history.last_day(item), settings.rebuy_after_days) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(day), Some(after)) => as_of_day - day >= after,
+        };
+        bought && !declined(item)
+    };
+    let weight =
+        |item: u32| learning.map_or(1.0, |l| l.feedback.weight(item, l.settings.prior_strength));
     let mut best: BTreeMap<u32, Offer> = BTreeMap::new();
     for (index, rule) in rules.iter().enumerate() {
         if !history.holds_all(&rule.antecedents) {
@@ -169,12 +212,14 @@ pub fn next_best_offers(
         }
         for &item in rule.consequents.iter().filter(|&&i| offerable(i)) {
             let m = margin.get(item as usize).copied().unwrap_or(0.0);
+            let w = weight(item);
             let offer = Offer {
                 item,
-                score: rule.confidence * m,
+                score: rule.confidence * m * w,
                 confidence: rule.confidence,
                 margin: m,
                 rule: index,
+                acceptance_weight: w,
             };
             if offer.score > 0.0 && best.get(&item).is_none_or(|b| offer.score > b.score) {
                 best.insert(item, offer);
@@ -264,6 +309,148 @@ mod tests {
             leverage: 0.0,
             conviction: 1.0,
         }
+    }
+
+    #[test]
+    fn learns_from_answers_to_offers() {
+        use crate::basket::feedback::{FeedbackSettings, Learning, OfferAnswer, OfferFeedback};
+        // Items: 0 tent, 1 pegs, 2 stove, 3 mat, 4 lamp; the customer bought the tent.
+        let rules = [
+            rule(&[0], &[2], 0.6), // stove: 0.6 × 30 = 18
+            rule(&[0], &[3], 0.5), // mat:   0.5 × 10 = 5
+            rule(&[0], &[4], 0.4), // lamp:  0.4 × 8 = 3.2
+            rule(&[0], &[1], 0.9), // pegs:  0.9 × 2 = 1.8
+        ];
+        let margin = [50.0, 2.0, 30.0, 10.0, 8.0];
+        let history = PurchaseHistory::new([(0, 100)]);
+        let plain = next_best_offers(&rules, &history, 200, &margin, &OfferSettings::default());
+        let items: Vec<u32> = plain.iter().map(|o| o.item).collect();
+        assert_eq!(items, [2, 3, 4, 1]);
+        assert!(plain.iter().all(|o| o.acceptance_weight == 1.0));
+
+        // Everyone's answers: the stove 0 of 60 accepted, the lamp 30 of 40, pegs 2 of 4.
+        let mut feedback = OfferFeedback {
+            offered: vec![0; 5],
+            accepted: vec![0; 5],
+            total_offered: 0,
+            total_accepted: 0,
+            unmatched: 0,
+        };
+        for i in 0..60 {
+            feedback.record(2, false);
+            if i < 40 {
+                feedback.record(4, i < 30);
+            }
+        }
+        for i in 0..4 {
+            feedback.record(1, i < 2);
+        }
+        // This customer declined the mat 30 days ago and the pegs 200 days ago.
+        let answers = [
+            OfferAnswer {
+                item: 3,
+                day: 170,
+                accepted: false,
+            },
+            OfferAnswer {
+                item: 1,
+                day: 0,
+                accepted: false,
+            },
+        ];
+        let learning = Learning {
+            feedback: &feedback,
+            answers: &answers,
+            settings: FeedbackSettings::default(),
+        };
+        let learned = next_best_offers_learned(
+            &rules,
+            &history,
+            200,
+            &margin,
+            &OfferSettings::default(),
+            &learning,
+        );
+        // g = 32 / 104; weights (a + 20 g) / (n + 20) / g.
+        let g = 32.0 / 104.0;
+        let w = |a: f64, n: f64| (a + 20.0 * g) / (n + 20.0) / g;
+        let got: Vec<(u32, f64)> = learned.iter().map(|o| (o.item, o.score)).collect();
+        let expected = [
+            (4, 3.2 * w(30.0, 40.0)), // the lamp: often accepted, now first
+            (2, 18.0 * w(0.0, 60.0)), // the stove: never accepted
+            (1, 1.8 * w(2.0, 4.0)),   // pegs: declined long ago, offered again
+        ];
+        assert_eq!(
+            got.len(),
+            3,
+            "the recently declined mat is not offered: {got:?}"
+        );
+        for ((item, score), (want_item, want_score)) in got.iter().zip(expected) {
+            assert_eq!(*item, want_item);
+            assert!(
+                (score - want_score).abs() < 1e-12,
+                "{score} vs {want_score}"
+            );
+        }
+        assert!((learned[0].acceptance_weight - w(30.0, 40.0)).abs() < 1e-15);
+    }
+
+    #[test]
+    fn answers_and_feedback_from_facts_by_sku_and_category() {
+        use crate::basket::feedback::{LabelMap, OfferFeedback, customer_answers};
+        use patron_core::facts::{Grouped, OutcomeRow};
+        let mut f = facts();
+        // Tents are "Camping", pegs "Parts".
+        let camping = f.orders.categories.intern("Camping");
+        let parts = f.orders.categories.intern("Parts");
+        let tent = f.orders.skus.get("tent").unwrap();
+        f.orders.category = f
+            .orders
+            .sku
+            .iter()
+            .map(|&s| if s == tent { camping } else { parts })
+            .collect();
+        let outcome = |day: i64, kind: &str, label: Option<&str>| OutcomeRow {
+            at: Timestamp::from_secs(day * 86_400),
+            kind: kind.to_owned(),
+            label: label.map(str::to_owned),
+        };
+        f.outcomes = Grouped {
+            offsets: vec![0, 3, 5],
+            rows: vec![
+                outcome(30, "offer_declined", Some("pegs")),
+                outcome(31, "churned", None),
+                outcome(40, "offer_accepted", Some("tent")),
+                outcome(35, "offer_accepted", Some("pegs")),
+                outcome(36, "offer_declined", Some("kayak")), // unknown product
+            ],
+        };
+        let b = Baskets::from_facts(&f, &crate::basket::BasketOptions::default());
+        let labels = LabelMap::new(&f, &b, ItemLevel::Sku);
+        let a = customer_answers(&f, 0, &labels);
+        let got: Vec<(u32, i64, bool)> = a.iter().map(|a| (a.item, a.day, a.accepted)).collect();
+        assert_eq!(got, [(0, 30, false), (1, 40, true)]); // items: 0 pegs, 1 tent
+        let fb = OfferFeedback::from_facts(&f, &labels);
+        assert_eq!((fb.offered, fb.accepted), (vec![2, 1], vec![1, 1]));
+        assert_eq!(
+            (fb.total_offered, fb.total_accepted, fb.unmatched),
+            (3, 2, 1)
+        );
+
+        // By category: the SKU labels count for their category.
+        let options = crate::basket::BasketOptions {
+            level: ItemLevel::Category,
+            ..Default::default()
+        };
+        let b = Baskets::from_facts(&f, &options);
+        assert_eq!(b.names(), ["Camping", "Parts"]);
+        let labels = LabelMap::new(&f, &b, ItemLevel::Category);
+        assert_eq!(
+            (labels.item("tent"), labels.item("Parts")),
+            (Some(0), Some(1))
+        );
+        let fb = OfferFeedback::from_facts(&f, &labels);
+        assert_eq!((fb.offered, fb.accepted), (vec![1, 2], vec![1, 1]));
     }
 
     #[test]

@@ -123,7 +123,7 @@ pub(crate) async fn load_facts(pool: &SqlitePool, as_of: Timestamp) -> Result<Fa
     .await?;
     facts.outcomes = load_grouped(
         pool,
-        "SELECT customer_key, at, kind FROM outcomes WHERE at < ?1 ORDER BY customer_key, at, kind",
+        "SELECT customer_key, at, kind, label FROM outcomes WHERE at < ?1 ORDER BY customer_key, at, kind",
         t,
         &index_of_key,
         n,
@@ -131,6 +131,7 @@ pub(crate) async fn load_facts(pool: &SqlitePool, as_of: Timestamp) -> Result<Fa
             Ok(OutcomeRow {
                 at: Timestamp::from_secs(r.try_get(1)?),
                 kind: r.try_get(2)?,
+                label: r.try_get(3)?,
             })
         },
     )
