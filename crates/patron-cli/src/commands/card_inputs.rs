@@ -10,7 +10,7 @@ use patron_engine::abc::abc;
 use patron_engine::margin::margins;
 use patron_engine::repeat_summary::repeat_summary;
 use patron_engine::rules::RuleSet;
-use patron_engine::scorecard::{ChurnInput, CustomerInputs, from_facts};
+use patron_engine::scorecard::{ChurnInput, CustomerInputs, PaymentInput, from_facts};
 use serde_json::{Value, json};
 
 /// Everyone's inputs and what produced them.
@@ -38,6 +38,7 @@ pub fn gather(
     }
     add_margin_and_classes(facts, config, &mut inputs)?;
     let clv_model = add_clv_and_churn(facts, config, &mut inputs)?;
+    let payment = add_payment_risk(facts, &mut inputs);
     let (score_names, rules_version) = match rules {
         Some(rules) => {
             add_rules(facts, rules, &mut inputs);
@@ -56,7 +57,11 @@ pub fn gather(
         inputs,
         score_names,
         rules_version,
-        models: json!({ "clv": clv_model, "churn": clv_model.get("churn").cloned().unwrap_or(Value::Null) }),
+        models: json!({
+            "clv": clv_model,
+            "churn": clv_model.get("churn").cloned().unwrap_or(Value::Null),
+            "payment_risk": payment,
+        }),
     })
 }
 
@@ -185,4 +190,39 @@ fn add_rules(facts: &Facts, rules: &RuleSet, inputs: &mut [CustomerInputs]) {
             }
         }
     }
+}
+
+/// Payment risk from invoices, with its evidence in words.
+fn add_payment_risk(facts: &Facts, inputs: &mut [CustomerInputs]) -> Value {
+    use patron_engine::payment_risk::{PaymentRiskSettings, payment_risk};
+    let result = payment_risk(facts, &PaymentRiskSettings::default());
+    for r in &result.rows {
+        let e = &r.evidence;
+        let mut evidence = Vec::new();
+        if e.paid > 0 {
+            evidence.push(format!(
+                "{} of {} paid invoices paid late{}",
+                e.paid_late,
+                e.paid,
+                e.mean_days_late.map_or(String::new(), |m| format!(" (mean {m:.0} days, max {} days)", e.max_days_late.unwrap_or(0)))
+            ));
+        }
+        if e.open_overdue_count > 0 {
+            evidence.push(format!(
+                "{} open overdue invoice(s), {:.2} in total, oldest {} days past due",
+                e.open_overdue_count,
+                e.open_overdue_amount.to_f64(),
+                e.max_days_overdue
+            ));
+        }
+        if let (Some(recent), Some(earlier)) = (e.recent_late_share, e.earlier_late_share) {
+            evidence.push(format!("late share {:.0} % lately vs {:.0} % before", recent * 100.0, earlier * 100.0));
+        }
+        inputs[r.customer as usize].payment = Some(PaymentInput {
+            probability: r.probability,
+            band: r.band.as_str().to_owned(),
+            evidence,
+        });
+    }
+    json!({ "calibrated": result.calibration.calibrated, "note": result.calibration.note, "customers": result.rows.len() })
 }

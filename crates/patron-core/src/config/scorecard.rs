@@ -379,7 +379,7 @@ pub fn default_actions() -> Vec<ActionRule> {
         ),
         action(
             "payment risk",
-            "payment_risk >= 0.5",
+            r#"payment_band == "high""#,
             "prepayment only, reminder call",
         ),
         action(
