@@ -39,6 +39,7 @@ pub fn gather(
     add_margin_and_classes(facts, config, &mut inputs)?;
     let clv_model = add_clv_and_churn(facts, config, &mut inputs)?;
     let payment = add_payment_risk(facts, &mut inputs);
+    let offers = add_offers(facts, &mut inputs)?;
     let (score_names, rules_version) = match rules {
         Some(rules) => {
             add_rules(facts, rules, &mut inputs);
@@ -61,6 +62,7 @@ pub fn gather(
             "clv": clv_model,
             "churn": clv_model.get("churn").cloned().unwrap_or(Value::Null),
             "payment_risk": payment,
+            "offers": offers,
         }),
     })
 }
@@ -204,7 +206,10 @@ fn add_payment_risk(facts: &Facts, inputs: &mut [CustomerInputs]) -> Value {
                 "{} of {} paid invoices paid late{}",
                 e.paid_late,
                 e.paid,
-                e.mean_days_late.map_or(String::new(), |m| format!(" (mean {m:.0} days, max {} days)", e.max_days_late.unwrap_or(0)))
+                e.mean_days_late.map_or(String::new(), |m| format!(
+                    " (mean {m:.0} days, max {} days)",
+                    e.max_days_late.unwrap_or(0)
+                ))
             ));
         }
         if e.open_overdue_count > 0 {
@@ -216,7 +221,11 @@ fn add_payment_risk(facts: &Facts, inputs: &mut [CustomerInputs]) -> Value {
             ));
         }
         if let (Some(recent), Some(earlier)) = (e.recent_late_share, e.earlier_late_share) {
-            evidence.push(format!("late share {:.0} % lately vs {:.0} % before", recent * 100.0, earlier * 100.0));
+            evidence.push(format!(
+                "late share {:.0} % lately vs {:.0} % before",
+                recent * 100.0,
+                earlier * 100.0
+            ));
         }
         inputs[r.customer as usize].payment = Some(PaymentInput {
             probability: r.probability,
@@ -225,4 +234,56 @@ fn add_payment_risk(facts: &Facts, inputs: &mut [CustomerInputs]) -> Value {
         });
     }
     json!({ "calibrated": result.calibration.calibrated, "note": result.calibration.note, "customers": result.rows.len() })
+}
+
+/// Support of the itemsets behind next best offers.
+const OFFER_MIN_SUPPORT: f64 = 0.01;
+/// At most this many rules (by lift) are matched against every customer.
+const OFFER_MAX_RULES: usize = 500;
+
+/// The next best offer of every customer: association rules over SKUs (lift > 1), ranked by
+/// confidence × margin and the product's observed acceptance, nothing bought or recently declined.
+fn add_offers(facts: &Facts, inputs: &mut [CustomerInputs]) -> Result<Value> {
+    use patron_engine::basket::{
+        BasketOptions, Baskets, FeedbackSettings, ItemLevel, LabelMap, NON_PRODUCT_CODES,
+        OfferFeedback, RuleSettings, association_rules, best_offers, fpgrowth, unit_margins,
+    };
+    let options = BasketOptions {
+        level: ItemLevel::Sku,
+        exclude: NON_PRODUCT_CODES.iter().map(|c| (*c).to_owned()).collect(),
+    };
+    let baskets = Baskets::from_facts(facts, &options);
+    if baskets.len() < 100 {
+        return Ok(json!({ "skipped": "fewer than 100 baskets" }));
+    }
+    let frequent = fpgrowth(&baskets, OFFER_MIN_SUPPORT, Some(3))?;
+    let mut rules = association_rules(
+        &frequent,
+        &RuleSettings {
+            min_lift: 1.0,
+            min_confidence: 0.0,
+        },
+    )?;
+    rules.truncate(OFFER_MAX_RULES);
+    let margins = unit_margins(facts, &baskets, ItemLevel::Sku);
+    let labels = LabelMap::new(facts, &baskets, ItemLevel::Sku);
+    let feedback = OfferFeedback::from_facts(facts, &labels);
+    let offers = best_offers(
+        facts,
+        &baskets,
+        ItemLevel::Sku,
+        &rules,
+        &margins,
+        Some((&feedback, &labels, FeedbackSettings::default())),
+    );
+    let mut offered = 0;
+    for (row, offer) in inputs.iter_mut().zip(offers) {
+        if let Some(o) = offer {
+            row.offer = Some(baskets.name(o.item).to_owned());
+            offered += 1;
+        }
+    }
+    Ok(
+        json!({ "min_support": OFFER_MIN_SUPPORT, "rules": rules.len(), "customers_with_offer": offered }),
+    )
 }

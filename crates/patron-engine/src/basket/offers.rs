@@ -232,6 +232,59 @@ fn rank(
     offers
 }
 
+/// The best offer of every customer of `facts` (learning from answers when `feedback` is
+/// given), computed on all threads; the item maps are built once, so this is one pass over the
+/// order lines plus the rules that apply to each customer.
+pub fn best_offers(
+    facts: &Facts,
+    baskets: &Baskets,
+    level: ItemLevel,
+    rules: &[Rule],
+    margin: &[f64],
+    feedback: Option<(
+        &super::feedback::OfferFeedback,
+        &super::feedback::LabelMap,
+        super::feedback::FeedbackSettings,
+    )>,
+) -> Vec<Option<Offer>> {
+    use rayon::prelude::*;
+    let (map, codes) = item_of_code(facts, baskets, level);
+    let settings = OfferSettings {
+        top: 1,
+        rebuy_after_days: None,
+    };
+    let as_of_day = facts.as_of.day_number();
+    (0..facts.customers.len())
+        .into_par_iter()
+        .map(|c| {
+            let history = PurchaseHistory::new(facts.order_range(c).filter_map(|line| {
+                line_item(facts, &map, codes, line)
+                    .map(|item| (item, facts.orders.timestamp[line].day_number()))
+            }));
+            let offers = match feedback {
+                Some((feedback, labels, learn)) => {
+                    let answers = super::feedback::customer_answers(facts, c, labels);
+                    let learning = Learning {
+                        feedback,
+                        answers: &answers,
+                        settings: learn,
+                    };
+                    rank(
+                        rules,
+                        &history,
+                        as_of_day,
+                        margin,
+                        &settings,
+                        Some(&learning),
+                    )
+                }
+                None => rank(rules, &history, as_of_day, margin, &settings, None),
+            };
+            offers.into_iter().next()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
