@@ -79,13 +79,13 @@ pub async fn run(global: &Global, args: &DemoArgs) -> Result<()> {
         .collect();
     let abc = abc(&revenue, project.config.abc.a, project.config.abc.b);
     let clv = demo_clv(&facts, as_of)?;
-    let hidden = indicatif::ProgressBar::hidden();
-    let (run_id, run, score_summary) =
-        crate::commands::score::score_and_store(&project, store.as_ref(), &facts, &hidden).await?;
     let mut rfm_summary = rfm_json(&rfm, &facts);
     rfm_summary.as_object_mut().map(|o| o.remove("customers"));
-    // The fact set is the biggest thing in memory; profiling the sources does not need it.
-    drop(facts);
+    // The score run takes the fact set (the biggest thing in memory) and drops it early;
+    // profiling the sources does not need it.
+    let hidden = indicatif::ProgressBar::hidden();
+    let (run_id, run, score_summary) =
+        crate::commands::score::score_and_store(&project, store.as_ref(), facts, &hidden).await?;
     let quality = quality_report(&project, 10).await?;
     let analysis_secs = analysis_started.elapsed().as_secs_f64();
     let total_secs = started.elapsed().as_secs_f64();

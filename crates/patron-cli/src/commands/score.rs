@@ -13,7 +13,8 @@ use patron_core::config::CONFIG_FILE;
 use patron_core::facts::Facts;
 use patron_engine::rules::RuleSet;
 use patron_engine::scorecard::{
-    AlarmChanges, Card, OpenAlarm, ScoringContext, Settings, build_context, cards, reconcile,
+    AlarmChanges, AlarmHit, Card, OpenAlarm, ScoringContext, Settings, build_context, cards,
+    reconcile,
 };
 use patron_store::{CardRecord, NewScoreRun};
 use serde_json::{Value, json};
@@ -42,8 +43,12 @@ pub fn project_rules(project: &Project) -> Result<Option<RuleSet>> {
 pub struct ComputedRun {
     /// The frozen context.
     pub context: ScoringContext,
-    /// Every card, in fact-set order.
-    pub cards: Vec<Card>,
+    /// Every card as stored, in fact-set order.
+    pub records: Vec<CardRecord>,
+    /// The alarms that hold: (customer, alarm).
+    pub alarms: Vec<(String, AlarmHit)>,
+    /// Counts for the summary.
+    pub tally: Tally,
     /// The rule-set version.
     pub rules_version: Option<String>,
     /// The models used.
@@ -75,9 +80,13 @@ pub async fn previous_tiers(
         .collect())
 }
 
-/// Computes every card from a fact set.
+/// Cards are computed, counted and serialised this many at a time, so a run of millions of
+/// customers never holds more than one chunk of full cards in memory.
+const CHUNK: usize = 20_000;
+
+/// Computes every card from a fact set, which is dropped as soon as the inputs are gathered.
 pub fn compute(
-    facts: &Facts,
+    facts: Facts,
     project: &Project,
     settings: &Settings,
     rules: Option<&RuleSet>,
@@ -87,23 +96,40 @@ pub fn compute(
     let mut seconds = BTreeMap::new();
     let started = Instant::now();
     bar.set_message("models");
-    let gathered = gather(facts, &project.config, rules, previous)?;
+    let as_of = facts.as_of;
+    let gathered = gather(&facts, &project.config, rules, previous)?;
+    drop(facts);
     seconds.insert("inputs", started.elapsed().as_secs_f64());
     bar.inc(1);
     bar.set_message("cards");
     let started = Instant::now();
-    let context = build_context(
-        &gathered.inputs,
-        settings,
-        facts.as_of,
-        &gathered.score_names,
-    );
-    let cards = cards(&gathered.inputs, &context, settings);
+    let context = build_context(&gathered.inputs, settings, as_of, &gathered.score_names);
+    let mut records = Vec::with_capacity(gathered.inputs.len());
+    let mut alarms = Vec::new();
+    let mut tally = Tally::default();
+    for chunk in gathered.inputs.chunks(CHUNK) {
+        let cards = cards(chunk, &context, settings);
+        for card in &cards {
+            tally.add(card);
+            alarms.extend(
+                card.alarms
+                    .iter()
+                    .map(|a| (card.customer_id.clone(), a.clone())),
+            );
+        }
+        let chunk_records: Vec<CardRecord> = {
+            use rayon::prelude::*;
+            cards.par_iter().map(card_record).collect::<Result<_>>()?
+        };
+        records.extend(chunk_records);
+    }
     seconds.insert("cards", started.elapsed().as_secs_f64());
     bar.inc(1);
     Ok(ComputedRun {
         context,
-        cards,
+        records,
+        alarms,
+        tally,
         rules_version: gathered.rules_version,
         models: gathered.models,
         seconds,
@@ -130,56 +156,70 @@ pub fn card_record(card: &Card) -> Result<CardRecord> {
     })
 }
 
-fn summary(cards: &[Card], changes: &AlarmChanges) -> Value {
-    let mut tiers: BTreeMap<&str, (u64, f64)> = BTreeMap::new();
-    let mut status: BTreeMap<&str, u64> = BTreeMap::new();
-    let mut actions: BTreeMap<&str, u64> = BTreeMap::new();
-    let mut holding: BTreeMap<&str, u64> = BTreeMap::new();
-    let (mut at_risk_value, mut no_consent) = (0.0, 0u64);
-    for c in cards {
-        let t = tiers.entry(&c.tier).or_default();
+/// Counts of a run, gathered card by card.
+#[derive(Debug, Default)]
+pub struct Tally {
+    customers: u64,
+    leads: u64,
+    no_consent: u64,
+    tiers: BTreeMap<String, (u64, f64)>,
+    profiled_tiers: BTreeMap<String, u64>,
+    profiled: u64,
+    status: BTreeMap<String, u64>,
+    actions: BTreeMap<String, u64>,
+    holding: BTreeMap<String, u64>,
+    at_risk_value: f64,
+}
+
+impl Tally {
+    fn add(&mut self, c: &Card) {
+        self.customers += 1;
+        self.leads += u64::from(c.lead);
+        self.no_consent += u64::from(!c.profiling);
+        let t = self.tiers.entry(c.tier.clone()).or_default();
         t.0 += 1;
         t.1 += c.clv.unwrap_or(0.0);
-        *status.entry(&c.status).or_default() += 1;
+        // Tier shares are over the population the tiers are cut from: buyers with profiling.
+        if !c.lead && c.profiling {
+            self.profiled += 1;
+            *self.profiled_tiers.entry(c.tier.clone()).or_default() += 1;
+        }
+        *self.status.entry(c.status.clone()).or_default() += 1;
         if let Some(a) = &c.action_rule {
-            *actions.entry(a).or_default() += 1;
+            *self.actions.entry(a.clone()).or_default() += 1;
         }
         for a in &c.alarms {
-            *holding.entry(&a.kind).or_default() += 1;
+            *self.holding.entry(a.kind.clone()).or_default() += 1;
         }
         if c.status == "At Risk" {
-            at_risk_value += c.clv.unwrap_or(0.0);
+            self.at_risk_value += c.clv.unwrap_or(0.0);
         }
-        no_consent += u64::from(!c.profiling);
     }
-    // Tier shares are over the population the tiers are cut from: buyers with profiling.
-    let profiled = cards
-        .iter()
-        .filter(|c| !c.lead && c.profiling)
-        .count()
-        .max(1) as f64;
-    let mut profiled_tiers: BTreeMap<&str, u64> = BTreeMap::new();
-    for c in cards.iter().filter(|c| !c.lead && c.profiling) {
-        *profiled_tiers.entry(&c.tier).or_default() += 1;
+
+    fn summary(&self, changes: &AlarmChanges) -> Value {
+        let profiled = self.profiled.max(1) as f64;
+        let mut raised: BTreeMap<&str, u64> = BTreeMap::new();
+        for (_, kind, _) in &changes.raised {
+            *raised.entry(kind).or_default() += 1;
+        }
+        let mut cleared: BTreeMap<&str, u64> = BTreeMap::new();
+        for o in &changes.cleared {
+            *cleared.entry(&o.kind).or_default() += 1;
+        }
+        json!({
+            "customers": self.customers,
+            "leads": self.leads,
+            "no_profiling_consent": self.no_consent,
+            "tiers": self.tiers.iter().map(|(t, (n, clv))| json!({
+                "tier": t, "customers": n, "clv": clv,
+                "share_of_profiled_buyers": self.profiled_tiers.get(t).map_or(0.0, |p| *p as f64 / profiled),
+            })).collect::<Vec<_>>(),
+            "status": self.status,
+            "at_risk_clv": self.at_risk_value,
+            "alarms": { "holding": self.holding, "raised": raised, "cleared": cleared, "continuing": changes.continuing.len() },
+            "actions": self.actions,
+        })
     }
-    let mut raised: BTreeMap<&str, u64> = BTreeMap::new();
-    for (_, kind, _) in &changes.raised {
-        *raised.entry(kind).or_default() += 1;
-    }
-    let mut cleared: BTreeMap<&str, u64> = BTreeMap::new();
-    for o in &changes.cleared {
-        *cleared.entry(&o.kind).or_default() += 1;
-    }
-    json!({
-        "customers": cards.len(),
-        "leads": cards.iter().filter(|c| c.lead).count(),
-        "no_profiling_consent": no_consent,
-        "tiers": tiers.iter().map(|(t, (n, clv))| json!({ "tier": t, "customers": n, "share_of_profiled_buyers": profiled_tiers.get(t).map_or(0.0, |p| *p as f64 / profiled), "clv": clv })).collect::<Vec<_>>(),
-        "status": status,
-        "at_risk_clv": at_risk_value,
-        "alarms": { "holding": holding, "raised": raised, "cleared": cleared, "continuing": changes.continuing.len() },
-        "actions": actions,
-    })
 }
 
 /// Scores a loaded fact set and stores the run; returns its id, the computed run and the
@@ -187,13 +227,13 @@ fn summary(cards: &[Card], changes: &AlarmChanges) -> Value {
 pub async fn score_and_store(
     project: &Project,
     store: &dyn patron_store::Store,
-    facts: &Facts,
+    facts: Facts,
     bar: &indicatif::ProgressBar,
 ) -> Result<(i64, ComputedRun, Value)> {
     let settings = compile_settings(project)?;
     let rules = project_rules(project)?;
     let as_of = facts.as_of;
-    let previous = previous_tiers(store, None, facts.as_of).await?;
+    let previous = previous_tiers(store, None, as_of).await?;
     let mut computed = compute(facts, project, &settings, rules.as_ref(), &previous, bar)?;
     bar.set_message("saving");
     let save_started = Instant::now();
@@ -206,25 +246,15 @@ pub async fn score_and_store(
             kind: a.kind,
         })
         .collect();
-    let changes = reconcile(
-        &open,
-        computed
-            .cards
-            .iter()
-            .flat_map(|c| c.alarms.iter().map(move |a| (c.customer_id.as_str(), a))),
-    );
-    let summary = summary(&computed.cards, &changes);
+    let changes = reconcile(&open, computed.alarms.iter().map(|(c, a)| (c.as_str(), a)));
+    let summary = computed.tally.summary(&changes);
     let parse = |id: &str| patron_core::ids::CustomerId::parse(id).context("customer id");
     let run = NewScoreRun {
         as_of,
         rules_version: computed.rules_version.clone(),
         context: context_json(&computed).to_string(),
         summary: summary.clone(),
-        cards: computed
-            .cards
-            .iter()
-            .map(card_record)
-            .collect::<Result<_>>()?,
+        cards: std::mem::take(&mut computed.records),
         raised: changes
             .raised
             .iter()
@@ -259,8 +289,7 @@ pub async fn run(global: &Global, args: &ScoreArgs) -> Result<()> {
     let load_secs = load_started.elapsed().as_secs_f64();
     bar.inc(1);
     let (id, mut computed, summary) =
-        score_and_store(&project, store.as_ref(), &facts, &bar).await?;
-    drop(facts);
+        score_and_store(&project, store.as_ref(), facts, &bar).await?;
     computed.seconds.insert("load", load_secs);
     computed
         .seconds
