@@ -32,7 +32,7 @@ pub fn gather(
     rules: Option<&RuleSet>,
     previous_tiers: &std::collections::HashMap<String, String>,
 ) -> Result<Gathered> {
-    let mut inputs = from_facts(facts, &config.value, &config.consent);
+    let mut inputs = from_facts(facts, &config.value, &config.consent, &config.reminders);
     for row in &mut inputs {
         row.previous_tier = previous_tiers.get(&row.customer_id).cloned();
     }

@@ -216,6 +216,14 @@ pub fn print_card(c: &Card, run: i64, currency: &str) {
             println!("  Next purchase   expected around {}", next.date());
         }
     }
+    for (due, what) in &c.reminders {
+        let when = if *due < c.as_of {
+            "overdue since"
+        } else {
+            "due"
+        };
+        println!("  Reminder        {what}: {when} {}", due.date());
+    }
     for a in &c.alarms {
         println!("  ALARM           {}: {}", a.kind, a.evidence);
     }

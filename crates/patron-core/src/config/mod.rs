@@ -25,8 +25,8 @@ pub use rules::{
 };
 pub use scorecard::{
     ActionRule, AlarmsSection, ChurnSection, ConsentSection, MissingConsent, PROFILING_SCORES,
-    SegmentConfig, ServiceLevel, StatusSection, TierConfig, TiersSection, ValueSection,
-    WeightedInput, default_actions, default_service,
+    ReminderConfig, SegmentConfig, ServiceLevel, StatusSection, TierConfig, TiersSection,
+    ValueSection, WeightedInput, default_actions, default_service,
 };
 pub use source::{
     ColumnMap, Delimiter, Encoding, SkipRule, SourceConfig, SourceFormat, UnknownCustomer,
@@ -102,6 +102,9 @@ pub struct ProjectConfig {
     /// `[churn]`: churn definition.
     #[serde(default)]
     pub churn: ChurnSection,
+    /// `[[reminders]]`: service reminders after purchases in a category.
+    #[serde(default)]
+    pub reminders: Vec<ReminderConfig>,
 }
 
 /// `[project]`.

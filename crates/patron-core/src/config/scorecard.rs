@@ -474,3 +474,23 @@ impl Default for ChurnSection {
         }
     }
 }
+
+/// `[[reminders]]`: a service reminder due some time after the last purchase in a category
+/// (shoe care after a year, a filter change after six months).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReminderConfig {
+    /// Product category the reminder follows.
+    pub category: String,
+    /// Time after the last purchase in the category when it is due.
+    pub after: super::Duration,
+    /// What to remind of.
+    pub message: String,
+    /// Shown when due within this many days, or overdue (default 30).
+    #[serde(default = "default_reminder_notice")]
+    pub notice_days: u32,
+}
+
+fn default_reminder_notice() -> u32 {
+    30
+}

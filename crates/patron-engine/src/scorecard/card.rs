@@ -84,4 +84,6 @@ pub struct Card {
     pub action_rule: Option<String>,
     /// Expected next purchase (last order + mean gap).
     pub next_purchase: Option<Timestamp>,
+    /// Service reminders due soon or overdue: (due, what).
+    pub reminders: Vec<(Timestamp, String)>,
 }

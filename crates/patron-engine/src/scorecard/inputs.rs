@@ -2,7 +2,7 @@
 //! the results of the other engines (margin, CLV, churn, rules, payment risk, offers).
 
 use patron_core::Timestamp;
-use patron_core::config::{ConsentSection, MissingConsent, ValueSection};
+use patron_core::config::{ConsentSection, MissingConsent, ReminderConfig, ValueSection};
 use patron_core::facts::Facts;
 use patron_core::model::AttrValue;
 use serde::{Deserialize, Serialize};
@@ -81,6 +81,8 @@ pub struct CustomerInputs {
     pub stages: BTreeMap<String, String>,
     /// The tier in the previous score run, if the customer had a card there.
     pub previous_tier: Option<String>,
+    /// Service reminders due soon or overdue: (due time, message).
+    pub reminders: Vec<(Timestamp, String)>,
     /// The headline stage's level (the first stage of the rule set).
     pub stage: Option<String>,
     /// Payment risk.
@@ -114,7 +116,12 @@ pub fn from_facts(
     facts: &Facts,
     value: &ValueSection,
     consent: &ConsentSection,
+    reminders: &[ReminderConfig],
 ) -> Vec<CustomerInputs> {
+    let reminder_codes: Vec<(u32, &ReminderConfig)> = reminders
+        .iter()
+        .filter_map(|r| facts.orders.categories.get(&r.category).map(|c| (c, r)))
+        .collect();
     let as_of = facts.as_of.secs() as f64;
     let window_start = facts.as_of.secs() - i64::from(value.advocacy_days) * 86_400;
     let advocacy_codes: Vec<(u32, f64, &str)> = value
@@ -150,6 +157,7 @@ pub fn from_facts(
                     *row.advocacy_events.entry((*name).to_owned()).or_insert(0) += 1;
                 }
             }
+            row.reminders = due_reminders(facts, c, &reminder_codes);
             row.nps = nps.and_then(|col| match &col[c] {
                 Some(AttrValue::Number(n)) => Some(*n),
                 _ => None,
@@ -209,4 +217,36 @@ fn purchase_rhythm(facts: &Facts, c: usize, days: &mut Vec<i64>, row: &mut Custo
             row.gap_sd_days = Some(var.sqrt());
         }
     }
+}
+
+/// The reminders of customer `c` that are due within their notice period or overdue.
+fn due_reminders(
+    facts: &Facts,
+    c: usize,
+    reminders: &[(u32, &ReminderConfig)],
+) -> Vec<(Timestamp, String)> {
+    let o = &facts.orders;
+    let mut out = Vec::new();
+    for (code, r) in reminders {
+        let last = facts
+            .order_range(c)
+            .filter(|&i| !o.is_return[i] && o.category[i] == *code)
+            .map(|i| o.timestamp[i])
+            .max();
+        if let Some(last) = last {
+            let due = Timestamp::from_secs(last.secs() + r.after.secs());
+            if due.secs() - facts.as_of.secs() <= i64::from(r.notice_days) * 86_400 {
+                out.push((
+                    due,
+                    format!(
+                        "{} (last {} purchase {})",
+                        r.message,
+                        r.category,
+                        last.date()
+                    ),
+                ));
+            }
+        }
+    }
+    out
 }

@@ -388,6 +388,7 @@ pub fn card(c: &CustomerInputs, ctx: &ScoringContext, settings: &Settings) -> Ca
         action: None,
         action_rule: None,
         next_purchase,
+        reminders: v.reminders.clone(),
     };
     if !left_out.contains(&"action")
         && let Some((rule, text)) = settings.actions.choose(&out)
