@@ -86,6 +86,7 @@ mod realtime;
 mod registry;
 mod ruleset;
 mod stage;
+mod summary;
 mod table;
 mod timeline;
 mod trigger;
@@ -98,6 +99,7 @@ pub use points::{POINTS_SCALE, Points};
 pub use realtime::{Applied, CustomerScoreState};
 pub use ruleset::RuleSet;
 pub use stage::{Cause, Transition};
+pub use summary::{LedgerSummary, SummarySource, summarise_ledger};
 pub use table::{CustomerScores, ScoreTable, default_threads};
 pub use trigger::{OutboxEntry, OutboxMessage};
 

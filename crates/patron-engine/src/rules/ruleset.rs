@@ -210,6 +210,25 @@ impl RuleSet {
         &self.rules[rule as usize].name
     }
 
+    /// Number of rules (global rule indices are `0..rule_count()`).
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// The names of a stage's levels, lowest first.
+    pub fn level_names(&self, stage: usize) -> Vec<&str> {
+        self.stages[stage]
+            .levels
+            .iter()
+            .map(|l| l.name.as_str())
+            .collect()
+    }
+
+    /// Number of triggers.
+    pub fn trigger_count(&self) -> usize {
+        self.triggers.len()
+    }
+
     /// A trigger's name.
     pub fn trigger_name(&self, trigger: u32) -> &str {
         &self.triggers[trigger as usize].name

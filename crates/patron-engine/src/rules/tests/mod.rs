@@ -1,6 +1,7 @@
 //! Tests of rule scoring: the shoe shop from the issue computed exactly, the language, errors,
 //! decay and caps, stages and triggers, and properties on random customers.
 
+mod batches;
 mod errors;
 mod fixtures;
 mod language;
