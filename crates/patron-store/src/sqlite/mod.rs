@@ -4,6 +4,7 @@ mod import;
 mod load;
 mod merge;
 mod rows;
+mod rules;
 
 use crate::{MergeRecord, Result, SourceStatus, StoreStatus, TableStatus};
 use async_trait::async_trait;
@@ -26,13 +27,22 @@ pub struct SqliteStore {
 }
 
 fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        "facts".into(),
-        MigrationType::Simple,
-        include_str!("../../migrations/sqlite/0001_facts.sql").into_sql_str(),
-        false,
-    )])
+    Migrator::with_migrations(vec![
+        Migration::new(
+            1,
+            "facts".into(),
+            MigrationType::Simple,
+            include_str!("../../migrations/sqlite/0001_facts.sql").into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            2,
+            "rules".into(),
+            MigrationType::Simple,
+            include_str!("../../migrations/sqlite/0002_rules.sql").into_sql_str(),
+            false,
+        ),
+    ])
 }
 
 /// Wall-clock time for audit columns (never used in computations).
@@ -216,5 +226,53 @@ impl crate::Store for SqliteStore {
 
     async fn merges(&self) -> Result<Vec<MergeRecord>> {
         merge::list(&self.pool).await
+    }
+
+    async fn begin_rule_run(
+        &self,
+        run: &crate::NewRuleRun,
+        restart: bool,
+    ) -> Result<crate::RuleRunStart> {
+        rules::begin(&self.pool, run, restart).await
+    }
+
+    async fn write_rule_batch(
+        &self,
+        run_id: i64,
+        batch: &crate::RuleBatch,
+    ) -> Result<crate::RuleRun> {
+        rules::write_batch(&self.pool, run_id, batch).await
+    }
+
+    async fn finish_rule_run(&self, run_id: i64) -> Result<crate::RuleRun> {
+        rules::finish(&self.pool, run_id).await
+    }
+
+    async fn rule_versions(&self) -> Result<Vec<crate::RuleVersionRecord>> {
+        rules::versions(&self.pool).await
+    }
+
+    async fn latest_rule_run(&self, version: Option<&str>) -> Result<Option<crate::RuleRun>> {
+        rules::latest_run(&self.pool, version).await
+    }
+
+    async fn rule_run_scores(&self, run_id: i64) -> Result<Vec<crate::StoredRuleScores>> {
+        rules::run_scores(&self.pool, run_id).await
+    }
+
+    async fn rule_run_customer(
+        &self,
+        run_id: i64,
+        customer: &CustomerId,
+    ) -> Result<Option<crate::CustomerRuleResults>> {
+        rules::run_customer(&self.pool, run_id, customer).await
+    }
+
+    async fn rule_outbox(&self, all: bool) -> Result<Vec<crate::OutboxRecord>> {
+        rules::outbox(&self.pool, all).await
+    }
+
+    async fn mark_outbox_delivered(&self, ids: &[i64]) -> Result<u64> {
+        rules::mark_delivered(&self.pool, ids).await
     }
 }
