@@ -13,6 +13,10 @@ mod merge;
 mod quality;
 mod rfm;
 mod rules;
+mod rules_outbox;
+mod rules_publish;
+mod rules_stored;
+mod rules_versions;
 mod status;
 pub(crate) mod train;
 

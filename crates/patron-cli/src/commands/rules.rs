@@ -29,11 +29,28 @@ fn project_rules(project: &Project) -> Result<RuleSet> {
 /// `patron rules …`.
 pub async fn run(global: &Global, command: &RulesCommand) -> Result<()> {
     let project = Project::load(global)?;
+    // Reading what is stored does not need the current rules to compile.
+    match command {
+        RulesCommand::Versions => return super::rules_versions::run(global, &project).await,
+        RulesCommand::Stored(args) => {
+            return super::rules_stored::run(global, &project, args).await;
+        }
+        RulesCommand::Outbox(args) => {
+            return super::rules_outbox::run(global, &project, args).await;
+        }
+        _ => {}
+    }
     let rules = project_rules(&project)?;
     match command {
         RulesCommand::Check => check(global, &rules),
         RulesCommand::Score(args) => score(global, &project, &rules, args).await,
         RulesCommand::Diff(args) => diff(global, &project, &rules, args).await,
+        RulesCommand::Publish(args) => {
+            super::rules_publish::run(global, &project, &rules, args).await
+        }
+        RulesCommand::Versions | RulesCommand::Stored(_) | RulesCommand::Outbox(_) => {
+            unreachable!("handled above")
+        }
     }
 }
 
