@@ -40,9 +40,11 @@ HAND = [
 HAND_ACTIVITIES = [
     ("L001", before(60), "whitepaper_download", "/whitepapers/roi-guide.pdf"),
     ("L001", before(30), "webinar_attended", "/webinars/scoring-101"),
-    ("L001", before(30), "pricing_page_view", "/pricing"),
+    ("L001", before(30), "page_view", "/pricing"),
+    ("L001", before(30, hours=-2), "page_view", "/pricing/enterprise"),  # same day: limit 1/day
     ("L001", before(30), "demo_request", "/contact/demo"),
-    ("L002", before(90), "pricing_page_view", "/pricing"),
+    ("L002", before(90), "page_view", "/pricing"),
+    ("L002", before(30), "page_view", "/blog/pricing-tips"),  # not the pricing page
     ("L002", before(30), "whitepaper_download", "/whitepapers/roi-guide.pdf"),
     ("L003", before(180), "demo_request", "/contact/demo"),
     ("L004", before(30), "whitepaper_download", "/whitepapers/roi-guide.pdf"),
@@ -55,10 +57,11 @@ POSITIONS = ["CEO", "CTO", "CFO", "Head of Marketing", "Head of IT", "VP Sales",
 FIRST = ["Anna", "Ben", "Clara", "David", "Elif", "Finn", "Greta", "Hannes", "Ida", "Jan",
          "Katrin", "Lukas", "Mia", "Noah", "Olga", "Paul"]
 LAST = ["Albers", "Bauer", "Claasen", "Dietz", "Engel", "Fuchs", "Graf", "Huber", "Iske", "Jung"]
-TYPES = [("pricing_page_view", "/pricing"), ("webinar_attended", "/webinars/pipeline"),
-         ("whitepaper_download", "/whitepapers/benchmark.pdf"), ("page_view", "/blog/lead-scoring"),
-         ("email_open", ""), ("demo_request", "/contact/demo"), ("unsubscribe", "/newsletter/unsubscribe")]
-WEIGHTS = [6, 2, 3, 8, 8, 1, 1]
+TYPES = [("page_view", "/pricing"), ("page_view", "/pricing/enterprise"),
+         ("webinar_attended", "/webinars/pipeline"), ("whitepaper_download", "/whitepapers/benchmark.pdf"),
+         ("page_view", "/blog/lead-scoring"), ("page_view", "/blog/pricing-tips"), ("email_open", ""),
+         ("demo_request", "/contact/demo"), ("unsubscribe", "/newsletter/unsubscribe")]
+WEIGHTS = [4, 2, 2, 3, 6, 2, 8, 1, 1]
 
 
 def main():

@@ -3,9 +3,11 @@
 //! The embedded default is SQLite (a file in the project directory, WAL mode); PostgreSQL will
 //! implement the same trait, checked by the same conformance tests.
 
+mod fact_options;
 mod rule_runs;
 mod sqlite;
 
+pub use fact_options::FactOptions;
 pub use rule_runs::{
     CustomerRuleResults, FactPosition, FiringLine, LedgerLine, LedgerSource, NewRuleRun,
     OutboxRecord, OutboxStatus, RuleBatch, RuleNames, RuleRun, RuleRunStart, RuleVersion,
@@ -214,6 +216,8 @@ pub trait Store: Send + Sync {
     async fn last_fact_time(&self) -> Result<Option<Timestamp>>;
     /// Everything known strictly before `as_of`, columnar per customer.
     async fn load_facts(&self, as_of: Timestamp) -> Result<Facts>;
+    /// [`Store::load_facts`] with optional columns (event properties) as `options` asks.
+    async fn load_facts_with(&self, as_of: Timestamp, options: &FactOptions) -> Result<Facts>;
     /// All active customers with their fields, ordered by id.
     async fn customers(&self) -> Result<Vec<Customer>>;
     /// Merges `dropped` into `keep`: facts move over, empty fields of `keep` are filled and

@@ -42,7 +42,9 @@ pub async fn run(
     let started = Instant::now();
     let store = project.open_store().await?;
     let as_of = resolve_as_of(store.as_ref(), args.as_of.as_deref()).await?;
-    let facts = store.load_facts(as_of).await?;
+    let facts = store
+        .load_facts_with(as_of, &super::rules::fact_options(&[rules]))
+        .await?;
     let loaded = started.elapsed();
     let n = facts.customers.len();
     let new = NewRuleRun {
@@ -259,7 +261,7 @@ fn to_batch(facts: &Facts, table: &ScoreTable, start: usize, written: &mut Writt
 }
 
 /// FNV-1a (64 bits) over what rule scores read: customers (ids, acquisition, consent,
-/// attributes), orders, events and tickets. An interrupted publish continues only on facts with
+/// attributes), orders, events (with the loaded properties) and tickets. An interrupted publish continues only on facts with
 /// the same digest.
 pub fn facts_digest(facts: &Facts) -> String {
     struct Fnv(u64);
@@ -315,6 +317,15 @@ pub fn facts_digest(facts: &Facts) -> String {
         h.int(i64::from(e.event_type[i]));
     }
     for name in (0..e.types.len()).map(|k| e.types.name(k as u32)) {
+        h.bytes(name.as_bytes());
+    }
+    for (name, column) in &e.properties {
+        h.bytes(name.as_bytes());
+        for &code in column {
+            h.int(i64::from(code));
+        }
+    }
+    for name in (0..e.property_values.len()).map(|k| e.property_values.name(k as u32)) {
         h.bytes(name.as_bytes());
     }
     for t in &facts.tickets.rows {

@@ -30,10 +30,11 @@ fn b2b_leads_score_and_stage_exactly() {
     // (lead, fit, engagement, stage), as of 2026-03-01. Engagement awards halve every 30 days.
     let expected = [
         // 500 employees +20, Software +15, CTO +20; whitepaper 60 d ago 10 → 2.5, webinar
-        // 30 d ago 15 → 7.5, pricing page 30 d ago 10 → 5, demo request 30 d ago 30 → 15.
+        // 30 d ago 15 → 7.5, /pricing 30 d ago 10 → 5 (the /pricing/enterprise view two hours
+        // later is the same day: no points), demo request 30 d ago 30 → 15.
         ("L001", 55.0, 30.0, "SQL"),
-        // 120 employees +10, Finance +15, "Head of …" +20; pricing page 90 d ago 10 → 1.25,
-        // whitepaper 30 d ago 10 → 5: 51.25 in total.
+        // 120 employees +10, Finance +15, "Head of …" +20; /pricing 90 d ago 10 → 1.25,
+        // /blog/pricing-tips (not "/pricing*") 0, whitepaper 30 d ago 10 → 5: 51.25 in total.
         ("L002", 45.0, 6.25, "MQL"),
         // 300 employees +20, Manufacturing +15, "VP …" +20; a demo request 180 d ago
         // 30 → 0.46875 and no buying signal in 60 days −10. It reached SQL then (55 + 30) and

@@ -224,6 +224,16 @@ impl RuleSet {
             .collect()
     }
 
+    /// The event properties the rules read (`event.properties.NAME`, `event.url`), to load
+    /// with the facts; without them those values read as missing.
+    pub fn event_properties(&self) -> Vec<&str> {
+        self.registry
+            .event_properties
+            .iter()
+            .map(String::as_str)
+            .collect()
+    }
+
     /// Number of triggers.
     pub fn trigger_count(&self) -> usize {
         self.triggers.len()

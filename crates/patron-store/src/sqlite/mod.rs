@@ -202,6 +202,14 @@ impl crate::Store for SqliteStore {
         load::load_facts(&self.pool, as_of).await
     }
 
+    async fn load_facts_with(
+        &self,
+        as_of: Timestamp,
+        options: &crate::FactOptions,
+    ) -> Result<Facts> {
+        load::load_facts_with(&self.pool, as_of, options).await
+    }
+
     async fn customers(&self) -> Result<Vec<Customer>> {
         let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT {} FROM customers WHERE merged_into IS NULL ORDER BY id",

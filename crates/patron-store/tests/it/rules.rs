@@ -409,3 +409,57 @@ async fn restart_discards_an_interrupted_run_and_superseded_firings_return() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn event_properties_load_only_on_request() {
+    use patron_core::ids::EventId;
+    use patron_core::model::{Actor, Event};
+    use patron_store::FactOptions;
+    let (_dir, store) = store_with_customers().await;
+    let event = |eid: &str, who: &str, secs: i64, props: &[(&str, &str)]| Event {
+        event_id: EventId::parse(eid).unwrap(),
+        actor: Actor::Customer(id(who)),
+        timestamp: at(secs),
+        event_type: "page_view".into(),
+        properties: props
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    };
+    let mut w = store.begin_import().await.unwrap();
+    w.write_events(&[
+        event("e3", "B", 300, &[("url", "/blog")]),
+        event(
+            "e1",
+            "A",
+            200,
+            &[("url", "/pricing"), ("campaign", "spring")],
+        ),
+        event("e2", "A", 100, &[]),
+    ])
+    .await
+    .unwrap();
+    w.commit(&[], serde_json::json!({})).await.unwrap();
+
+    let plain = store.load_facts(at(1_000)).await.unwrap();
+    assert!(plain.events.properties.is_empty());
+    let options = FactOptions {
+        event_properties: vec!["url".into(), "nowhere".into()],
+    };
+    let facts = store.load_facts_with(at(1_000), &options).await.unwrap();
+    let e = &facts.events;
+    assert_eq!(e.timestamp, plain.events.timestamp, "same rows, same order");
+    let values = |name: &str| -> Vec<Option<&str>> {
+        e.properties[name]
+            .iter()
+            .map(|&c| (c != patron_core::facts::NONE).then(|| e.property_values.name(c)))
+            .collect()
+    };
+    // Sorted by (customer, time): A at 100 (none), A at 200, B at 300.
+    assert_eq!(values("url"), [None, Some("/pricing"), Some("/blog")]);
+    assert_eq!(values("nowhere"), [None, None, None]);
+    assert!(
+        !e.properties.contains_key("campaign"),
+        "only what was asked"
+    );
+}

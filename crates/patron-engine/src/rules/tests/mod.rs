@@ -3,6 +3,7 @@
 
 mod batches;
 mod errors;
+mod event_properties;
 mod fixtures;
 mod language;
 mod properties;
