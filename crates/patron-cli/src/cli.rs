@@ -426,6 +426,9 @@ pub struct RulesOutboxArgs {
     /// Also list delivered and superseded entries.
     #[arg(long)]
     pub all: bool,
+    /// Rows in the text table (--json lists every entry).
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
 }
 
 #[derive(Debug, Args)]

@@ -255,6 +255,8 @@ pub trait Store: Send + Sync {
     ) -> Result<Option<CustomerRuleResults>>;
     /// Outbox entries by time: pending ones, or all with `all`.
     async fn rule_outbox(&self, all: bool) -> Result<Vec<OutboxRecord>>;
+    /// Number of pending outbox entries.
+    async fn rule_outbox_pending(&self) -> Result<u64>;
     /// Marks pending outbox entries delivered; returns how many changed.
     async fn mark_outbox_delivered(&self, ids: &[i64]) -> Result<u64>;
 }

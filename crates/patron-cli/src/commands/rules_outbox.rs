@@ -17,7 +17,12 @@ pub async fn run(global: &Global, project: &Project, args: &RulesOutboxArgs) -> 
     } else {
         "pending entries"
     };
-    println!("{} outbox {what}", count(entries.len() as u64));
+    let shown = if entries.len() > args.limit {
+        format!(" (the first {}; --limit)", count(args.limit as u64))
+    } else {
+        String::new()
+    };
+    println!("{} outbox {what}{shown}", count(entries.len() as u64));
     if entries.is_empty() {
         return Ok(());
     }
@@ -30,7 +35,7 @@ pub async fn run(global: &Global, project: &Project, args: &RulesOutboxArgs) -> 
         "action",
         "status",
     ]);
-    for e in &entries {
+    for e in entries.iter().take(args.limit) {
         t.row(vec![
             e.id.to_string(),
             e.at.to_string(),

@@ -87,12 +87,14 @@ pub async fn run(
         }
         bar.finish_and_clear();
         if done == n {
+            let t = Instant::now();
             finished = Some(store.finish_rule_run(run.id).await?);
+            writing += t.elapsed();
         }
     } else {
         finished = Some(run.clone());
     }
-    let pending = store.rule_outbox(false).await?.len();
+    let pending = store.rule_outbox_pending().await?;
     let state = if finished.is_none() {
         "interrupted"
     } else {
@@ -141,7 +143,7 @@ pub async fn run(
                 count(written.ledger_lines),
                 count(written.transitions),
                 count(written.firings),
-                count(pending as u64)
+                count(pending)
             );
             println!(
                 "time: load {:.2} s, compute {:.2} s, write {:.2} s, total {:.2} s",

@@ -280,6 +280,11 @@ impl crate::Store for SqliteStore {
         rules::outbox(&self.pool, all).await
     }
 
+    async fn rule_outbox_pending(&self) -> Result<u64> {
+        self.count("SELECT COUNT(*) FROM rule_outbox WHERE status = 'pending'")
+            .await
+    }
+
     async fn mark_outbox_delivered(&self, ids: &[i64]) -> Result<u64> {
         rules::mark_delivered(&self.pool, ids).await
     }

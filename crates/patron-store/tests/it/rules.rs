@@ -224,6 +224,7 @@ async fn rule_runs_resume_finish_and_keep_old_versions() {
     // The outbox holds A's firing; delivering it marks it.
     let pending = store.rule_outbox(false).await.unwrap();
     assert_eq!(pending.len(), 1);
+    assert_eq!(store.rule_outbox_pending().await.unwrap(), 1);
     let p = &pending[0];
     assert_eq!(
         (p.trigger.as_str(), p.customer.as_str(), p.occurrence, p.at),
@@ -317,6 +318,7 @@ async fn rule_runs_resume_finish_and_keep_old_versions() {
         ]
     );
     assert!(store.rule_outbox(false).await.unwrap().is_empty());
+    assert_eq!(store.rule_outbox_pending().await.unwrap(), 0);
 }
 
 #[tokio::test]
