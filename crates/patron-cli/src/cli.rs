@@ -87,7 +87,7 @@ pub enum Command {
         after_help = "Examples:\n  patron basket --min-support 0.01\n  patron basket --min-support 0.01 --min-lift 2 --json\n  patron basket --min-support 0.05 --by category"
     )]
     Basket(crate::commands::basket::BasketArgs),
-    /// Rule-based scores: check, score everyone, compare two rule sets.
+    /// Rule-based scores: check, score everyone, compare two rule sets, publish, stored results.
     #[command(subcommand)]
     Rules(RulesCommand),
     /// Where a customer's points come from: every ledger entry, stage changes and triggers.
@@ -488,6 +488,61 @@ pub enum RulesCommand {
         after_help = "Example:\n  cp patron.toml old.toml && $EDITOR patron.toml && patron rules diff --old old.toml"
     )]
     Diff(RulesDiffArgs),
+    /// Publish the rules: record the version and recompute everyone's scores, stages and
+    /// triggers over the whole history into the store (batched, resumable).
+    #[command(
+        after_help = "Examples:\n  patron rules publish\n  patron rules publish --restart      discard an interrupted publish and start again"
+    )]
+    Publish(RulesPublishArgs),
+    /// List published rule-set versions and their runs.
+    Versions,
+    /// The stored scores and stages of a published run (default: the current one).
+    #[command(
+        after_help = "Examples:\n  patron rules stored --json\n  patron rules stored 3f2a --customers    the latest run of the version starting 3f2a"
+    )]
+    Stored(RulesStoredArgs),
+    /// Trigger firings waiting for delivery (the outbox).
+    #[command(after_help = "Example:\n  patron rules outbox --json")]
+    Outbox(RulesOutboxArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RulesPublishArgs {
+    /// Compute as of this date (default: the day after the last fact).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Discard an interrupted publish, and recompute even when the version is up to date.
+    #[arg(long)]
+    pub restart: bool,
+    /// Customers per batch (each batch is written in one transaction).
+    #[arg(long, default_value_t = 5_000, value_name = "N")]
+    pub batch_size: usize,
+    /// Stop after N batches, as if interrupted (for tests).
+    #[arg(long, hide = true, value_name = "N")]
+    pub stop_after_batches: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesStoredArgs {
+    /// The latest finished run of this rule-set version (a prefix is enough).
+    #[arg(value_name = "VERSION", conflicts_with = "run")]
+    pub ruleset: Option<String>,
+    /// This run id.
+    #[arg(long)]
+    pub run: Option<i64>,
+    /// Also list every customer (always included with --json).
+    #[arg(long)]
+    pub customers: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesOutboxArgs {
+    /// Also list delivered and superseded entries.
+    #[arg(long)]
+    pub all: bool,
+    /// Rows in the text table (--json lists every entry).
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
 }
 
 #[derive(Debug, Args)]

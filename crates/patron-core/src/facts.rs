@@ -120,6 +120,12 @@ pub struct EventColumns {
     pub event_type: Vec<u32>,
     /// Event types.
     pub types: Interner,
+    /// Event properties loaded on request (only those a computation names, so events cost
+    /// nothing extra by default): property name → value code per event row (see
+    /// `property_values`), [`NONE`] where the event does not have it.
+    pub properties: BTreeMap<String, Vec<u32>>,
+    /// Distinct event property values (of all loaded properties).
+    pub property_values: Interner,
 }
 
 /// A ticket row.

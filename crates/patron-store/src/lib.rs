@@ -3,11 +3,19 @@
 //! The embedded default is SQLite (a file in the project directory, WAL mode); PostgreSQL will
 //! implement the same trait, checked by the same conformance tests.
 
+mod fact_options;
+mod rule_runs;
 mod runs;
 mod sqlite;
 
 pub use runs::{AlarmRecord, CardRecord, NewScoreRun, ScoreRunRecord};
 
+pub use fact_options::FactOptions;
+pub use rule_runs::{
+    CustomerRuleResults, FactPosition, FiringLine, LedgerLine, LedgerSource, NewRuleRun,
+    OutboxRecord, OutboxStatus, RuleBatch, RuleNames, RuleRun, RuleRunStart, RuleVersion,
+    RuleVersionRecord, StageNames, StoredRuleScores, TransitionCause, TransitionLine, TriggerNames,
+};
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
@@ -36,6 +44,9 @@ pub enum StoreError {
     /// A merge that cannot be done or undone.
     #[error("{0}")]
     Merge(String),
+    /// A rule run that cannot be started, continued or finished as asked.
+    #[error("{0}")]
+    RuleRun(String),
 }
 
 impl StoreError {
@@ -47,6 +58,7 @@ impl StoreError {
             StoreError::UnsupportedUrl(_) => "store_url",
             StoreError::UnknownCustomer(_) => "unknown_customer",
             StoreError::Merge(_) => "merge_refused",
+            StoreError::RuleRun(_) => "rule_run_conflict",
         }
     }
 }
@@ -207,6 +219,8 @@ pub trait Store: Send + Sync {
     async fn last_fact_time(&self) -> Result<Option<Timestamp>>;
     /// Everything known strictly before `as_of`, columnar per customer.
     async fn load_facts(&self, as_of: Timestamp) -> Result<Facts>;
+    /// [`Store::load_facts`] with optional columns (event properties) as `options` asks.
+    async fn load_facts_with(&self, as_of: Timestamp, options: &FactOptions) -> Result<Facts>;
     /// All active customers with their fields, ordered by id.
     async fn customers(&self) -> Result<Vec<Customer>>;
     /// Merges `dropped` into `keep`: facts move over, empty fields of `keep` are filled and
@@ -235,6 +249,37 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<(i64, Timestamp, CardRecord)>>;
     /// Alarm episodes (only the open ones with `open_only`), oldest first.
     async fn alarms(&self, open_only: bool) -> Result<Vec<AlarmRecord>>;
+    /// Starts a rule run (recording the version), or finds the interrupted run of the same
+    /// version on the same facts to continue, or finds that the latest finished run already is
+    /// that; an interrupted run of other rules or facts is an error. `restart` discards an
+    /// interrupted run and starts afresh even when up to date.
+    async fn begin_rule_run(&self, run: &NewRuleRun, restart: bool) -> Result<RuleRunStart>;
+    /// Writes the results of the next batch of customers of an unfinished run and advances its
+    /// `done` counter, in one transaction.
+    async fn write_rule_batch(&self, run_id: i64, batch: &RuleBatch) -> Result<RuleRun>;
+    /// Finishes a run whose customers are all written: it becomes the current one and its
+    /// trigger firings are queued in the outbox (once per trigger, customer and occurrence);
+    /// pending entries it no longer produces are superseded.
+    async fn finish_rule_run(&self, run_id: i64) -> Result<RuleRun>;
+    /// Every rule-set version with its runs, in order of first publication attempt.
+    async fn rule_versions(&self) -> Result<Vec<RuleVersionRecord>>;
+    /// The latest finished rule run (of `version`, if given).
+    async fn latest_rule_run(&self, version: Option<&str>) -> Result<Option<RuleRun>>;
+    /// Every customer's stored scores and levels of a run, in customer-key order.
+    async fn rule_run_scores(&self, run_id: i64) -> Result<Vec<StoredRuleScores>>;
+    /// One customer's stored results of a run (ledger summary by score, then rules by index,
+    /// then bounds).
+    async fn rule_run_customer(
+        &self,
+        run_id: i64,
+        customer: &CustomerId,
+    ) -> Result<Option<CustomerRuleResults>>;
+    /// Outbox entries by time: pending ones, or all with `all`.
+    async fn rule_outbox(&self, all: bool) -> Result<Vec<OutboxRecord>>;
+    /// Number of pending outbox entries.
+    async fn rule_outbox_pending(&self) -> Result<u64>;
+    /// Marks pending outbox entries delivered; returns how many changed.
+    async fn mark_outbox_delivered(&self, ids: &[i64]) -> Result<u64>;
 }
 
 /// Opens (creating and migrating if needed) the store a URL names. `sqlite://FILE` paths are

@@ -1,7 +1,7 @@
 //! `patron rules check|score|diff` and `patron explain`: the rule-based scores of issue 4.
 
 use crate::cli::{ExplainArgs, Global, RulesCommand, RulesDiffArgs, RulesScoreArgs};
-use crate::commands::load_facts_as_of;
+use crate::commands::resolve_as_of;
 use crate::error::RulesInvalid;
 use crate::output::{Table, count, print_json};
 use crate::project::Project;
@@ -22,6 +22,31 @@ pub fn compile(config: &ProjectConfig, path: &Path) -> Result<RuleSet> {
     })
 }
 
+/// The options that load what the rule sets read (their event properties).
+pub fn fact_options(rule_sets: &[&RuleSet]) -> patron_store::FactOptions {
+    let mut event_properties: Vec<String> = Vec::new();
+    for name in rule_sets.iter().flat_map(|r| r.event_properties()) {
+        if !event_properties.iter().any(|p| p == name) {
+            event_properties.push(name.to_owned());
+        }
+    }
+    patron_store::FactOptions { event_properties }
+}
+
+/// The project's facts as of the given date (default: the day after the last fact), with the
+/// event properties the rule sets read.
+async fn rule_facts(
+    project: &Project,
+    given: Option<&str>,
+    rule_sets: &[&RuleSet],
+) -> Result<patron_core::facts::Facts> {
+    let store = project.open_store().await?;
+    let as_of = resolve_as_of(store.as_ref(), given).await?;
+    Ok(store
+        .load_facts_with(as_of, &fact_options(rule_sets))
+        .await?)
+}
+
 fn project_rules(project: &Project) -> Result<RuleSet> {
     compile(&project.config, &project.dir.join(CONFIG_FILE))
 }
@@ -29,11 +54,28 @@ fn project_rules(project: &Project) -> Result<RuleSet> {
 /// `patron rules …`.
 pub async fn run(global: &Global, command: &RulesCommand) -> Result<()> {
     let project = Project::load(global)?;
+    // Reading what is stored does not need the current rules to compile.
+    match command {
+        RulesCommand::Versions => return super::rules_versions::run(global, &project).await,
+        RulesCommand::Stored(args) => {
+            return super::rules_stored::run(global, &project, args).await;
+        }
+        RulesCommand::Outbox(args) => {
+            return super::rules_outbox::run(global, &project, args).await;
+        }
+        _ => {}
+    }
     let rules = project_rules(&project)?;
     match command {
         RulesCommand::Check => check(global, &rules),
         RulesCommand::Score(args) => score(global, &project, &rules, args).await,
         RulesCommand::Diff(args) => diff(global, &project, &rules, args).await,
+        RulesCommand::Publish(args) => {
+            super::rules_publish::run(global, &project, &rules, args).await
+        }
+        RulesCommand::Versions | RulesCommand::Stored(_) | RulesCommand::Outbox(_) => {
+            unreachable!("handled above")
+        }
     }
 }
 
@@ -90,7 +132,7 @@ async fn score(
     rules: &RuleSet,
     args: &RulesScoreArgs,
 ) -> Result<()> {
-    let facts = load_facts_as_of(project, args.as_of.as_deref()).await?;
+    let facts = rule_facts(project, args.as_of.as_deref(), &[rules]).await?;
     let table = rules.score_all(&facts, facts.as_of);
     let names = rules.score_names();
     let summaries: Vec<Value> = names
@@ -206,7 +248,7 @@ async fn diff(
 ) -> Result<()> {
     let old_config = ProjectConfig::load(&args.old)?;
     let old = compile(&old_config, &args.old)?;
-    let facts = load_facts_as_of(project, args.as_of.as_deref()).await?;
+    let facts = rule_facts(project, args.as_of.as_deref(), &[&old, new]).await?;
     let (before, after) = (
         old.score_all(&facts, facts.as_of),
         new.score_all(&facts, facts.as_of),
@@ -312,7 +354,7 @@ async fn diff(
 pub async fn explain(global: &Global, args: &ExplainArgs) -> Result<()> {
     let project = Project::load(global)?;
     let rules = project_rules(&project)?;
-    let facts = load_facts_as_of(&project, args.as_of.as_deref()).await?;
+    let facts = rule_facts(&project, args.as_of.as_deref(), &[&rules]).await?;
     let id = patron_core::CustomerId::parse(&args.customer)?;
     let c = facts
         .customer_index(&id)

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `patron` binary: one test binary for the crate (links once).
 
+mod b2b_leads;
 mod bad_input;
 mod basket;
 mod clusters;
@@ -10,6 +11,7 @@ mod german;
 mod offers;
 mod payment_risk;
 mod rules;
+mod rules_publish;
 mod scorecard;
 mod support;
 mod train;

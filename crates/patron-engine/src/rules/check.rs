@@ -541,7 +541,7 @@ impl Checker<'_> {
         let [Arg::Value(node)] = args else {
             let at = args.get(1).or(args.first()).map_or(segment.end, Arg::start);
             let why = if args.iter().any(|a| matches!(a, Arg::Named { .. })) {
-                "; URL and property filters need event properties, which the fact set does not carry"
+                "; aggregates cannot filter by URL or properties yet: an event rule can test `event.url =~ \"/pricing*\"`"
             } else {
                 ""
             };
@@ -773,17 +773,22 @@ impl Checker<'_> {
             ));
         }
         let field = self.member(segments, "event", &["type", "properties", "url"])?;
-        if field.name != "type" {
-            return Err(ExprError::new(
-                field.start,
-                format!(
-                    "`event.{}` is not available: the fact set carries the type and time of events but not their properties or URL",
-                    field.name
-                ),
-            ));
+        match field.name.as_str() {
+            "type" => {
+                self.plain(segments, 2)?;
+                sure(Typed::Str(StrExpr::EventType))
+            }
+            "url" => {
+                self.plain(segments, 2)?;
+                let slot = self.registry.event_property("url");
+                maybe(Typed::Str(StrExpr::EventProperty(slot)))
+            }
+            _ => {
+                self.plain(segments, 3)?;
+                let slot = self.registry.event_property(&segments[2].name);
+                maybe(Typed::Str(StrExpr::EventProperty(slot)))
+            }
         }
-        self.plain(segments, 2)?;
-        sure(Typed::Str(StrExpr::EventType))
     }
 
     fn order(&mut self, segments: &[Segment]) -> Result<Checked, ExprError> {

@@ -127,6 +127,10 @@ impl Cx<'_, '_> {
                 Current::Event(i) => self.view.facts.events.types.name(self.view.ev_types[i]),
                 Current::Order(_) => patron_core::config::ORDER_EVENT,
             })),
+            StrExpr::EventProperty(slot) => match self.current? {
+                Current::Event(i) => self.view.event_property(*slot, i).map(Cow::Borrowed),
+                Current::Order(_) => None,
+            },
             StrExpr::Lower(a) => Some(Cow::Owned(self.text(a)?.to_lowercase())),
         }
     }

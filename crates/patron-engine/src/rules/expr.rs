@@ -114,6 +114,8 @@ pub(crate) enum StrExpr {
     Attr(u32),
     /// The triggering event's type.
     EventType,
+    /// A property of the triggering event (registry slot).
+    EventProperty(ConstId),
     Lower(Box<StrExpr>),
 }
 
@@ -188,7 +190,7 @@ impl StrExpr {
         match self {
             StrExpr::Const(_) | StrExpr::Attr(_) => true,
             StrExpr::Lower(a) => a.reusable(),
-            StrExpr::EventType => false,
+            StrExpr::EventType | StrExpr::EventProperty(_) => false,
         }
     }
 }

@@ -21,9 +21,10 @@
 //!   `score("fit")` (state rules and stages). A window `last D` covers `as_of − D ≤ t < as_of`;
 //!   without one, all history before `as_of`. Day counts are fractional days.
 //! - Event rules also see the triggering fact: `event.type`; with `on = "order"`,
-//!   `order.contains(category = "Shoes")` and `order.revenue(…)`. Event properties and URLs are
-//!   not in the fact set yet, so `event.properties.*` and URL filters are reported as
-//!   unavailable.
+//!   `order.contains(category = "Shoes")` and `order.revenue(…)`; for events,
+//!   `event.properties.NAME` and `event.url` (the property `url`), texts that are missing when
+//!   the event lacks them or they were not loaded ([`RuleSet::event_properties`] lists what to
+//!   load), e.g. `event.url =~ "/pricing*"`. Aggregates do not filter by properties yet.
 //! - Missing data: attributes, consent and "days since" can be missing. A comparison with a
 //!   missing side is false (also `!=`), arithmetic with a missing side (or a division by zero)
 //!   is missing, `&&`/`||`/`!` read a missing truth value as false, and `has(x)` tests presence.
@@ -64,7 +65,8 @@
 //! # Not here
 //!
 //! Reading `patron.toml` and the store, the `patron rules check/diff/publish` commands and the
-//! delivery of outbox entries belong to the CLI, the store and later issues; `patron rules check`
+//! delivery of outbox entries belong to the CLI, the store and later issues (publishing scores
+//! customers in batches with [`RuleSet::score_customers`] and stores [`summarise_ledger`]); `patron rules check`
 //! is [`patron_core::config::ProjectConfig::parse`] followed by [`RuleSet::compile`], whose
 //! errors [`RuleError::render`] places in the file.
 
@@ -86,6 +88,7 @@ mod realtime;
 mod registry;
 mod ruleset;
 mod stage;
+mod summary;
 mod table;
 mod timeline;
 mod trigger;
@@ -103,6 +106,7 @@ pub use points::{POINTS_SCALE, Points};
 pub use realtime::{Applied, CustomerScoreState};
 pub use ruleset::RuleSet;
 pub use stage::{Cause, Transition};
+pub use summary::{LedgerSummary, SummarySource, summarise_ledger};
 pub use table::{CustomerScores, ScoreTable, default_threads};
 pub use trigger::{OutboxEntry, OutboxMessage};
 

@@ -104,6 +104,13 @@ impl CustomerScoreState {
         let code = events.types.intern(&event.event_type);
         events.timestamp.insert(pos, event.timestamp);
         events.event_type.insert(pos, code);
+        for (name, column) in &mut events.properties {
+            let value = event
+                .properties
+                .get(name)
+                .map_or(NONE, |v| events.property_values.intern(v));
+            column.insert(pos, value);
+        }
         events.offsets = vec![0, events.timestamp.len()];
         pos
     }
@@ -200,11 +207,25 @@ fn customer_events(src: &EventColumns, c: usize) -> EventColumns {
         .iter()
         .map(|&code| recode(code, &src.types, &mut types))
         .collect();
+    let mut property_values = Interner::default();
+    let properties = src
+        .properties
+        .iter()
+        .map(|(name, column)| {
+            let values = column[range.clone()]
+                .iter()
+                .map(|&code| recode(code, &src.property_values, &mut property_values))
+                .collect();
+            (name.clone(), values)
+        })
+        .collect();
     EventColumns {
         offsets: vec![0, range.len()],
         timestamp: src.timestamp[range].to_vec(),
         event_type,
         types,
+        properties,
+        property_values,
     }
 }
 

@@ -19,6 +19,8 @@ pub(crate) struct Registry {
     pub(crate) skus: Vec<String>,
     /// Attributes read, with their declared type.
     pub(crate) attrs: Vec<(String, AttrType)>,
+    /// Event properties read (`event.properties.NAME`; `event.url` is the property `url`).
+    pub(crate) event_properties: Vec<String>,
 }
 
 fn intern(list: &mut Vec<String>, value: &str) -> ConstId {
@@ -53,6 +55,10 @@ impl Registry {
     /// The constant id of a SKU.
     pub(crate) fn sku(&mut self, name: &str) -> ConstId {
         intern(&mut self.skus, name)
+    }
+    /// The slot of an event property.
+    pub(crate) fn event_property(&mut self, name: &str) -> ConstId {
+        intern(&mut self.event_properties, name)
     }
     /// The slot of an attribute.
     pub(crate) fn attr(&mut self, name: &str, ty: AttrType) -> u32 {

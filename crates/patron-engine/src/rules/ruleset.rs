@@ -210,6 +210,35 @@ impl RuleSet {
         &self.rules[rule as usize].name
     }
 
+    /// Number of rules (global rule indices are `0..rule_count()`).
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// The names of a stage's levels, lowest first.
+    pub fn level_names(&self, stage: usize) -> Vec<&str> {
+        self.stages[stage]
+            .levels
+            .iter()
+            .map(|l| l.name.as_str())
+            .collect()
+    }
+
+    /// The event properties the rules read (`event.properties.NAME`, `event.url`), to load
+    /// with the facts; without them those values read as missing.
+    pub fn event_properties(&self) -> Vec<&str> {
+        self.registry
+            .event_properties
+            .iter()
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// Number of triggers.
+    pub fn trigger_count(&self) -> usize {
+        self.triggers.len()
+    }
+
     /// A trigger's name.
     pub fn trigger_name(&self, trigger: u32) -> &str {
         &self.triggers[trigger as usize].name

@@ -190,10 +190,25 @@ impl RuleSet {
 
     /// [`RuleSet::score_all`] on `threads` threads (at least one).
     pub fn score_all_threads(&self, facts: &Facts, as_of: Timestamp, threads: usize) -> ScoreTable {
+        self.score_customers(facts, 0..facts.customers.len(), as_of, threads)
+    }
+
+    /// Scores the customers `range` of `facts` as of `as_of` on `threads` threads (at least
+    /// one), for working through a large fact set in batches. The table's customer `i` is the
+    /// fact set's customer `range.start + i` (outbox entries keep the fact-set index); every row
+    /// equals that customer's row of [`RuleSet::score_all`].
+    pub fn score_customers(
+        &self,
+        facts: &Facts,
+        range: Range<usize>,
+        as_of: Timestamp,
+        threads: usize,
+    ) -> ScoreTable {
+        let range = range.start.min(facts.customers.len())..range.end.min(facts.customers.len());
         let bind = Binding::new(self, facts);
-        let chunks = chunks(facts, threads.max(1));
+        let chunks = chunks(facts, range.clone(), threads.max(1));
         let parts = if chunks.len() <= 1 {
-            vec![self.score_range(facts, &bind, 0..facts.customers.len(), as_of)]
+            vec![self.score_range(facts, &bind, range.clone(), as_of)]
         } else {
             std::thread::scope(|scope| {
                 let handles: Vec<_> = chunks
@@ -214,7 +229,11 @@ impl RuleSet {
             version: self.version.clone(),
             scores: self.scores.len(),
             stages: self.stages.len(),
-            starts: chunks.iter().map(|r| r.start).collect(),
+            starts: if chunks.len() <= 1 {
+                vec![0]
+            } else {
+                chunks.iter().map(|r| r.start - range.start).collect()
+            },
             parts,
         }
     }
@@ -283,20 +302,20 @@ impl RuleSet {
     }
 }
 
-/// Splits customers into up to `threads` contiguous ranges of about equal work (events plus
-/// order lines), so one thread does not get all the heavy customers.
-fn chunks(facts: &Facts, threads: usize) -> Vec<Range<usize>> {
-    let n = facts.customers.len();
+/// Splits the customers `range` into up to `threads` contiguous ranges of about equal work
+/// (events plus order lines), so one thread does not get all the heavy customers.
+fn chunks(facts: &Facts, range: Range<usize>, threads: usize) -> Vec<Range<usize>> {
+    let (first, n) = (range.start, range.end);
     let work = |c: usize| {
         facts.events.offsets.get(c).copied().unwrap_or(0)
             + facts.orders.offsets.get(c).copied().unwrap_or(0)
             + c
     };
-    let total = work(n);
-    let mut bounds = vec![0];
+    let (base, total) = (work(first), work(n) - work(first));
+    let mut bounds = vec![first];
     for k in 1..threads {
-        let target = total * k / threads;
-        let (mut lo, mut hi) = (0, n);
+        let target = base + total * k / threads;
+        let (mut lo, mut hi) = (first, n);
         while lo < hi {
             let mid = (lo + hi) / 2;
             if work(mid) < target {
@@ -306,7 +325,7 @@ fn chunks(facts: &Facts, threads: usize) -> Vec<Range<usize>> {
             }
         }
         let cut = lo;
-        if cut > *bounds.last().unwrap_or(&0) && cut < n {
+        if cut > *bounds.last().unwrap_or(&first) && cut < n {
             bounds.push(cut);
         }
     }

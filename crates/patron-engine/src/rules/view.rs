@@ -17,6 +17,8 @@ pub(crate) struct Binding<'a> {
     pub(crate) skus: Vec<Option<u32>>,
     /// Attribute slots → the attribute's column.
     pub(crate) attrs: Vec<Option<&'a [Option<AttrValue>]>>,
+    /// Event property slots → the property's column (`None`: not loaded, reads as missing).
+    pub(crate) properties: Vec<Option<&'a [u32]>>,
     /// Event type code → the event rules it fires, in rule order.
     pub(crate) type_rules: Vec<Vec<u32>>,
     /// The rules with `on = "order"`, in rule order.
@@ -58,6 +60,11 @@ impl<'a> Binding<'a> {
                 .iter()
                 .map(|(name, _)| facts.customers.attributes.get(name).map(Vec::as_slice))
                 .collect(),
+            properties: reg
+                .event_properties
+                .iter()
+                .map(|name| facts.events.properties.get(name).map(Vec::as_slice))
+                .collect(),
             type_rules,
             order_rules,
         }
@@ -72,6 +79,8 @@ pub(crate) struct View<'a> {
     pub(crate) customer: usize,
     pub(crate) created_at: i64,
     pub(crate) consent: Consent,
+    /// The fact-set row of the customer's first event.
+    pub(crate) ev_start: usize,
     pub(crate) ev_times: &'a [Timestamp],
     pub(crate) ev_types: &'a [u32],
     pub(crate) ord_times: &'a [Timestamp],
@@ -98,6 +107,7 @@ impl<'a> View<'a> {
             customer: c,
             created_at: customers.created_at.get(c).map_or(0, |t| t.secs()),
             consent: customers.consent.get(c).copied().unwrap_or_default(),
+            ev_start: e.start,
             ev_times: &facts.events.timestamp[e.clone()],
             ev_types: &facts.events.event_type[e],
             ord_times: &orders.timestamp[o.clone()],
@@ -113,6 +123,12 @@ impl<'a> View<'a> {
     /// The value of attribute slot `slot` for this customer.
     pub(crate) fn attr(&self, slot: u32) -> Option<&'a AttrValue> {
         self.bind.attrs[slot as usize]?.get(self.customer)?.as_ref()
+    }
+
+    /// Property slot `slot` of the customer's `i`-th event, if loaded and present.
+    pub(crate) fn event_property(&self, slot: u32, i: usize) -> Option<&'a str> {
+        let code = *self.bind.properties[slot as usize]?.get(self.ev_start + i)?;
+        (code != patron_core::facts::NONE).then(|| self.facts.events.property_values.name(code))
     }
 
     /// Whether order line `i` passes a filter of category/SKU constants.

@@ -14,6 +14,15 @@ use std::collections::{BTreeMap, HashMap};
 /// Customers (active, i.e. not merged away) whose acquisition — `created_at`, or else their
 /// first fact — is before `as_of`, with every fact before `as_of`, sorted by (customer, time).
 pub(crate) async fn load_facts(pool: &SqlitePool, as_of: Timestamp) -> Result<Facts> {
+    load_facts_with(pool, as_of, &crate::FactOptions::default()).await
+}
+
+/// [`load_facts`], with the event properties `options` names.
+pub(crate) async fn load_facts_with(
+    pool: &SqlitePool,
+    as_of: Timestamp,
+    options: &crate::FactOptions,
+) -> Result<Facts> {
     let t = as_of.secs();
     let first_fact: HashMap<i64, i64> = sqlx::query(
         "SELECT customer_key, MIN(t) FROM (
@@ -82,7 +91,14 @@ pub(crate) async fn load_facts(pool: &SqlitePool, as_of: Timestamp) -> Result<Fa
         }
     }
     load_orders(pool, t, &index_of_key, &mut facts).await?;
-    load_events(pool, t, &index_of_key, &mut facts).await?;
+    load_events(
+        pool,
+        t,
+        &index_of_key,
+        &options.event_properties,
+        &mut facts,
+    )
+    .await?;
     facts.tickets = load_grouped(
         pool,
         "SELECT customer_key, opened_at, closed_at, escalated, sentiment, handling_minutes FROM tickets
@@ -206,15 +222,18 @@ async fn load_events(
     pool: &SqlitePool,
     t: i64,
     index_of_key: &HashMap<i64, u32>,
+    properties: &[String],
     facts: &mut Facts,
 ) -> Result<()> {
-    let mut rows = sqlx::query(
-        "SELECT customer_key, ts, type FROM events WHERE ts < ? AND customer_key IS NOT NULL",
-    )
-    .bind(t)
-    .fetch(pool);
+    let sql = if properties.is_empty() {
+        "SELECT customer_key, ts, type FROM events WHERE ts < ? AND customer_key IS NOT NULL"
+    } else {
+        "SELECT customer_key, ts, type, properties FROM events WHERE ts < ? AND customer_key IS NOT NULL"
+    };
+    let mut rows = sqlx::query(sql).bind(t).fetch(pool);
     let e = &mut facts.events;
     let mut customer_of_row = Vec::new();
+    let mut columns: Vec<Vec<u32>> = vec![Vec::new(); properties.len()];
     while let Some(r) = rows.try_next().await? {
         let Some(&index) = index_of_key.get(&r.try_get::<i64, _>(0)?) else {
             continue;
@@ -223,11 +242,28 @@ async fn load_events(
         e.timestamp.push(Timestamp::from_secs(r.try_get(1)?));
         let kind: &str = r.try_get(2)?;
         e.event_type.push(e.types.intern(kind));
+        if !properties.is_empty() {
+            let text: Option<&str> = r.try_get(3)?;
+            let map: serde_json::Map<String, serde_json::Value> = text
+                .and_then(|t| serde_json::from_str(t).ok())
+                .unwrap_or_default();
+            for (name, column) in properties.iter().zip(&mut columns) {
+                column.push(match map.get(name) {
+                    Some(serde_json::Value::String(v)) => e.property_values.intern(v),
+                    Some(serde_json::Value::Null) | None => NONE,
+                    Some(other) => e.property_values.intern(&other.to_string()),
+                });
+            }
+        }
     }
     let perm = by_customer_and_time(&customer_of_row, &e.timestamp);
     permute(&mut customer_of_row, &perm);
     permute(&mut e.timestamp, &perm);
     permute(&mut e.event_type, &perm);
+    for (name, mut column) in properties.iter().zip(columns) {
+        permute(&mut column, &perm);
+        e.properties.insert(name.clone(), column);
+    }
     e.offsets = offsets_from_sorted(&customer_of_row, facts.customers.len());
     Ok(())
 }

@@ -4,6 +4,7 @@ mod import;
 mod load;
 mod merge;
 mod rows;
+mod rules;
 mod runs;
 
 use crate::{MergeRecord, Result, SourceStatus, StoreStatus, TableStatus};
@@ -42,6 +43,11 @@ fn migrator() -> Migrator {
             1,
             "facts",
             include_str!("../../migrations/sqlite/0001_facts.sql"),
+        ),
+        migration(
+            2,
+            "rules",
+            include_str!("../../migrations/sqlite/0002_rules.sql"),
         ),
         migration(
             4,
@@ -208,6 +214,14 @@ impl crate::Store for SqliteStore {
         load::load_facts(&self.pool, as_of).await
     }
 
+    async fn load_facts_with(
+        &self,
+        as_of: Timestamp,
+        options: &crate::FactOptions,
+    ) -> Result<Facts> {
+        load::load_facts_with(&self.pool, as_of, options).await
+    }
+
     async fn customers(&self) -> Result<Vec<Customer>> {
         let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT {} FROM customers WHERE merged_into IS NULL ORDER BY id",
@@ -263,5 +277,58 @@ impl crate::Store for SqliteStore {
 
     async fn merges(&self) -> Result<Vec<MergeRecord>> {
         merge::list(&self.pool).await
+    }
+
+    async fn begin_rule_run(
+        &self,
+        run: &crate::NewRuleRun,
+        restart: bool,
+    ) -> Result<crate::RuleRunStart> {
+        rules::begin(&self.pool, run, restart).await
+    }
+
+    async fn write_rule_batch(
+        &self,
+        run_id: i64,
+        batch: &crate::RuleBatch,
+    ) -> Result<crate::RuleRun> {
+        rules::write_batch(&self.pool, run_id, batch).await
+    }
+
+    async fn finish_rule_run(&self, run_id: i64) -> Result<crate::RuleRun> {
+        rules::finish(&self.pool, run_id).await
+    }
+
+    async fn rule_versions(&self) -> Result<Vec<crate::RuleVersionRecord>> {
+        rules::versions(&self.pool).await
+    }
+
+    async fn latest_rule_run(&self, version: Option<&str>) -> Result<Option<crate::RuleRun>> {
+        rules::latest_run(&self.pool, version).await
+    }
+
+    async fn rule_run_scores(&self, run_id: i64) -> Result<Vec<crate::StoredRuleScores>> {
+        rules::run_scores(&self.pool, run_id).await
+    }
+
+    async fn rule_run_customer(
+        &self,
+        run_id: i64,
+        customer: &CustomerId,
+    ) -> Result<Option<crate::CustomerRuleResults>> {
+        rules::run_customer(&self.pool, run_id, customer).await
+    }
+
+    async fn rule_outbox(&self, all: bool) -> Result<Vec<crate::OutboxRecord>> {
+        rules::outbox(&self.pool, all).await
+    }
+
+    async fn rule_outbox_pending(&self) -> Result<u64> {
+        self.count("SELECT COUNT(*) FROM rule_outbox WHERE status = 'pending'")
+            .await
+    }
+
+    async fn mark_outbox_delivered(&self, ids: &[i64]) -> Result<u64> {
+        rules::mark_delivered(&self.pool, ids).await
     }
 }

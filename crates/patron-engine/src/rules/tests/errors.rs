@@ -178,9 +178,14 @@ fn context_errors() {
     assert!(e.message.contains("cannot be used in an event rule"), "{e}");
     let (e, _) = error(
         "on = \"email_click\"",
-        "on = \"email_click\"\nwhen = 'event.properties.url =~ \"/pricing*\"'",
+        "on = \"email_click\"\nwhen = 'event.propertis.url =~ \"/pricing*\"'",
     );
-    assert!(e.message.contains("not available"), "{e}");
+    assert!(e.message.contains("did you mean `properties`"), "{e}");
+    let (e, _) = error(
+        "on = \"email_click\"",
+        "on = \"email_click\"\nwhen = 'event.properties =~ \"/pricing*\"'",
+    );
+    assert!(e.message.contains("needs a field"), "{e}");
     let (e, _) = error(
         "orders.count(last 90d) > 0",
         "order.contains(category = \"Shoes\")",
