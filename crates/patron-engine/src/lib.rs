@@ -7,8 +7,10 @@
 pub mod abc;
 pub mod basket;
 pub mod clv;
+pub mod features;
 pub mod margin;
 pub mod ml;
+pub mod predict;
 pub mod quality;
 pub mod repeat_summary;
 pub mod rfm;

@@ -92,6 +92,31 @@ impl GbmModel {
             .map_err(|e| MlError::Fit(e.to_string()))
     }
 
+    /// The level order applied to categorical columns before the trees see them.
+    pub fn levels(&self) -> &LevelOrder {
+        &self.levels
+    }
+
+    /// Rebuilds a model from [`GbmModel::to_json`] and its level order.
+    pub fn from_json(
+        json: &str,
+        levels: LevelOrder,
+        n_features: usize,
+        parallel: bool,
+    ) -> Result<GbmModel, MlError> {
+        let booster =
+            GradientBooster::from_json(json).map_err(|e| MlError::Invalid(e.to_string()))?;
+        let used = booster.prediction_iteration.unwrap_or(booster.trees.len());
+        let forest = Forest::new(&booster.trees[..used], booster.base_score, parallel);
+        Ok(GbmModel {
+            booster,
+            forest,
+            levels,
+            n_features,
+            parallel,
+        })
+    }
+
     /// Path (Saabas) contributions: much faster than the SHAP values of
     /// [`Model::contributions`] (the cost of a prediction), also adding up to the log-odds,
     /// but they favour features split near the roots.
