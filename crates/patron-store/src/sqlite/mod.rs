@@ -3,6 +3,7 @@
 mod import;
 mod load;
 mod merge;
+mod models;
 mod rows;
 
 use crate::{MergeRecord, Result, SourceStatus, StoreStatus, TableStatus};
@@ -26,13 +27,22 @@ pub struct SqliteStore {
 }
 
 fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        "facts".into(),
-        MigrationType::Simple,
-        include_str!("../../migrations/sqlite/0001_facts.sql").into_sql_str(),
-        false,
-    )])
+    Migrator::with_migrations(vec![
+        Migration::new(
+            1,
+            "facts".into(),
+            MigrationType::Simple,
+            include_str!("../../migrations/sqlite/0001_facts.sql").into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            3,
+            "models".into(),
+            MigrationType::Simple,
+            include_str!("../../migrations/sqlite/0003_models.sql").into_sql_str(),
+            false,
+        ),
+    ])
 }
 
 /// Wall-clock time for audit columns (never used in computations).
@@ -216,5 +226,21 @@ impl crate::Store for SqliteStore {
 
     async fn merges(&self) -> Result<Vec<MergeRecord>> {
         merge::list(&self.pool).await
+    }
+
+    async fn save_model(&self, model: &crate::NewModel) -> Result<crate::ModelInfo> {
+        models::save(&self.pool, model).await
+    }
+
+    async fn models(&self, kind: Option<&str>) -> Result<Vec<crate::ModelInfo>> {
+        models::list(&self.pool, kind).await
+    }
+
+    async fn model(&self, id: i64) -> Result<Option<crate::StoredModel>> {
+        models::get(&self.pool, id).await
+    }
+
+    async fn latest_model(&self, kind: &str) -> Result<Option<crate::StoredModel>> {
+        models::latest(&self.pool, kind).await
     }
 }

@@ -1,3 +1,4 @@
 //! Store conformance tests, run against the SQLite backend (PostgreSQL will run the same).
 
 mod conformance;
+mod models;
