@@ -6,10 +6,12 @@ pub(crate) mod basket;
 mod bench;
 mod clv;
 mod demo;
+pub(crate) mod feedback;
 mod import;
 mod init;
 mod margin;
 mod merge;
+pub(crate) mod models;
 mod quality;
 mod rfm;
 mod rules;
@@ -38,6 +40,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Basket(args) => basket::run(&global, &args).await,
         Command::Margin(args) => margin::run(&global, &args).await,
         Command::Train(args) => train::run(&global, &args).await,
+        Command::Models(command) => models::run(&global, &command).await,
+        Command::Feedback(command) => feedback::run(&global, &command).await,
     }
 }
 

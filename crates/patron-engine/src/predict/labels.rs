@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Target {
-    /// A buying customer makes no purchase within the horizon, or a `churned` outcome is
-    /// observed in it. Population: customers with a purchase before the cutoff and no earlier
-    /// `churned` outcome.
+    /// An active customer makes no purchase within the horizon, or a `churned` outcome is
+    /// observed in it. Population: customers with a purchase in the [`ACTIVE_DAYS`] before the
+    /// cutoff and no earlier `churned` outcome.
     Churn,
     /// A lead (no purchase before the cutoff, no earlier `converted` outcome) gets a
     /// `converted` outcome or makes a first purchase within the horizon.
@@ -44,6 +44,10 @@ impl Target {
     }
 }
 
+/// Days before a cutoff within which a customer must have bought to count as active (the
+/// churn population: long-lapsed customers have churned already).
+pub const ACTIVE_DAYS: i64 = 365;
+
 /// The label of every row of `table` (built at `table.as_of` from `facts`): `Some(1.0)` or
 /// `Some(0.0)`, or `None` for rows outside the target's population.
 pub fn labels(
@@ -69,7 +73,8 @@ pub fn labels(
                     .any(|o| o.kind == kind && o.at.secs() >= from && o.at.secs() < to)
             };
             let o = &facts.orders;
-            let (mut before, mut during) = (false, false);
+            let (mut before, mut during, mut active) = (false, false, false);
+            let active_from = t - ACTIVE_DAYS * 86_400;
             let mut new_category = false;
             for j in facts.order_range(c) {
                 let ts = o.timestamp[j].secs();
@@ -82,6 +87,7 @@ pub fn labels(
                 let cat = o.category[j];
                 if ts < t {
                     before = true;
+                    active |= ts >= active_from;
                     if cat != NONE {
                         seen[cat as usize] = row as u32;
                     }
@@ -95,7 +101,7 @@ pub fn labels(
             let bool_label = |b: bool| Some(f64::from(u8::from(b)));
             match target {
                 Target::Churn => {
-                    if !before || outcome_in("churned", i64::MIN, t) {
+                    if !active || outcome_in("churned", i64::MIN, t) {
                         None
                     } else {
                         bool_label(!during || outcome_in("churned", t, end))

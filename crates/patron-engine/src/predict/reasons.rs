@@ -105,6 +105,9 @@ pub fn phrase(group: &str, table: &FeatureTable, row: usize) -> String {
             if let Some(kind) = g.strip_prefix("event_") {
                 let n90 = v(&format!("event_{kind}_90d"));
                 let n30 = v(&format!("event_{kind}_30d"));
+                if n90 == 0.0 {
+                    return format!("no `{kind}` in the last 90 days");
+                }
                 return format!(
                     "{} `{kind}` in the last 90 days ({} in the last 30)",
                     num(n90),
