@@ -154,8 +154,7 @@ fn read(
         };
         let k = cell(kind);
         let kind_ok = !k.is_empty()
-            && k
-                .bytes()
+            && k.bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if !kind_ok {
             rejections.push(bad(

@@ -33,10 +33,14 @@ use std::time::Instant;
 #[derive(Debug, Subcommand)]
 pub enum ModelsCommand {
     /// Train a churn, conversion or upsell model on the store's history and predict everyone.
-    #[command(after_help = "Examples:\n  patron models train churn\n  patron models train churn --as-of 2026-06-30 --horizon 180d --json\n  patron models train upsell --horizon 90d --cutoffs 4 --step 60d")]
+    #[command(
+        after_help = "Examples:\n  patron models train churn\n  patron models train churn --as-of 2026-06-30 --horizon 180d --json\n  patron models train upsell --horizon 90d --cutoffs 4 --step 60d"
+    )]
     Train(TrainArgs),
     /// Predict with the latest registered model: probabilities and reasons per customer.
-    #[command(after_help = "Examples:\n  patron models predict churn --customer C000042 --top 5\n  patron models predict conversion --json")]
+    #[command(
+        after_help = "Examples:\n  patron models predict churn --customer C000042 --top 5\n  patron models predict conversion --json"
+    )]
     Predict(PredictArgs),
     /// Registered models, newest first.
     #[command(after_help = "Example:\n  patron models list --kind churn --json")]
@@ -214,7 +218,11 @@ async fn train_cmd(global: &Global, args: &TrainArgs) -> Result<()> {
             cutoffs: config.cutoffs.clone(),
             holdout: config.holdout,
             horizon_days: args.horizon,
-            features: predictor.features().iter().map(|f| f.name.clone()).collect(),
+            features: predictor
+                .features()
+                .iter()
+                .map(|f| f.name.clone())
+                .collect(),
             metrics: serde_json::to_value(&trained.report)?,
             training_ms,
             model: predictor.to_json()?,
@@ -264,7 +272,11 @@ async fn predict(global: &Global, args: &PredictArgs) -> Result<()> {
     let project = Project::load(global)?;
     let store = project.open_store().await?;
     let Some(model) = latest_model(store.as_ref(), &args.kind).await? else {
-        bail!("no {} model yet: run `patron models train {}`", args.kind, args.kind);
+        bail!(
+            "no {} model yet: run `patron models train {}`",
+            args.kind,
+            args.kind
+        );
     };
     let as_of = resolve_as_of(store.as_ref(), args.as_of.as_deref()).await?;
     let facts = store.load_facts(as_of).await?;
@@ -353,7 +365,14 @@ fn print_report(info: &ModelInfo, r: &TrainReport) {
         100.0 * r.holdout.counts.positive_rate,
         r.features
     );
-    let mut t = Table::new(&["model", "CV ROC AUC", "± sd", "holdout ROC AUC", "holdout PR AUC", "holdout Brier"]);
+    let mut t = Table::new(&[
+        "model",
+        "CV ROC AUC",
+        "± sd",
+        "holdout ROC AUC",
+        "holdout PR AUC",
+        "holdout Brier",
+    ]);
     for (name, cv, hold) in [
         ("gbm", &r.cv_gbm, &r.holdout.gbm),
         ("logistic", &r.cv_logistic, &r.holdout.logistic),
@@ -381,7 +400,16 @@ async fn list(global: &Global, args: &ListArgs) -> Result<()> {
         println!("no models yet: run `patron models train churn`");
         return Ok(());
     }
-    let mut t = Table::new(&["id", "kind", "version", "as of", "horizon", "holdout AUC", "CV AUC", "trained at"]);
+    let mut t = Table::new(&[
+        "id",
+        "kind",
+        "version",
+        "as of",
+        "horizon",
+        "holdout AUC",
+        "CV AUC",
+        "trained at",
+    ]);
     for m in &models {
         t.row(vec![
             m.id.to_string(),
@@ -456,7 +484,11 @@ async fn report(global: &Global, args: &ReportArgs) -> Result<()> {
     let project = Project::load(global)?;
     let store = project.open_store().await?;
     let Some(model) = latest_model(store.as_ref(), &args.kind).await? else {
-        bail!("no {} model yet: run `patron models train {}`", args.kind, args.kind);
+        bail!(
+            "no {} model yet: run `patron models train {}`",
+            args.kind,
+            args.kind
+        );
     };
     let as_of = resolve_as_of(store.as_ref(), args.as_of.as_deref()).await?;
     let facts = store.load_facts(as_of).await?;
@@ -512,7 +544,15 @@ async fn report(global: &Global, args: &ReportArgs) -> Result<()> {
         );
         return Ok(());
     }
-    let mut t = Table::new(&["cutoff", "labelled until", "rows", "positives", "ROC AUC", "PR AUC", "Brier"]);
+    let mut t = Table::new(&[
+        "cutoff",
+        "labelled until",
+        "rows",
+        "positives",
+        "ROC AUC",
+        "PR AUC",
+        "Brier",
+    ]);
     for period in &periods {
         let s = period.scores;
         let f = |g: fn(&Scores) -> f64| s.map_or("-".into(), |s| format!("{:.4}", g(&s)));
@@ -528,7 +568,10 @@ async fn report(global: &Global, args: &ReportArgs) -> Result<()> {
     }
     println!("{}", t.render());
     if decaying {
-        println!("the model is decaying: retrain with `patron models train {}`", args.kind);
+        println!(
+            "the model is decaying: retrain with `patron models train {}`",
+            args.kind
+        );
     }
     Ok(())
 }

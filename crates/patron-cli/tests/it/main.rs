@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod basket;
+mod churn;
 mod clv;
 mod demo;
 mod examples;
