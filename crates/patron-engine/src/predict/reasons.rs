@@ -93,11 +93,16 @@ pub fn phrase(group: &str, table: &FeatureTable, row: usize) -> String {
                 ),
             }
         }
-        "consent" => match v("consent_marketing") {
-            x if x == 1.0 => "agreed to marketing".into(),
-            x if x == 0.0 => "no marketing consent".into(),
-            _ => "marketing consent unknown".into(),
-        },
+        "consent" => {
+            let x = v("consent_marketing");
+            if x == 1.0 {
+                "agreed to marketing".into()
+            } else if x == 0.0 {
+                "no marketing consent".into()
+            } else {
+                "marketing consent unknown".into()
+            }
+        }
         "acquisition" => known(v("acquisition_cost"), "acquisition cost unknown", |x| {
             format!("acquisition cost {}", money(x))
         }),
