@@ -17,6 +17,7 @@ pub mod error;
 pub mod labels;
 pub mod model;
 pub mod reasons;
+pub mod synthetic;
 pub mod train;
 
 pub use error::PredictError;

@@ -1,72 +1,12 @@
-//! Training on a synthetic history where churn is learnable: customers buy at their own rate
-//! until they drop out, and open unhappy tickets shortly before.
+//! Training on a synthetic history where churn is learnable ([`synthetic::history`]).
 
 use super::*;
 use crate::features::tests::day;
 use crate::ml::Model;
-use crate::ml::rng::SplitMix64;
-use patron_core::Money;
-use patron_core::facts::{Facts, Grouped, NONE, TicketRow, offsets_from_sorted};
-use patron_core::ids::CustomerId;
-use patron_core::model::Consent;
+use patron_core::facts::Facts;
 
 fn synthetic(n: usize, end: i64) -> Facts {
-    let mut rng = SplitMix64::new(7);
-    let mut unit = || (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-    let mut f = Facts {
-        as_of: day(end),
-        ..Facts::default()
-    };
-    let (mut order_who, mut ticket_who) = (Vec::new(), Vec::new());
-    let mut tickets = Vec::new();
-    for i in 0..n {
-        let c = &mut f.customers;
-        c.ids.push(CustomerId::parse(&format!("C{i:05}")).unwrap());
-        let created = (unit() * 300.0) as i64;
-        c.created_at.push(day(created));
-        c.consent.push(Consent::default());
-        c.is_stub.push(false);
-        c.acquisition_cost.push(None);
-        let gap = 10.0 + 50.0 * unit();
-        let dropout = created as f64 + 60.0 + unit() * 1500.0;
-        let mut t = created as f64 + 1.0;
-        let mut k = 0;
-        while t < dropout.min(end as f64) {
-            let o = &mut f.orders;
-            order_who.push(i as u32);
-            o.timestamp.push(day(t as i64));
-            o.order.push(o.order_ids.intern(&format!("{i}-{k}")));
-            let cat = o.categories.intern(["a", "b", "c"][k % 3]);
-            o.category.push(cat);
-            o.sku.push(NONE);
-            o.channel.push(NONE);
-            o.quantity.push(1.0);
-            o.amount.push(Money::from_f64(20.0 + 30.0 * unit()));
-            o.cost.push(None);
-            o.is_return.push(false);
-            k += 1;
-            t += gap * (0.5 + unit());
-        }
-        if dropout < end as f64 && unit() < 0.7 {
-            ticket_who.push(i as u32);
-            tickets.push(TicketRow {
-                opened_at: day((dropout - 20.0 * unit()) as i64),
-                closed_at: None,
-                escalated: unit() < 0.3,
-                sentiment: Some(-0.5),
-                handling_minutes: Some(20.0),
-            });
-        }
-    }
-    f.orders.offsets = offsets_from_sorted(&order_who, n);
-    f.events.offsets = vec![0; n + 1];
-    f.invoices.offsets = vec![0; n + 1];
-    f.outcomes.offsets = vec![0; n + 1];
-    f.tickets = Grouped {
-        offsets: offsets_from_sorted(&ticket_who, n),
-        rows: tickets,
-    };
-    f
+    synthetic::history(n, day(0), end, 7)
 }
 
 #[test]
