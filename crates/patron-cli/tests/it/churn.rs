@@ -254,4 +254,23 @@ fn feedback_import_is_all_or_nothing() {
     .json();
     assert_eq!(again["duplicates"], 2);
     assert_eq!(outcomes(&dir), before + 2);
+
+    // Too little history for fully observed labels: a clear error, nothing registered.
+    let run = patron(
+        &dir,
+        &[
+            "models",
+            "train",
+            "churn",
+            "--as-of",
+            "2024-01-01",
+            "--json",
+        ],
+    );
+    assert_eq!(run.code, 1);
+    let error: Value = serde_json::from_str(&run.stderr).unwrap();
+    assert_eq!(error["error"]["code"], "not_enough_data", "{}", run.stderr);
+    let run = patron(&dir, &["models", "report", "churn"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("no churn model yet"), "{}", run.stderr);
 }
