@@ -12,6 +12,19 @@ use patron_engine::predict::synthetic::history;
 use patron_engine::predict::{Explain, PredictOptions, Target, TrainConfig, train};
 use std::time::Instant;
 
+/// CPU seconds this process has used (user + system, from /proc; 0 elsewhere): on a shared
+/// machine the honest measure next to wall time.
+fn cpu() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n: usize = std::env::args()
         .nth(1)
@@ -41,18 +54,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         clock.elapsed().as_secs_f64()
     );
     let p = &trained.predictor;
-    let clock = Instant::now();
+    let (clock, cpu0) = (Instant::now(), cpu());
     let table = build_at(&facts, facts.as_of, &p.spec);
-    let t_features = clock.elapsed().as_secs_f64();
-    let clock = Instant::now();
+    let (t_features, c_features) = (clock.elapsed().as_secs_f64(), cpu() - cpu0);
+    let (clock, cpu0) = (Instant::now(), cpu());
     let probabilities = p.probabilities(&table)?;
-    let t_score = clock.elapsed().as_secs_f64();
+    let (t_score, c_score) = (clock.elapsed().as_secs_f64(), cpu() - cpu0);
     println!(
-        "features {t_features:.3} s ({} × {}), probabilities {t_score:.3} s: \
-         features + scoring {:.3} s",
+        "features {t_features:.3} s wall / {c_features:.2} s CPU ({} × {}), probabilities \
+         {t_score:.3} s wall / {c_score:.2} s CPU: features + scoring {:.3} s wall, {:.2} s CPU \
+         on {} threads",
         table.rows(),
         table.matrix.cols(),
-        t_features + t_score
+        t_features + t_score,
+        c_features + c_score,
+        rayon::current_num_threads()
     );
     let mean = probabilities.iter().sum::<f64>() / probabilities.len() as f64;
     let clock = Instant::now();
@@ -81,5 +97,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         per_row * 1e6,
         per_row * n as f64
     );
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!("load average: {}", load.trim());
     Ok(())
 }
