@@ -30,7 +30,8 @@ pub fn history(n: usize, start: Timestamp, end_days: i64, seed: u64) -> Facts {
     let mut next_order = 0u32;
     for i in 0..n {
         let c = &mut f.customers;
-        c.ids.push(CustomerId::parse(&format!("C{i:07}")).unwrap_or_else(|_| unreachable!()));
+        c.ids
+            .push(CustomerId::parse(&format!("C{i:07}")).unwrap_or_else(|_| unreachable!()));
         let created = unit() * 300.0;
         c.created_at.push(at(created));
         c.consent.push(Consent {
@@ -63,7 +64,11 @@ pub fn history(n: usize, start: Timestamp, end_days: i64, seed: u64) -> Facts {
         let mut t = created;
         while t < end {
             let active = t < dropout;
-            t += if active { 3.0 + 20.0 * unit() } else { 30.0 + 120.0 * unit() };
+            t += if active {
+                3.0 + 20.0 * unit()
+            } else {
+                30.0 + 120.0 * unit()
+            };
             if t >= end {
                 break;
             }
