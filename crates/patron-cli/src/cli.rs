@@ -103,6 +103,12 @@ pub enum Command {
     Merge(MergeArgs),
     /// Cross-validate gradient boosting and logistic regression on a table (no project needed).
     Train(crate::commands::train::TrainArgs),
+    /// Churn, conversion and upsell models trained on the store's history; the model registry.
+    #[command(subcommand)]
+    Models(crate::commands::models::ModelsCommand),
+    /// Learn from outcomes: append observed outcomes (churned, converted, offer answers).
+    #[command(subcommand)]
+    Feedback(crate::commands::feedback::FeedbackCommand),
     /// Customer segments: k-means on standardised features, described in words.
     #[command(
         after_help = "Examples:\n  patron clusters\n  patron clusters --k-range 2..6 --json\n  patron clusters --k 4 --as-of 2026-06-30"

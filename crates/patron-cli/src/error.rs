@@ -53,6 +53,9 @@ fn code(e: &anyhow::Error) -> &'static str {
     if let Some(m) = e.downcast_ref::<patron_engine::ml::MlError>() {
         return m.code();
     }
+    if let Some(p) = e.downcast_ref::<patron_engine::predict::PredictError>() {
+        return p.code();
+    }
     if let Some(c) = e.downcast_ref::<ConfigError>() {
         c.code()
     } else if let Some(i) = e.downcast_ref::<IngestError>() {

@@ -206,6 +206,67 @@ pub struct MergeRecord {
     pub reverted_at: Option<String>,
 }
 
+/// A trained model to register (see [`Store::save_model`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewModel {
+    /// `churn`, `conversion`, `upsell`, …
+    pub kind: String,
+    /// The fact set's `as_of`: labels were observed up to it.
+    pub as_of: Timestamp,
+    /// Training cutoffs.
+    pub cutoffs: Vec<Timestamp>,
+    /// The later cutoff the model was tested on.
+    pub holdout: Timestamp,
+    /// Days after a cutoff the labels look at.
+    pub horizon_days: i64,
+    /// Feature names, in column order.
+    pub features: Vec<String>,
+    /// Metrics (the training report), as JSON.
+    pub metrics: serde_json::Value,
+    /// Training time.
+    pub training_ms: u64,
+    /// The serialized model.
+    pub model: String,
+}
+
+/// A registered model without its serialized form.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelInfo {
+    /// Registry id.
+    pub id: i64,
+    /// Kind.
+    pub kind: String,
+    /// Version within the kind (1, 2, …).
+    pub version: i64,
+    /// When it was registered (wall clock, UTC).
+    pub trained_at: String,
+    /// The fact set's `as_of`.
+    pub as_of: Timestamp,
+    /// Training cutoffs.
+    pub cutoffs: Vec<Timestamp>,
+    /// Holdout cutoff.
+    pub holdout: Timestamp,
+    /// Horizon in days.
+    pub horizon_days: i64,
+    /// Feature names.
+    pub features: Vec<String>,
+    /// Metrics.
+    pub metrics: serde_json::Value,
+    /// Training time.
+    pub training_ms: u64,
+}
+
+/// A registered model with its serialized form.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredModel {
+    /// What the registry knows about it.
+    #[serde(flatten)]
+    pub info: ModelInfo,
+    /// The serialized model.
+    #[serde(skip)]
+    pub model: String,
+}
+
 /// The storage interface every backend implements.
 #[async_trait]
 pub trait Store: Send + Sync {
@@ -280,6 +341,14 @@ pub trait Store: Send + Sync {
     async fn rule_outbox_pending(&self) -> Result<u64>;
     /// Marks pending outbox entries delivered; returns how many changed.
     async fn mark_outbox_delivered(&self, ids: &[i64]) -> Result<u64>;
+    /// Registers a trained model as the next version of its kind.
+    async fn save_model(&self, model: &NewModel) -> Result<ModelInfo>;
+    /// Registered models (of one kind, or all), newest first, without their serialized form.
+    async fn models(&self, kind: Option<&str>) -> Result<Vec<ModelInfo>>;
+    /// A registered model with its serialized form.
+    async fn model(&self, id: i64) -> Result<Option<StoredModel>>;
+    /// The newest version of a kind.
+    async fn latest_model(&self, kind: &str) -> Result<Option<StoredModel>>;
 }
 
 /// Opens (creating and migrating if needed) the store a URL names. `sqlite://FILE` paths are

@@ -11,10 +11,12 @@ mod clv;
 mod demo;
 mod export;
 mod export_parquet;
+pub(crate) mod feedback;
 mod import;
 mod init;
 mod margin;
 mod merge;
+pub(crate) mod models;
 pub(crate) mod payment_risk;
 mod quality;
 mod report;
@@ -60,6 +62,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(args) => report::run(&global, &args).await,
         Command::Clusters(args) => clusters::run(&global, &args).await,
         Command::PaymentRisk(args) => payment_risk::run(&global, &args).await,
+        Command::Models(command) => models::run(&global, &command).await,
+        Command::Feedback(command) => feedback::run(&global, &command).await,
     }
 }
 

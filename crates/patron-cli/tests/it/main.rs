@@ -3,6 +3,7 @@
 mod b2b_leads;
 mod bad_input;
 mod basket;
+mod churn;
 mod clusters;
 mod clv;
 mod demo;

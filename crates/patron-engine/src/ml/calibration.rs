@@ -20,7 +20,7 @@ pub enum Method {
 }
 
 /// A fitted calibrator.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[serde(tag = "method", rename_all = "snake_case")]
 pub enum Calibrator {
     /// Platt scaling.

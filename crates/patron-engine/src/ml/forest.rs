@@ -90,12 +90,13 @@ impl Forest {
         let mut out = vec![0.0; x.rows()];
         self.for_blocks(&mut out, 1, x, levels, |rows, out| {
             let cols = x.cols();
-            for (r, o) in out.iter_mut().enumerate() {
-                let row = &rows[r * cols..(r + 1) * cols];
-                *o = self
-                    .roots
-                    .iter()
-                    .fold(self.base, |s, &t| s + self.leaf(t, row));
+            // Tree by tree over the block, so one tree's nodes stay in cache; each row still
+            // adds the trees in order (the same sum as tree-inner).
+            out.fill(self.base);
+            for &t in &self.roots {
+                for (r, o) in out.iter_mut().enumerate() {
+                    *o += self.leaf(t, &rows[r * cols..(r + 1) * cols]);
+                }
             }
         });
         out

@@ -12,6 +12,7 @@ use super::level_order::LevelOrder;
 use super::matrix::Matrix;
 use super::model::{Contributions, Learner, Model, ModelSummary};
 use super::rng::SplitMix64;
+use super::shap::TreeShap;
 use forust_ml::gradientbooster::{ContributionsMethod, GradientBooster};
 use forust_ml::metric::Metric;
 
@@ -72,6 +73,7 @@ pub struct Gbm {
 pub struct GbmModel {
     booster: GradientBooster,
     forest: Forest,
+    shap: TreeShap,
     levels: LevelOrder,
     n_features: usize,
     parallel: bool,
@@ -90,6 +92,33 @@ impl GbmModel {
         self.booster
             .json_dump()
             .map_err(|e| MlError::Fit(e.to_string()))
+    }
+
+    /// The level order applied to categorical columns before the trees see them.
+    pub fn levels(&self) -> &LevelOrder {
+        &self.levels
+    }
+
+    /// Rebuilds a model from [`GbmModel::to_json`] and its level order.
+    pub fn from_json(
+        json: &str,
+        levels: LevelOrder,
+        n_features: usize,
+        parallel: bool,
+    ) -> Result<GbmModel, MlError> {
+        let booster =
+            GradientBooster::from_json(json).map_err(|e| MlError::Invalid(e.to_string()))?;
+        let used = booster.prediction_iteration.unwrap_or(booster.trees.len());
+        let forest = Forest::new(&booster.trees[..used], booster.base_score, parallel);
+        let shap = TreeShap::new(&booster.trees[..used], booster.base_score);
+        Ok(GbmModel {
+            booster,
+            forest,
+            shap,
+            levels,
+            n_features,
+            parallel,
+        })
     }
 
     /// Path (Saabas) contributions: much faster than the SHAP values of
@@ -145,8 +174,10 @@ impl Gbm {
         fitted.map_err(|e| MlError::Fit(e.to_string()))?;
         let used = booster.prediction_iteration.unwrap_or(booster.trees.len());
         let forest = Forest::new(&booster.trees[..used], booster.base_score, p.parallel);
+        let shap = TreeShap::new(&booster.trees[..used], booster.base_score);
         Ok(GbmModel {
             forest,
+            shap,
             booster,
             levels,
             n_features: x.cols(),
@@ -208,6 +239,22 @@ impl Model for GbmModel {
     }
 
     fn contributions(&self, x: &Matrix) -> Contributions {
+        self.shap
+            .contributions(&self.levels.apply(x), self.parallel)
+    }
+
+    fn summary(&self) -> ModelSummary {
+        ModelSummary {
+            trees: Some(self.trees()),
+            ..ModelSummary::default()
+        }
+    }
+}
+
+impl GbmModel {
+    /// Tree SHAP values as computed by forust-ml itself (much slower; kept to check
+    /// [`Model::contributions`] against).
+    pub fn forust_contributions(&self, x: &Matrix) -> Contributions {
         let raw = self.booster.predict_contributions(
             &view(&self.levels.apply(x)),
             ContributionsMethod::Shapley,
@@ -224,13 +271,6 @@ impl Model for GbmModel {
             values,
             bias,
             n_features: x.cols(),
-        }
-    }
-
-    fn summary(&self) -> ModelSummary {
-        ModelSummary {
-            trees: Some(self.trees()),
-            ..ModelSummary::default()
         }
     }
 }
@@ -314,6 +354,22 @@ mod tests {
         for (row, e) in forust.iter().enumerate() {
             assert!((path.total(row) - e).abs() < 1e-6);
         }
+    }
+
+    #[test]
+    fn fast_shap_equals_forust_shap() {
+        let (x, y) = data(3000);
+        let model = Gbm::default().fit_model(&x, &y).unwrap();
+        let (fast, slow) = (model.contributions(&x), model.forust_contributions(&x));
+        assert_eq!(fast.values.len(), slow.values.len());
+        let worst = fast
+            .values
+            .iter()
+            .chain(&fast.bias)
+            .zip(slow.values.iter().chain(&slow.bias))
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        assert!(worst < 1e-6, "{worst}");
     }
 
     #[test]

@@ -27,6 +27,16 @@ impl LevelOrder {
         LevelOrder { columns }
     }
 
+    /// `(column, new code by old code)` of every reordered column (for saving a model).
+    pub fn columns(&self) -> &[(usize, Vec<f64>)] {
+        &self.columns
+    }
+
+    /// A level order from [`LevelOrder::columns`].
+    pub fn from_columns(columns: Vec<(usize, Vec<f64>)>) -> LevelOrder {
+        LevelOrder { columns }
+    }
+
     /// Whether nothing is reordered.
     pub fn is_empty(&self) -> bool {
         self.columns.is_empty()

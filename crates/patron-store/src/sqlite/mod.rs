@@ -3,6 +3,7 @@
 mod import;
 mod load;
 mod merge;
+mod models;
 mod rows;
 mod rules;
 mod runs;
@@ -48,6 +49,11 @@ fn migrator() -> Migrator {
             2,
             "rules",
             include_str!("../../migrations/sqlite/0002_rules.sql"),
+        ),
+        migration(
+            3,
+            "models",
+            include_str!("../../migrations/sqlite/0003_models.sql"),
         ),
         migration(
             4,
@@ -330,5 +336,21 @@ impl crate::Store for SqliteStore {
 
     async fn mark_outbox_delivered(&self, ids: &[i64]) -> Result<u64> {
         rules::mark_delivered(&self.pool, ids).await
+    }
+
+    async fn save_model(&self, model: &crate::NewModel) -> Result<crate::ModelInfo> {
+        models::save(&self.pool, model).await
+    }
+
+    async fn models(&self, kind: Option<&str>) -> Result<Vec<crate::ModelInfo>> {
+        models::list(&self.pool, kind).await
+    }
+
+    async fn model(&self, id: i64) -> Result<Option<crate::StoredModel>> {
+        models::get(&self.pool, id).await
+    }
+
+    async fn latest_model(&self, kind: &str) -> Result<Option<crate::StoredModel>> {
+        models::latest(&self.pool, kind).await
     }
 }
