@@ -31,6 +31,7 @@ pub fn gather(
     config: &ProjectConfig,
     rules: Option<&RuleSet>,
     previous_tiers: &std::collections::HashMap<String, String>,
+    churn_model: Option<&ChurnModel>,
 ) -> Result<Gathered> {
     let mut inputs = from_facts(facts, &config.value, &config.consent, &config.reminders);
     for row in &mut inputs {
@@ -38,6 +39,10 @@ pub fn gather(
     }
     add_margin_and_classes(facts, config, &mut inputs)?;
     let clv_model = add_clv_and_churn(facts, config, &mut inputs)?;
+    let churn = match churn_model {
+        Some(model) => add_model_churn(facts, model, &mut inputs)?,
+        None => clv_model.get("churn").cloned().unwrap_or(Value::Null),
+    };
     let payment = add_payment_risk(facts, &mut inputs);
     let offers = add_offers(facts, &mut inputs)?;
     let (score_names, rules_version) = match rules {
@@ -60,7 +65,7 @@ pub fn gather(
         rules_version,
         models: json!({
             "clv": clv_model,
-            "churn": clv_model.get("churn").cloned().unwrap_or(Value::Null),
+            "churn": churn,
             "payment_risk": payment,
             "offers": offers,
         }),
@@ -286,4 +291,87 @@ fn add_offers(facts: &Facts, inputs: &mut [CustomerInputs]) -> Result<Value> {
     Ok(
         json!({ "min_support": OFFER_MIN_SUPPORT, "rules": rules.len(), "customers_with_offer": offered }),
     )
+}
+
+/// A registered churn model and what the registry knows of it.
+pub struct ChurnModel {
+    /// Registry entry.
+    pub info: patron_store::ModelInfo,
+    /// The model.
+    pub predictor: patron_engine::predict::Predictor,
+}
+
+/// The newest churn model trained as of `as_of` or earlier (a model trained later has seen
+/// what happened after `as_of`), if any.
+pub async fn churn_model(
+    store: &dyn patron_store::Store,
+    as_of: patron_core::Timestamp,
+) -> Result<Option<ChurnModel>> {
+    let infos = store.models(Some("churn")).await?;
+    let Some(best) = infos
+        .iter()
+        .filter(|m| m.as_of <= as_of)
+        .max_by_key(|m| (m.as_of, m.id))
+    else {
+        return Ok(None);
+    };
+    let Some(stored) = store.model(best.id).await? else {
+        return Ok(None);
+    };
+    let predictor = patron_engine::predict::Predictor::from_json(&stored.model)
+        .map_err(|e| anyhow::anyhow!("churn model {}: {e}", stored.info.id))?;
+    Ok(Some(ChurnModel {
+        info: stored.info,
+        predictor,
+    }))
+}
+
+/// Churn risk from the trained model for the customers it was trained on (a purchase within
+/// its active window); the others keep the BTYD risk, and each card names its source.
+fn add_model_churn(
+    facts: &Facts,
+    model: &ChurnModel,
+    inputs: &mut [CustomerInputs],
+) -> Result<Value> {
+    use patron_engine::predict::{Explain, PredictOptions, labels::ACTIVE_DAYS};
+    let table = model.predictor.feature_table(facts, facts.as_of);
+    let predictions = model
+        .predictor
+        .predict_with(
+            &table,
+            &PredictOptions {
+                top: 3,
+                explain: Explain::Path,
+            },
+        )
+        .map_err(|e| anyhow::anyhow!("churn model {}: {e}", model.info.id))?;
+    let source = format!(
+        "gbm:churn v{} (model {})",
+        model.info.version, model.info.id
+    );
+    let mut by_model = 0u64;
+    for (row, p) in inputs.iter_mut().zip(predictions) {
+        debug_assert_eq!(row.customer_id, p.customer_id.as_str());
+        let active = row
+            .days_since_last_order
+            .is_some_and(|d| d < ACTIVE_DAYS as f64);
+        if !active {
+            continue;
+        }
+        by_model += 1;
+        row.churn = Some(ChurnInput {
+            risk: p.probability,
+            source: source.clone(),
+            reasons: p.reasons.into_iter().map(|r| r.text).collect(),
+        });
+    }
+    Ok(json!({
+        "source": source,
+        "model": model.info,
+        "customers": by_model,
+        "definition": format!(
+            "probability of no purchase within {} days (trained model) for customers who bought in the last {ACTIVE_DAYS} days; 1 − P(alive) (BTYD) for the others",
+            model.predictor.horizon_days
+        ),
+    }))
 }

@@ -91,13 +91,14 @@ pub fn compute(
     settings: &Settings,
     rules: Option<&RuleSet>,
     previous: &HashMap<String, String>,
+    churn_model: Option<&crate::commands::card_inputs::ChurnModel>,
     bar: &indicatif::ProgressBar,
 ) -> Result<ComputedRun> {
     let mut seconds = BTreeMap::new();
     let started = Instant::now();
     bar.set_message("models");
     let as_of = facts.as_of;
-    let gathered = gather(&facts, &project.config, rules, previous)?;
+    let gathered = gather(&facts, &project.config, rules, previous, churn_model)?;
     drop(facts);
     seconds.insert("inputs", started.elapsed().as_secs_f64());
     bar.inc(1);
@@ -234,7 +235,16 @@ pub async fn score_and_store(
     let rules = project_rules(project)?;
     let as_of = facts.as_of;
     let previous = previous_tiers(store, None, as_of).await?;
-    let mut computed = compute(facts, project, &settings, rules.as_ref(), &previous, bar)?;
+    let churn_model = crate::commands::card_inputs::churn_model(store, as_of).await?;
+    let mut computed = compute(
+        facts,
+        project,
+        &settings,
+        rules.as_ref(),
+        &previous,
+        churn_model.as_ref(),
+        bar,
+    )?;
     bar.set_message("saving");
     let save_started = Instant::now();
     let open: Vec<OpenAlarm> = store

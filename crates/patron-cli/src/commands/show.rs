@@ -116,8 +116,14 @@ async fn live_card(
         .context("the customer is not in the fact set at the run's as_of")?;
     // The inputs come from the same deterministic engines; the card from the frozen context.
     let previous = crate::commands::score::previous_tiers(store, Some(run_id), run.as_of).await?;
-    let inputs =
-        crate::commands::card_inputs::gather(&facts, &project.config, rules.as_ref(), &previous)?;
+    let churn_model = crate::commands::card_inputs::churn_model(store, run.as_of).await?;
+    let inputs = crate::commands::card_inputs::gather(
+        &facts,
+        &project.config,
+        rules.as_ref(),
+        &previous,
+        churn_model.as_ref(),
+    )?;
     Ok(card(&inputs.inputs[index], &scoring, &settings))
 }
 
@@ -191,7 +197,11 @@ pub fn print_card(c: &Card, run: i64, currency: &str) {
         );
     }
     if !c.scores.is_empty() || !c.stages.is_empty() {
-        let scores: Vec<String> = c.scores.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let scores: Vec<String> = c
+            .scores
+            .iter()
+            .map(|(k, v)| format!("{k} {v:.1}"))
+            .collect();
         let stages: Vec<String> = c.stages.iter().map(|(k, v)| format!("{k}: {v}")).collect();
         println!(
             "  Points          {}   stages {}",

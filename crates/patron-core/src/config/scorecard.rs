@@ -196,7 +196,7 @@ impl Default for TiersSection {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StatusSection {
-    /// Churn risk at or above which a customer is "At Risk" (default 0.5).
+    /// Churn risk at or above which a customer is "At Risk" (default 0.7).
     #[serde(default = "default_at_risk")]
     pub at_risk: f64,
     /// Tiers whose customers count as high value (default VIP and Premium).
@@ -205,7 +205,9 @@ pub struct StatusSection {
 }
 
 fn default_at_risk() -> f64 {
-    0.5
+    // With churn as "no purchase within 180 days", infrequent buyers sit near 0.5 by nature;
+    // 0.7 marks the customers whose risk is clearly high.
+    0.7
 }
 fn default_valuable_tiers() -> Vec<String> {
     vec!["VIP".into(), "Premium".into()]
@@ -278,7 +280,7 @@ pub fn default_service() -> BTreeMap<String, ServiceLevel> {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AlarmsSection {
-    /// A valuable customer whose churn risk is at or above this raises an alarm (default 0.5).
+    /// A valuable customer whose churn risk is at or above this raises an alarm (default 0.7).
     #[serde(default = "default_at_risk")]
     pub churn_risk: f64,
     /// The purchase rhythm breaks when the days since the last order exceed this multiple of

@@ -99,6 +99,7 @@ impl Fixture {
                 .map(|&(_, d, kind)| OutcomeRow {
                     at: day(d),
                     kind: kind.into(),
+                    label: None,
                 })
                 .collect(),
         };
