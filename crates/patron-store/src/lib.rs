@@ -32,6 +32,9 @@ pub enum StoreError {
     /// The database reported an error.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// A bulk read or write on a plain connection failed.
+    #[error("database error: {0}")]
+    Bulk(String),
     /// Schema migration failed.
     #[error("schema migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -53,7 +56,7 @@ impl StoreError {
     /// A stable machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
-            StoreError::Database(_) => "store_database",
+            StoreError::Database(_) | StoreError::Bulk(_) => "store_database",
             StoreError::Migrate(_) => "store_migration",
             StoreError::UnsupportedUrl(_) => "store_url",
             StoreError::UnknownCustomer(_) => "unknown_customer",
@@ -294,7 +297,7 @@ pub trait Store: Send + Sync {
     async fn merges(&self) -> Result<Vec<MergeRecord>>;
 
     /// Stores a score run with its cards and alarm changes in one transaction; returns its id.
-    async fn save_score_run(&self, run: &NewScoreRun) -> Result<i64>;
+    async fn save_score_run(&self, run: NewScoreRun) -> Result<i64>;
     /// Every score run, oldest first.
     async fn score_runs(&self) -> Result<Vec<ScoreRunRecord>>;
     /// One run by id, or the latest with `None`.

@@ -276,7 +276,7 @@ pub async fn score_and_store(
             .map(|o| Ok((parse(&o.customer_id)?, o.kind.clone())))
             .collect::<Result<_>>()?,
     };
-    let id = store.save_score_run(&run).await?;
+    let id = store.save_score_run(run).await?;
     computed
         .seconds
         .insert("save", save_started.elapsed().as_secs_f64());

@@ -1,7 +1,7 @@
 //! Loading the facts before `as_of` into the engine's columnar per-customer form.
 
+use super::bulk;
 use crate::Result;
-use futures_util::TryStreamExt;
 use patron_core::facts::{
     Facts, Grouped, InvoiceRow, NONE, OutcomeRow, TicketRow, offsets_from_sorted,
 };
@@ -10,25 +10,45 @@ use patron_core::model::{AttrValue, Consent};
 use patron_core::{Money, Timestamp};
 use sqlx::{Row, SqlitePool};
 use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 
 /// Customers (active, i.e. not merged away) whose acquisition — `created_at`, or else their
 /// first fact — is before `as_of`, with every fact before `as_of`, sorted by (customer, time).
-pub(crate) async fn load_facts(pool: &SqlitePool, as_of: Timestamp) -> Result<Facts> {
-    load_facts_with(pool, as_of, &crate::FactOptions::default()).await
+pub(crate) async fn load_facts(pool: &SqlitePool, path: &Path, as_of: Timestamp) -> Result<Facts> {
+    load_facts_with(pool, path, as_of, &crate::FactOptions::default()).await
 }
 
 /// [`load_facts`], with the event properties `options` names.
 pub(crate) async fn load_facts_with(
     pool: &SqlitePool,
+    path: &Path,
     as_of: Timestamp,
     options: &crate::FactOptions,
 ) -> Result<Facts> {
     let t = as_of.secs();
-    let first_fact: HashMap<i64, i64> = sqlx::query(
+    // The two big tables are scanned at once, on their own connections and threads.
+    let (orders, events) = {
+        let path = path.to_owned();
+        let properties = options.event_properties.clone();
+        tokio::task::spawn_blocking(move || {
+            std::thread::scope(|s| {
+                let orders = s.spawn(|| bulk::read_orders(&path, t));
+                let events = bulk::read_events(&path, t, &properties);
+                (orders.join(), events)
+            })
+        })
+        .await
+        .map_err(|e| crate::StoreError::Bulk(e.to_string()))?
+    };
+    let orders = orders
+        .map_err(|_| crate::StoreError::Bulk("the order reader panicked".into()))?
+        .map_err(|e| crate::StoreError::Bulk(e.to_string()))?;
+    let events = events.map_err(|e| crate::StoreError::Bulk(e.to_string()))?;
+
+    // A customer is acquired at `created_at` or at their first fact, whichever is earlier.
+    let mut first_fact: HashMap<i64, i64> = sqlx::query(
         "SELECT customer_key, MIN(t) FROM (
-             SELECT customer_key, MIN(ts) AS t FROM order_lines WHERE ts < ?1 GROUP BY customer_key
-             UNION ALL SELECT customer_key, MIN(ts) FROM events WHERE ts < ?1 AND customer_key IS NOT NULL GROUP BY customer_key
-             UNION ALL SELECT customer_key, MIN(opened_at) FROM tickets WHERE opened_at < ?1 GROUP BY customer_key
+             SELECT customer_key, MIN(opened_at) AS t FROM tickets WHERE opened_at < ?1 GROUP BY customer_key
              UNION ALL SELECT customer_key, MIN(issued_at) FROM invoices WHERE issued_at < ?1 GROUP BY customer_key
          ) GROUP BY customer_key",
     )
@@ -38,6 +58,17 @@ pub(crate) async fn load_facts_with(
     .into_iter()
     .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
     .collect::<Result<_>>()?;
+    for (key, ts) in orders
+        .key
+        .iter()
+        .zip(&orders.ts)
+        .chain(events.key.iter().zip(&events.ts))
+    {
+        first_fact
+            .entry(*key)
+            .and_modify(|v| *v = (*v).min(ts.secs()))
+            .or_insert(ts.secs());
+    }
 
     let mut facts = Facts {
         as_of,
@@ -90,15 +121,8 @@ pub(crate) async fn load_facts_with(
                 .or_insert_with(|| vec![None; n])[i] = Some(value);
         }
     }
-    load_orders(pool, t, &index_of_key, &mut facts).await?;
-    load_events(
-        pool,
-        t,
-        &index_of_key,
-        &options.event_properties,
-        &mut facts,
-    )
-    .await?;
+    put_orders(orders, &index_of_key, &mut facts);
+    put_events(events, &index_of_key, &options.event_properties, &mut facts);
     facts.tickets = load_grouped(
         pool,
         "SELECT customer_key, opened_at, closed_at, escalated, sentiment, handling_minutes FROM tickets
@@ -155,117 +179,58 @@ pub(crate) async fn load_facts_with(
     Ok(facts)
 }
 
-fn intern(interner: &mut patron_core::facts::Interner, value: Option<String>) -> u32 {
-    value.map_or(NONE, |v| interner.intern(&v))
+fn customer_of_rows(keys: &[i64], index_of_key: &HashMap<i64, u32>) -> Vec<u32> {
+    keys.iter()
+        .map(|k| index_of_key.get(k).copied().unwrap_or(NONE))
+        .collect()
 }
 
-/// The order that sorts rows by (customer, time), ties kept in the scan's natural-key order.
-fn by_customer_and_time(customer: &[u32], time: &[Timestamp]) -> Vec<usize> {
-    let mut perm: Vec<usize> = (0..customer.len()).collect();
-    perm.sort_by_key(|&i| (customer[i], time[i]));
-    perm
-}
-
-fn permute<T: Clone>(values: &mut Vec<T>, perm: &[usize]) {
-    *values = perm.iter().map(|&i| values[i].clone()).collect();
-}
-
-async fn load_orders(
-    pool: &SqlitePool,
-    t: i64,
-    index_of_key: &HashMap<i64, u32>,
-    facts: &mut Facts,
-) -> Result<()> {
-    // Scanned in primary-key order (order id, line number) and sorted in memory: cheaper than
-    // keeping a (customer, time) index up to date on every import.
-    let mut rows = sqlx::query(
-        "SELECT customer_key, ts, order_id, sku, category, channel, quantity, amount, cost, is_return
-         FROM order_lines WHERE ts < ?",
-    )
-    .bind(t)
-    .fetch(pool);
+/// The order lines, sorted by (customer, time), into the fact set.
+fn put_orders(raw: bulk::RawOrders, index_of_key: &HashMap<i64, u32>, facts: &mut Facts) {
+    let customers = customer_of_rows(&raw.key, index_of_key);
+    let (perm, offsets) = bulk::by_customer_and_time(&customers, &raw.ts, facts.customers.len());
     let o = &mut facts.orders;
-    let mut customer_of_row = Vec::new();
-    while let Some(r) = rows.try_next().await? {
-        let Some(&index) = index_of_key.get(&r.try_get::<i64, _>(0)?) else {
-            continue;
-        };
-        customer_of_row.push(index);
-        o.timestamp.push(Timestamp::from_secs(r.try_get(1)?));
-        let order: &str = r.try_get(2)?;
-        o.order.push(o.order_ids.intern(order));
-        o.sku.push(intern(&mut o.skus, r.try_get(3)?));
-        o.category.push(intern(&mut o.categories, r.try_get(4)?));
-        o.channel.push(intern(&mut o.channels, r.try_get(5)?));
-        o.quantity.push(r.try_get(6)?);
-        o.amount.push(Money::from_raw(r.try_get(7)?));
-        o.cost
-            .push(r.try_get::<Option<i64>, _>(8)?.map(Money::from_raw));
-        o.is_return.push(r.try_get(9)?);
-    }
-    let perm = by_customer_and_time(&customer_of_row, &o.timestamp);
-    permute(&mut customer_of_row, &perm);
-    permute(&mut o.timestamp, &perm);
-    permute(&mut o.order, &perm);
-    permute(&mut o.sku, &perm);
-    permute(&mut o.category, &perm);
-    permute(&mut o.channel, &perm);
-    permute(&mut o.quantity, &perm);
-    permute(&mut o.amount, &perm);
-    permute(&mut o.cost, &perm);
-    permute(&mut o.is_return, &perm);
-    o.offsets = offsets_from_sorted(&customer_of_row, facts.customers.len());
-    Ok(())
+    o.timestamp = bulk::gather(&raw.ts, &perm);
+    o.order = bulk::gather(&raw.order, &perm);
+    o.sku = bulk::gather(&raw.sku, &perm);
+    o.category = bulk::gather(&raw.category, &perm);
+    o.channel = bulk::gather(&raw.channel, &perm);
+    o.quantity = bulk::gather(&raw.quantity, &perm);
+    o.amount = perm
+        .iter()
+        .map(|&i| Money::from_raw(raw.amount[i as usize]))
+        .collect();
+    o.cost = perm
+        .iter()
+        .map(|&i| raw.cost[i as usize].map(Money::from_raw))
+        .collect();
+    o.is_return = bulk::gather(&raw.is_return, &perm);
+    o.offsets = offsets;
+    o.order_ids = raw.order_ids;
+    o.skus = raw.skus;
+    o.categories = raw.categories;
+    o.channels = raw.channels;
 }
 
-async fn load_events(
-    pool: &SqlitePool,
-    t: i64,
+/// The events, sorted by (customer, time), into the fact set.
+fn put_events(
+    raw: bulk::RawEvents,
     index_of_key: &HashMap<i64, u32>,
     properties: &[String],
     facts: &mut Facts,
-) -> Result<()> {
-    let sql = if properties.is_empty() {
-        "SELECT customer_key, ts, type FROM events WHERE ts < ? AND customer_key IS NOT NULL"
-    } else {
-        "SELECT customer_key, ts, type, properties FROM events WHERE ts < ? AND customer_key IS NOT NULL"
-    };
-    let mut rows = sqlx::query(sql).bind(t).fetch(pool);
+) {
+    let customers = customer_of_rows(&raw.key, index_of_key);
+    let (perm, offsets) = bulk::by_customer_and_time(&customers, &raw.ts, facts.customers.len());
     let e = &mut facts.events;
-    let mut customer_of_row = Vec::new();
-    let mut columns: Vec<Vec<u32>> = vec![Vec::new(); properties.len()];
-    while let Some(r) = rows.try_next().await? {
-        let Some(&index) = index_of_key.get(&r.try_get::<i64, _>(0)?) else {
-            continue;
-        };
-        customer_of_row.push(index);
-        e.timestamp.push(Timestamp::from_secs(r.try_get(1)?));
-        let kind: &str = r.try_get(2)?;
-        e.event_type.push(e.types.intern(kind));
-        if !properties.is_empty() {
-            let text: Option<&str> = r.try_get(3)?;
-            let map: serde_json::Map<String, serde_json::Value> = text
-                .and_then(|t| serde_json::from_str(t).ok())
-                .unwrap_or_default();
-            for (name, column) in properties.iter().zip(&mut columns) {
-                column.push(match map.get(name) {
-                    Some(serde_json::Value::String(v)) => e.property_values.intern(v),
-                    Some(serde_json::Value::Null) | None => NONE,
-                    Some(other) => e.property_values.intern(&other.to_string()),
-                });
-            }
-        }
+    e.timestamp = bulk::gather(&raw.ts, &perm);
+    e.event_type = bulk::gather(&raw.event_type, &perm);
+    for (name, column) in properties.iter().zip(&raw.properties) {
+        e.properties
+            .insert(name.clone(), bulk::gather(column, &perm));
     }
-    let perm = by_customer_and_time(&customer_of_row, &e.timestamp);
-    permute(&mut customer_of_row, &perm);
-    permute(&mut e.timestamp, &perm);
-    permute(&mut e.event_type, &perm);
-    for (name, mut column) in properties.iter().zip(columns) {
-        permute(&mut column, &perm);
-        e.properties.insert(name.clone(), column);
-    }
-    e.offsets = offsets_from_sorted(&customer_of_row, facts.customers.len());
-    Ok(())
+    e.offsets = offsets;
+    e.types = raw.types;
+    e.property_values = raw.property_values;
 }
 
 async fn load_grouped<T>(

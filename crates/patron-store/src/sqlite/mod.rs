@@ -1,5 +1,6 @@
 //! The SQLite backend: one file in the project directory, WAL journal, embedded migrations.
 
+mod bulk;
 mod import;
 mod load;
 mod merge;
@@ -26,6 +27,8 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The database file, for the bulk paths on plain connections.
+    path: std::path::PathBuf,
 }
 
 fn migration(version: i64, name: &'static str, sql: &'static str) -> Migration {
@@ -88,7 +91,10 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         migrator().run(&pool).await?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore {
+            pool,
+            path: path.to_owned(),
+        })
     }
 
     /// The connection pool (for backend-specific tests and tools).
@@ -217,7 +223,7 @@ impl crate::Store for SqliteStore {
     }
 
     async fn load_facts(&self, as_of: Timestamp) -> Result<Facts> {
-        load::load_facts(&self.pool, as_of).await
+        load::load_facts(&self.pool, &self.path, as_of).await
     }
 
     async fn load_facts_with(
@@ -225,7 +231,7 @@ impl crate::Store for SqliteStore {
         as_of: Timestamp,
         options: &crate::FactOptions,
     ) -> Result<Facts> {
-        load::load_facts_with(&self.pool, as_of, options).await
+        load::load_facts_with(&self.pool, &self.path, as_of, options).await
     }
 
     async fn customers(&self) -> Result<Vec<Customer>> {
@@ -250,8 +256,8 @@ impl crate::Store for SqliteStore {
         merge::undo(&self.pool, merge_id).await
     }
 
-    async fn save_score_run(&self, run: &crate::NewScoreRun) -> Result<i64> {
-        runs::save(&self.pool, run).await
+    async fn save_score_run(&self, run: crate::NewScoreRun) -> Result<i64> {
+        runs::save(&self.path, run).await
     }
 
     async fn score_runs(&self) -> Result<Vec<crate::ScoreRunRecord>> {

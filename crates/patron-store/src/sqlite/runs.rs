@@ -8,90 +8,86 @@ use rustc_hash::FxHashMap;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
 
-/// Cards are written this many per statement.
-const CARDS_PER_STATEMENT: usize = 100;
-
-async fn customer_keys(pool: &SqlitePool) -> Result<FxHashMap<String, i64>> {
-    let rows = sqlx::query("SELECT id, key FROM customers WHERE merged_into IS NULL")
-        .fetch_all(pool)
-        .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
-        .collect()
+/// Writes the run on a plain connection in one transaction (one prepared statement for the
+/// cards): a run of a million cards is written in seconds.
+pub(super) async fn save(path: &std::path::Path, run: NewScoreRun) -> Result<i64> {
+    let path = path.to_owned();
+    tokio::task::spawn_blocking(move || write_run(&path, &run))
+        .await
+        .map_err(|e| StoreError::Bulk(e.to_string()))?
+        .map_err(|e| StoreError::Bulk(e.to_string()))
 }
 
-fn key_of(keys: &FxHashMap<String, i64>, id: &CustomerId) -> Result<i64> {
-    keys.get(id.as_str())
-        .copied()
-        .ok_or_else(|| StoreError::UnknownCustomer(id.to_string()))
-}
-
-pub(super) async fn save(pool: &SqlitePool, run: &NewScoreRun) -> Result<i64> {
-    let keys = customer_keys(pool).await?;
-    let mut tx = pool.begin().await?;
-    let id: i64 = sqlx::query_scalar(
+fn write_run(path: &std::path::Path, run: &NewScoreRun) -> rusqlite::Result<i64> {
+    let mut conn = super::bulk::writer(path)?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let keys: FxHashMap<String, i64> = {
+        let mut stmt = tx.prepare("SELECT id, key FROM customers WHERE merged_into IS NULL")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let key_of = |id: &CustomerId| {
+        keys.get(id.as_str())
+            .copied()
+            .ok_or_else(|| rusqlite::Error::InvalidParameterName(format!("unknown customer {id}")))
+    };
+    let id: i64 = tx.query_row(
         "INSERT INTO score_runs (as_of, created_at, customers, rules_version, context, summary)
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(run.as_of.secs())
-    .bind(now_text())
-    .bind(run.cards.len() as i64)
-    .bind(&run.rules_version)
-    .bind(&run.context)
-    .bind(run.summary.to_string())
-    .fetch_one(&mut *tx)
-    .await?;
-    for chunk in run.cards.chunks(CARDS_PER_STATEMENT) {
-        let mut sql = String::from(
-            "INSERT INTO score_cards (run_id, customer_key, tier, status, value_score, churn_risk, clv, stage, action, card) VALUES ",
-        );
-        for i in 0..chunk.len() {
-            sql.push_str(if i == 0 {
-                "(?,?,?,?,?,?,?,?,?,?)"
-            } else {
-                ",(?,?,?,?,?,?,?,?,?,?)"
-            });
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+        rusqlite::params![
+            run.as_of.secs(),
+            now_text(),
+            run.cards.len() as i64,
+            run.rules_version,
+            run.context,
+            run.summary.to_string()
+        ],
+        |r| r.get(0),
+    )?;
+    {
+        let mut insert = tx.prepare(
+            "INSERT INTO score_cards (run_id, customer_key, tier, status, value_score, churn_risk, clv, stage, action, card)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?;
+        for c in &run.cards {
+            insert.execute(rusqlite::params![
+                id,
+                key_of(&c.customer_id)?,
+                c.tier,
+                c.status,
+                c.value_score,
+                c.churn_risk,
+                c.clv,
+                c.stage,
+                c.action,
+                c.card
+            ])?;
         }
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for c in chunk {
-            q = q
-                .bind(id)
-                .bind(key_of(&keys, &c.customer_id)?)
-                .bind(&c.tier)
-                .bind(&c.status)
-                .bind(c.value_score)
-                .bind(c.churn_risk)
-                .bind(c.clv)
-                .bind(&c.stage)
-                .bind(&c.action)
-                .bind(&c.card);
+        let mut raise = tx.prepare(
+            "INSERT INTO alarms (customer_key, kind, evidence, raised_run, raised_as_of) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for (customer, kind, evidence) in &run.raised {
+            raise.execute(rusqlite::params![
+                key_of(customer)?,
+                kind,
+                evidence,
+                id,
+                run.as_of.secs()
+            ])?;
         }
-        q.execute(&mut *tx).await?;
+        let mut clear = tx.prepare(
+            "UPDATE alarms SET cleared_run = ?1, cleared_as_of = ?2 WHERE customer_key = ?3 AND kind = ?4 AND cleared_run IS NULL",
+        )?;
+        for (customer, kind) in &run.cleared {
+            clear.execute(rusqlite::params![
+                id,
+                run.as_of.secs(),
+                key_of(customer)?,
+                kind
+            ])?;
+        }
     }
-    for (customer, kind, evidence) in &run.raised {
-        sqlx::query(
-            "INSERT INTO alarms (customer_key, kind, evidence, raised_run, raised_as_of) VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(key_of(&keys, customer)?)
-        .bind(kind)
-        .bind(evidence)
-        .bind(id)
-        .bind(run.as_of.secs())
-        .execute(&mut *tx)
-        .await?;
-    }
-    for (customer, kind) in &run.cleared {
-        sqlx::query(
-            "UPDATE alarms SET cleared_run = ?, cleared_as_of = ? WHERE customer_key = ? AND kind = ? AND cleared_run IS NULL",
-        )
-        .bind(id)
-        .bind(run.as_of.secs())
-        .bind(key_of(&keys, customer)?)
-        .bind(kind)
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await?;
+    tx.commit()?;
     Ok(id)
 }
 
