@@ -304,6 +304,8 @@ pub trait Store: Send + Sync {
     async fn score_run(&self, id: Option<i64>) -> Result<Option<ScoreRunRecord>>;
     /// Every card of a run, by customer.
     async fn cards(&self, run_id: i64) -> Result<Vec<CardRecord>>;
+    /// Every customer's tier in a run (without the cards).
+    async fn run_tiers(&self, run_id: i64) -> Result<Vec<(CustomerId, String)>>;
     /// One customer's card in a run (a merged-away id resolves to its survivor).
     async fn card(&self, run_id: i64, customer: &CustomerId) -> Result<Option<CardRecord>>;
     /// One customer's cards in every run, oldest first, with the run's id and `as_of`.

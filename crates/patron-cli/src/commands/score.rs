@@ -73,10 +73,10 @@ pub async fn previous_tiers(
         return Ok(HashMap::new());
     };
     Ok(store
-        .cards(run.id)
+        .run_tiers(run.id)
         .await?
         .into_iter()
-        .map(|c| (c.customer_id.to_string(), c.tier))
+        .map(|(id, tier)| (id.to_string(), tier))
         .collect())
 }
 
@@ -231,6 +231,7 @@ pub async fn score_and_store(
     facts: Facts,
     bar: &indicatif::ProgressBar,
 ) -> Result<(i64, ComputedRun, Value)> {
+    let started = Instant::now();
     let settings = compile_settings(project)?;
     let rules = project_rules(project)?;
     let as_of = facts.as_of;
@@ -280,6 +281,9 @@ pub async fn score_and_store(
     computed
         .seconds
         .insert("save", save_started.elapsed().as_secs_f64());
+    computed
+        .seconds
+        .insert("total", started.elapsed().as_secs_f64());
     Ok((id, computed, summary))
 }
 

@@ -124,7 +124,9 @@ async fn live_card(
         &previous,
         churn_model.as_ref(),
     )?;
-    Ok(card(&inputs.inputs[index], &scoring, &settings))
+    // Compared as stored: through the card's JSON (numbers with four decimals).
+    let live = card(&inputs.inputs[index], &scoring, &settings);
+    Ok(serde_json::from_str(&serde_json::to_string(&live)?)?)
 }
 
 fn pct(v: Option<f64>) -> String {

@@ -94,7 +94,7 @@ fn score_runs_tiers_explanations_consent_and_alarm_episodes() {
                 .map(|x| x["points"].as_f64().unwrap())
                 .sum();
             assert!(
-                (sum - v["composite"].as_f64().unwrap()).abs() < 1e-6,
+                (sum - v["composite"].as_f64().unwrap()).abs() < 1e-3,
                 "{card}"
             );
             if card["churn_risk"].is_number() {

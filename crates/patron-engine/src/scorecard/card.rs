@@ -21,6 +21,7 @@ pub struct Card {
     /// What was left out for lack of consent, in words.
     pub consent_note: Option<String>,
     /// Value score 0–100: better than this share of customers.
+    #[serde(serialize_with = "super::round::opt4")]
     pub value_score: Option<f64>,
     /// The composite behind the value score, with every input's contribution.
     pub value: Option<Composite>,
@@ -37,26 +38,34 @@ pub struct Card {
     /// The service level of the tier.
     pub service: Option<ServiceLevel>,
     /// Churn probability within the horizon.
+    #[serde(serialize_with = "super::round::opt4")]
     pub churn_risk: Option<f64>,
     /// Where the churn risk comes from.
     pub churn_source: Option<String>,
     /// Why, strongest reason first.
     pub churn_reasons: Vec<String>,
     /// Discounted CLV.
+    #[serde(serialize_with = "super::round::opt4")]
     pub clv: Option<f64>,
     /// Probability of being alive.
+    #[serde(serialize_with = "super::round::opt4")]
     pub p_alive: Option<f64>,
     /// Expected purchases in the next year.
+    #[serde(serialize_with = "super::round::opt4")]
     pub expected_purchases: Option<f64>,
     /// CLV percentile − current value percentile.
+    #[serde(serialize_with = "super::round::opt4")]
     pub potential: Option<f64>,
     /// Net revenue so far.
+    #[serde(serialize_with = "super::round::opt4")]
     pub revenue: Option<f64>,
     /// Contribution margin so far.
+    #[serde(serialize_with = "super::round::opt4")]
     pub margin: Option<f64>,
     /// Distinct orders.
     pub orders: u32,
     /// Days since the last order.
+    #[serde(serialize_with = "super::round::opt4")]
     pub days_since_last_order: Option<f64>,
     /// RFM segment.
     pub rfm_segment: Option<String>,
@@ -69,6 +78,7 @@ pub struct Card {
     /// Rule scores.
     pub scores: BTreeMap<String, f64>,
     /// Payment risk probability.
+    #[serde(serialize_with = "super::round::opt4")]
     pub payment_risk: Option<f64>,
     /// Payment risk band.
     pub payment_band: Option<String>,

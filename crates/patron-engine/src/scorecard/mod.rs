@@ -22,6 +22,7 @@ mod distribution;
 mod filter;
 mod inputs;
 mod kpi;
+mod round;
 mod route;
 mod tier;
 mod value;
@@ -36,6 +37,7 @@ pub use distribution::{Distribution, STEPS};
 pub use filter::{CardFilter, FilterError, field_names};
 pub use inputs::{ChurnInput, CustomerInputs, PaymentInput, from_facts, profiling_allowed};
 pub use kpi::{After, Rate, SegmentKpi, observe, segment_kpis};
+pub use round::round4;
 pub use route::{Route, route};
 pub use tier::{TierCuts, portfolio, status};
 pub use value::{

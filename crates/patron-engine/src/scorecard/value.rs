@@ -92,10 +92,13 @@ pub struct Contribution {
     /// Input.
     pub input: String,
     /// The customer's raw value.
+    #[serde(serialize_with = "super::round::f4")]
     pub value: f64,
     /// Its percentile in the population, 0–1.
+    #[serde(serialize_with = "super::round::f4")]
     pub percentile: f64,
     /// Points of the composite (0–100) it contributes.
+    #[serde(serialize_with = "super::round::f4")]
     pub points: f64,
 }
 
@@ -103,6 +106,7 @@ pub struct Contribution {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Composite {
     /// Composite 0–100: the weighted percentiles.
+    #[serde(serialize_with = "super::round::f4")]
     pub composite: f64,
     /// Per dimension, 0–100 (a dimension without known inputs is left out and its weight
     /// shared by the others).

@@ -272,6 +272,10 @@ impl crate::Store for SqliteStore {
         runs::cards(&self.pool, run_id, None).await
     }
 
+    async fn run_tiers(&self, run_id: i64) -> Result<Vec<(CustomerId, String)>> {
+        runs::tiers(&self.pool, run_id).await
+    }
+
     async fn card(&self, run_id: i64, customer: &CustomerId) -> Result<Option<crate::CardRecord>> {
         Ok(runs::cards(&self.pool, run_id, Some(customer)).await?.pop())
     }

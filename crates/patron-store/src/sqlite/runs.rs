@@ -260,3 +260,21 @@ pub(super) async fn alarms(pool: &SqlitePool, open_only: bool) -> Result<Vec<Ala
         })
         .collect()
 }
+
+pub(super) async fn tiers(pool: &SqlitePool, run_id: i64) -> Result<Vec<(CustomerId, String)>> {
+    let rows = sqlx::query(
+        "SELECT c.id, s.tier FROM score_cards s JOIN customers c ON c.key = s.customer_key WHERE s.run_id = ?",
+    )
+    .bind(run_id)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let id: String = r.try_get(0)?;
+            Ok((
+                CustomerId::parse(&id).map_err(|e| StoreError::Merge(e.to_string()))?,
+                r.try_get(1)?,
+            ))
+        })
+        .collect()
+}
