@@ -141,6 +141,9 @@ pub struct TicketRow {
     pub sentiment: Option<f64>,
     /// Handling minutes.
     pub handling_minutes: Option<f64>,
+    /// The ticket's text, when the source has one (scored by a lexicon when there is no
+    /// sentiment).
+    pub text: Option<String>,
 }
 
 /// An invoice row.

@@ -281,6 +281,7 @@ fn ticket(at: i64) -> TicketRow {
         escalated: false,
         sentiment: None,
         handling_minutes: None,
+        text: None,
     }
 }
 

@@ -279,6 +279,7 @@ mod tests {
             escalated: false,
             sentiment: None,
             handling_minutes: Some(minutes),
+            text: None,
         };
         f.tickets = Grouped {
             offsets: vec![0, 0, 2],

@@ -361,13 +361,17 @@ impl Context<'_> {
                 minutes += m;
                 km += 1;
             }
-            if let Some(v) = row.sentiment {
+            // Without a sentiment of its own, a ticket's text is scored by the lexicon.
+            let sentiment = row
+                .sentiment
+                .or_else(|| row.text.as_deref().and_then(super::sentiment::score));
+            if let Some(v) = sentiment {
                 s365 += v;
                 k365 += 1;
             }
             if ts >= t90 {
                 n90 += 1;
-                if let Some(v) = row.sentiment {
+                if let Some(v) = sentiment {
                     s90 += v;
                     k90 += 1;
                 }

@@ -82,6 +82,7 @@ impl Fixture {
                     escalated,
                     sentiment,
                     handling_minutes: Some(10.0),
+                    text: None,
                 })
                 .collect(),
         };
@@ -173,4 +174,25 @@ fn features_as_of_a_cutoff_use_only_earlier_facts() {
     let later = build(&facts);
     assert_eq!(later.value(0, "frequency"), 5.0);
     assert_eq!(later.rows(), 3);
+}
+
+#[test]
+fn ticket_text_without_sentiment_is_scored_by_the_lexicon() {
+    let fixture = Fixture {
+        created: vec![0],
+        orders: vec![(0, 10, "O1", "Shoes", 50.0)],
+        tickets: vec![(0, 100, false, None)],
+        ..Fixture::default()
+    };
+    let mut facts = fixture.facts(120);
+    let text = "Die Lieferung ist kaputt und viel zu spät, sehr enttäuscht";
+    facts.tickets.rows[0].text = Some(text.into());
+    let expected = sentiment::score(text).expect("the lexicon knows these words");
+    assert!(expected < 0.0, "{expected}");
+    let table = build(&facts);
+    assert_eq!(table.value(0, "sentiment_90d"), expected);
+    assert_eq!(table.value(0, "sentiment_365d"), expected);
+    // A sentiment given by the source wins over the text.
+    facts.tickets.rows[0].sentiment = Some(0.5);
+    assert_eq!(build(&facts).value(0, "sentiment_90d"), 0.5);
 }

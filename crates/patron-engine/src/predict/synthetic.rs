@@ -86,6 +86,7 @@ pub fn history(n: usize, start: Timestamp, end_days: i64, seed: u64) -> Facts {
                 escalated: unit() < 0.3,
                 sentiment: Some(-0.5),
                 handling_minutes: Some(20.0),
+                text: None,
             });
         }
     }

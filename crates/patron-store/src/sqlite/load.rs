@@ -125,7 +125,7 @@ pub(crate) async fn load_facts_with(
     put_events(events, &index_of_key, &options.event_properties, &mut facts);
     facts.tickets = load_grouped(
         pool,
-        "SELECT customer_key, opened_at, closed_at, escalated, sentiment, handling_minutes FROM tickets
+        "SELECT customer_key, opened_at, closed_at, escalated, sentiment, handling_minutes, text FROM tickets
          WHERE opened_at < ?1 ORDER BY customer_key, opened_at, ticket_id",
         t,
         &index_of_key,
@@ -137,6 +137,7 @@ pub(crate) async fn load_facts_with(
                 escalated: r.try_get(3)?,
                 sentiment: r.try_get(4)?,
                 handling_minutes: r.try_get(5)?,
+                text: r.try_get(6)?,
             })
         },
     )

@@ -60,6 +60,7 @@ fn facts(as_of: i64, specs: &[Spec]) -> Facts {
                 escalated: false,
                 sentiment: None,
                 handling_minutes: None,
+                text: None,
             });
         }
         tickets.offsets.push(tickets.rows.len());

@@ -141,6 +141,7 @@ impl FactsBuilder {
                     escalated: false,
                     sentiment: None,
                     handling_minutes: None,
+                    text: None,
                 })
                 .collect(),
         };
