@@ -57,7 +57,7 @@ pub enum ModelsCommand {
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     /// churn, conversion or upsell.
-    #[arg(value_parser = ["churn", "conversion", "upsell"])]
+    #[arg(value_parser = ["churn", "conversion", "upsell", "offer"])]
     pub kind: String,
     /// Train with the facts before this date and predict as of it (default: the day after the
     /// last fact).
@@ -91,7 +91,7 @@ pub struct TrainArgs {
 #[derive(Debug, Args)]
 pub struct PredictArgs {
     /// churn, conversion or upsell.
-    #[arg(value_parser = ["churn", "conversion", "upsell"])]
+    #[arg(value_parser = ["churn", "conversion", "upsell", "offer"])]
     pub kind: String,
     /// Predict as of this date (default: the day after the last fact).
     #[arg(long, value_name = "DATE")]
@@ -129,7 +129,7 @@ pub struct ShowArgs {
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// churn, conversion or upsell.
-    #[arg(value_parser = ["churn", "conversion", "upsell"])]
+    #[arg(value_parser = ["churn", "conversion", "upsell", "offer"])]
     pub kind: String,
     /// Measure with the facts before this date (default: the day after the last fact).
     #[arg(long, value_name = "DATE")]

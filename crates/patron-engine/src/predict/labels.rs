@@ -23,11 +23,20 @@ pub enum Target {
     /// A buying customer buys from a category they never bought from before, within the
     /// horizon.
     Upsell,
+    /// A customer who answers an offer within the horizon accepts one (`offer_accepted`
+    /// outcome). Population: customers with an `offer_accepted` or `offer_declined` outcome in
+    /// the horizon.
+    Offer,
 }
 
 impl Target {
     /// All targets.
-    pub const ALL: [Target; 3] = [Target::Churn, Target::Conversion, Target::Upsell];
+    pub const ALL: [Target; 4] = [
+        Target::Churn,
+        Target::Conversion,
+        Target::Upsell,
+        Target::Offer,
+    ];
 
     /// The name used on the command line and in the registry.
     pub fn name(self) -> &'static str {
@@ -35,6 +44,7 @@ impl Target {
             Target::Churn => "churn",
             Target::Conversion => "conversion",
             Target::Upsell => "upsell",
+            Target::Offer => "offer",
         }
     }
 
@@ -115,6 +125,11 @@ pub fn labels(
                     }
                 }
                 Target::Upsell => before.then(|| f64::from(u8::from(new_category))),
+                Target::Offer => {
+                    let accepted = outcome_in("offer_accepted", t, end);
+                    let declined = outcome_in("offer_declined", t, end);
+                    (accepted || declined).then(|| f64::from(u8::from(accepted)))
+                }
             }
         })
         .collect()
@@ -158,5 +173,33 @@ mod tests {
         // Day 310: customer 1 has a `churned` outcome before: out of the churn population.
         assert_eq!(labels(&facts, &at(310), Target::Churn, 180)[1], None);
         assert!(observed(day(300), 180, day(480)) && !observed(day(301), 180, day(480)));
+    }
+
+    #[test]
+    fn offer_labels_cover_customers_who_answered_an_offer() {
+        use crate::features::tests::Fixture;
+        let fixture = Fixture {
+            created: vec![0, 0, 0],
+            orders: vec![
+                (0, 10, "O1", "Shoes", 50.0),
+                (1, 12, "O2", "Shoes", 40.0),
+                (2, 14, "O3", "Bags", 30.0),
+            ],
+            outcomes: vec![
+                (0, 130, "offer_declined"),
+                (0, 200, "offer_accepted"),
+                (1, 150, "offer_declined"),
+                (2, 400, "offer_accepted"),
+            ],
+            ..Fixture::default()
+        };
+        let facts = fixture.facts(500);
+        let spec = FeatureSpec::infer(&facts);
+        let table = build_at(&facts, day(120), &spec);
+        let got = labels(&facts, &table, Target::Offer, 180);
+        // Customer 0 accepted within the horizon, customer 1 only declined, customer 2 answered
+        // after the horizon (not in the population).
+        assert_eq!(got, vec![Some(1.0), Some(0.0), None]);
+        assert_eq!(Target::parse("offer"), Some(Target::Offer));
     }
 }
