@@ -133,6 +133,13 @@ fn add_clv_and_churn(
     for (i, &c) in summary.customer.iter().enumerate() {
         let row = &mut inputs[c as usize];
         row.clv = p.clv.as_ref().map(|v| v[i]);
+        if let (Some(clv), Some(spend)) = (row.clv, p.expected_spend.as_ref().map(|s| s[i])) {
+            row.clv_note = Some(format!(
+                "{} model: {:.2} expected purchases in the next 52 weeks × {spend:.2} expected spend each, \
+                 12 months discounted at 10 %/year = {clv:.2}",
+                p.fit.model, p.expected[i]
+            ));
+        }
         row.p_alive = Some(p.p_alive[i]);
         row.expected_purchases = Some(p.expected[i]);
         row.potential = p.potential.as_ref().map(|v| v[i]);

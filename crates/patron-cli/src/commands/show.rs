@@ -183,6 +183,9 @@ pub fn print_card(c: &Card, run: i64, currency: &str) {
         pct(c.p_alive),
         c.potential.map_or("—".into(), |p| format!("{p:+.2}"))
     );
+    if let Some(note) = &c.clv_note {
+        println!("                  · {note}");
+    }
     println!(
         "  So far          {} revenue, {} margin, {} orders, last {}",
         money(c.revenue, currency),

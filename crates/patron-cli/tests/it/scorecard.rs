@@ -104,6 +104,15 @@ fn score_runs_tiers_explanations_consent_and_alarm_episodes() {
                 );
             }
             assert!(card["action_rule"].is_string(), "{card}");
+            if card["clv"].is_number() {
+                assert!(
+                    card["clv_note"]
+                        .as_str()
+                        .unwrap()
+                        .contains("expected purchases"),
+                    "{card}"
+                );
+            }
         } else {
             checked_consent = true;
             assert!(

@@ -47,6 +47,8 @@ pub struct Card {
     /// Discounted CLV.
     #[serde(serialize_with = "super::round::opt4")]
     pub clv: Option<f64>,
+    /// How the CLV comes about.
+    pub clv_note: Option<String>,
     /// Probability of being alive.
     #[serde(serialize_with = "super::round::opt4")]
     pub p_alive: Option<f64>,

@@ -59,6 +59,8 @@ pub struct CustomerInputs {
     pub gap_sd_days: Option<f64>,
     /// Discounted CLV over the configured horizon.
     pub clv: Option<f64>,
+    /// How the CLV comes about, in words.
+    pub clv_note: Option<String>,
     /// Probability of being alive (BTYD).
     pub p_alive: Option<f64>,
     /// Expected purchases in the next year (BTYD).

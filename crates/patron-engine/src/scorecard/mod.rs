@@ -234,6 +234,7 @@ fn visible(c: &CustomerInputs, settings: &Settings) -> (CustomerInputs, Vec<&'st
     };
     if deny("clv") {
         v.clv = None;
+        v.clv_note = None;
         v.p_alive = None;
         v.expected_purchases = None;
         v.potential = None;
@@ -362,6 +363,7 @@ pub fn card(c: &CustomerInputs, ctx: &ScoringContext, settings: &Settings) -> Ca
             .map(|ch| ch.reasons.clone())
             .unwrap_or_default(),
         clv: v.clv,
+        clv_note: v.clv_note.clone(),
         p_alive: v.p_alive,
         expected_purchases: v.expected_purchases,
         potential: v.potential,
