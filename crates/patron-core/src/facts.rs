@@ -193,6 +193,15 @@ impl<T> Grouped<T> {
     pub fn of(&self, customer: usize) -> &[T] {
         &self.rows[self.offsets[customer]..self.offsets[customer + 1]]
     }
+    /// Customer `i`'s rows, or none when the table was left empty (hand-built fact sets
+    /// without that table).
+    pub fn of_or_empty(&self, customer: usize) -> &[T] {
+        if customer + 1 < self.offsets.len() {
+            self.of(customer)
+        } else {
+            &[]
+        }
+    }
 }
 
 /// Everything known before `as_of`, per customer.

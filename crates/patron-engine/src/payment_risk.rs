@@ -40,7 +40,7 @@
 
 use crate::ml::calibration::{Calibrator, Method};
 use crate::ml::model::sigmoid;
-use patron_core::facts::{Facts, Grouped, InvoiceRow};
+use patron_core::facts::{Facts, InvoiceRow};
 use patron_core::{Money, Timestamp};
 use serde::Serialize;
 
@@ -400,7 +400,7 @@ pub fn payment_risk(facts: &Facts, settings: &PaymentRiskSettings) -> PaymentRis
     let mut rows = Vec::new();
     let mut bands = [0usize; 3];
     for c in 0..facts.customers.len() {
-        let invoices = rows_of(&facts.invoices, c);
+        let invoices = facts.invoices.of_or_empty(c);
         let Some(e) = evidence(invoices, facts.as_of, settings.trend_days) else {
             continue;
         };
@@ -453,7 +453,9 @@ fn calibrate(facts: &Facts, settings: &PaymentRiskSettings) -> CalibrationInfo {
     let (mut y, mut p) = (Vec::new(), Vec::new());
     let mut labelled_anywhere = false;
     for c in 0..facts.customers.len() {
-        let defaults: Vec<Timestamp> = rows_of(&facts.outcomes, c)
+        let defaults: Vec<Timestamp> = facts
+            .outcomes
+            .of_or_empty(c)
             .iter()
             .filter(|o| is_default(&o.kind))
             .map(|o| o.at)
@@ -462,7 +464,7 @@ fn calibrate(facts: &Facts, settings: &PaymentRiskSettings) -> CalibrationInfo {
         if defaults.iter().any(|&at| at < cutoff) {
             continue;
         }
-        let Some(e) = evidence(rows_of(&facts.invoices, c), cutoff, settings.trend_days) else {
+        let Some(e) = evidence(facts.invoices.of_or_empty(c), cutoff, settings.trend_days) else {
             continue;
         };
         y.push(if defaults.is_empty() { 0.0 } else { 1.0 });
@@ -502,16 +504,6 @@ fn calibrate(facts: &Facts, settings: &PaymentRiskSettings) -> CalibrationInfo {
         info.calibrator = Some(Calibrator::fit(Method::Platt, &y, &p));
     }
     info
-}
-
-/// Customer `c`'s rows of a grouped table; none when the table was left empty (hand-built
-/// facts without that table).
-fn rows_of<T>(table: &Grouped<T>, c: usize) -> &[T] {
-    if c + 1 < table.offsets.len() {
-        table.of(c)
-    } else {
-        &[]
-    }
 }
 
 #[cfg(test)]

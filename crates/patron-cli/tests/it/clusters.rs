@@ -1,19 +1,13 @@
 //! `patron clusters` on a small demo company: k chosen by silhouette, every purchasing
 //! customer in exactly one described cluster, the same answer twice.
 
-use crate::support::patron;
+use crate::support::{demo_project, patron};
 use serde_json::Value;
 
 #[test]
 fn clusters_of_a_small_demo() {
     let dir = tempfile::tempdir().unwrap();
-    let project = dir.path().join("shop");
-    let p = project.to_str().unwrap();
-    patron(
-        dir.path(),
-        &["demo", p, "--customers", "2000", "--json", "--quiet"],
-    )
-    .ok();
+    let project = demo_project(dir.path(), "2000");
 
     let out = patron(&project, &["clusters", "--json"]).ok().json();
     let k = out["k"].as_u64().unwrap() as usize;

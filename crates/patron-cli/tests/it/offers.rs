@@ -1,7 +1,7 @@
 //! `patron basket --offers` learns from the demo's answers to offers: a product declined in
 //! the last 90 days is not offered again, and scores carry the product's acceptance weight.
 
-use crate::support::patron;
+use crate::support::{demo_project, patron};
 use patron_core::Timestamp;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -11,13 +11,7 @@ const AS_OF: &str = "2026-06-01";
 #[test]
 fn offers_leave_out_recent_declines_and_weigh_acceptance() {
     let dir = tempfile::tempdir().unwrap();
-    let project = dir.path().join("shop");
-    let p = project.to_str().unwrap();
-    patron(
-        dir.path(),
-        &["demo", p, "--customers", "2000", "--json", "--quiet"],
-    )
-    .ok();
+    let project = demo_project(dir.path(), "2000");
 
     // From the demo's outcome file: offer answers before the as-of date, and the declines of
     // the last 90 days per customer.

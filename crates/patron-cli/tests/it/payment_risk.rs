@@ -1,7 +1,7 @@
 //! `patron payment-risk` on a small demo: the evidence of every customer recomputed from the
 //! demo's invoice file, the model adding up, and calibration once default outcomes exist.
 
-use crate::support::patron;
+use crate::support::{demo_project, patron};
 use patron_core::Timestamp;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -57,13 +57,7 @@ fn risk(project: &std::path::Path, as_of: &str) -> Value {
 #[test]
 fn payment_risk_of_a_small_demo() {
     let dir = tempfile::tempdir().unwrap();
-    let project = dir.path().join("shop");
-    let p = project.to_str().unwrap();
-    patron(
-        dir.path(),
-        &["demo", p, "--customers", "2000", "--json", "--quiet"],
-    )
-    .ok();
+    let project = demo_project(dir.path(), "2000");
     let invoices = std::fs::read_to_string(project.join("data/invoices.csv")).unwrap();
     let expected = expected_evidence(&invoices);
 

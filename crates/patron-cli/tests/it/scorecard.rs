@@ -1,27 +1,10 @@
 //! The score card end to end on the demo: tiers, explanations, consent, alarms across runs,
 //! scoring one customer alone, exports and routing.
 
-use crate::support::patron;
+use crate::support::{demo_project, patron};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-
-fn demo(dir: &Path, customers: &str) -> std::path::PathBuf {
-    let project = dir.join("shop");
-    patron(
-        dir,
-        &[
-            "demo",
-            project.to_str().unwrap(),
-            "--customers",
-            customers,
-            "--json",
-            "--quiet",
-        ],
-    )
-    .ok();
-    project
-}
 
 fn export_json(project: &Path, args: &[&str]) -> Vec<Value> {
     let mut all = vec!["export", "--format", "json"];
@@ -37,7 +20,7 @@ fn export_json(project: &Path, args: &[&str]) -> Vec<Value> {
 #[test]
 fn score_runs_tiers_explanations_consent_and_alarm_episodes() {
     let dir = tempfile::tempdir().unwrap();
-    let project = demo(dir.path(), "2500");
+    let project = demo_project(dir.path(), "2500");
 
     // Run 1, nine months before the end of the history.
     let run1 = patron(&project, &["score", "--as-of", "2025-10-01", "--json"])
@@ -249,7 +232,7 @@ fn score_runs_tiers_explanations_consent_and_alarm_episodes() {
 #[test]
 fn exports_filter_and_write_csv_german_csv_and_parquet() {
     let dir = tempfile::tempdir().unwrap();
-    let project = demo(dir.path(), "800");
+    let project = demo_project(dir.path(), "800");
     patron(&project, &["score", "--quiet"]).ok();
     let all = export_json(&project, &[]);
     let vip_risky = export_json(
@@ -327,7 +310,7 @@ fn exports_filter_and_write_csv_german_csv_and_parquet() {
 #[test]
 fn invalid_score_card_settings_exit_3_and_nothing_is_scored() {
     let dir = tempfile::tempdir().unwrap();
-    let project = demo(dir.path(), "300");
+    let project = demo_project(dir.path(), "300");
     let config = project.join("patron.toml");
     let mut text = std::fs::read_to_string(&config).unwrap();
     text.push_str("\n[tiers]\nlevels = [{ name = \"VIP\", share = 0.3 }, { name = \"Standard\", share = 0.3 }]\n");

@@ -86,3 +86,15 @@ impl TempProject {
         patron(self.path(), args)
     }
 }
+
+/// A seeded demo company of `customers` customers in `dir/shop`, imported and analysed.
+pub fn demo_project(dir: &Path, customers: &str) -> PathBuf {
+    let project = dir.join("shop");
+    let p = project.to_str().unwrap();
+    patron(
+        dir,
+        &["demo", p, "--customers", customers, "--json", "--quiet"],
+    )
+    .ok();
+    project
+}

@@ -15,7 +15,7 @@
 //!   `decline_cooldown_days` before `as_of` is not offered to that customer again.
 
 use super::{Baskets, ItemLevel};
-use patron_core::facts::{Facts, Grouped, NONE};
+use patron_core::facts::{Facts, NONE};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -96,7 +96,9 @@ impl<'b> LabelMap<'b> {
 /// Customer `customer`'s answers to offers, in time order (outcomes without a known item are
 /// skipped).
 pub fn customer_answers(facts: &Facts, customer: usize, labels: &LabelMap<'_>) -> Vec<OfferAnswer> {
-    rows_of(&facts.outcomes, customer)
+    facts
+        .outcomes
+        .of_or_empty(customer)
         .iter()
         .filter_map(|o| {
             let accepted = match o.kind.as_str() {
@@ -218,16 +220,6 @@ pub struct Learning<'a> {
     pub answers: &'a [OfferAnswer],
     /// Cool-down and smoothing.
     pub settings: FeedbackSettings,
-}
-
-/// Customer `c`'s rows of a grouped table; none when the table was left empty (hand-built
-/// facts without that table).
-fn rows_of<T>(table: &Grouped<T>, c: usize) -> &[T] {
-    if c + 1 < table.offsets.len() {
-        table.of(c)
-    } else {
-        &[]
-    }
 }
 
 #[cfg(test)]
