@@ -185,22 +185,30 @@ fn btyd_reasons(row: &CustomerInputs, alive: f64, repeat: f64) -> Vec<String> {
     out
 }
 
+/// Customers scored by the rules at a time: the score table holds every ledger entry, so a
+/// million customers are scored in batches and only their scores and levels kept.
+const RULE_BATCH: usize = 50_000;
+
 fn add_rules(facts: &Facts, rules: &RuleSet, inputs: &mut [CustomerInputs]) {
-    let table = rules.score_all(facts, facts.as_of);
     let names = rules.score_names();
     let stages = rules.stage_names();
-    for (c, row) in inputs.iter_mut().enumerate() {
-        for (s, name) in names.iter().enumerate() {
-            row.scores
-                .insert((*name).to_owned(), table.value(c, s).to_f64());
-        }
-        for (s, name) in stages.iter().enumerate() {
-            if let Some(level) = table.level(c, s) {
-                let level = rules.level_name(s, level).to_owned();
-                if s == 0 {
-                    row.stage = Some(level.clone());
+    let threads = patron_engine::rules::default_threads();
+    for start in (0..inputs.len()).step_by(RULE_BATCH) {
+        let end = (start + RULE_BATCH).min(inputs.len());
+        let table = rules.score_customers(facts, start..end, facts.as_of, threads);
+        for (i, row) in inputs[start..end].iter_mut().enumerate() {
+            for (s, name) in names.iter().enumerate() {
+                row.scores
+                    .insert((*name).to_owned(), table.value(i, s).to_f64());
+            }
+            for (s, name) in stages.iter().enumerate() {
+                if let Some(level) = table.level(i, s) {
+                    let level = rules.level_name(s, level).to_owned();
+                    if s == 0 {
+                        row.stage = Some(level.clone());
+                    }
+                    row.stages.insert((*name).to_owned(), level);
                 }
-                row.stages.insert((*name).to_owned(), level);
             }
         }
     }

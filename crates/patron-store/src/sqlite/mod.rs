@@ -63,6 +63,11 @@ fn migrator() -> Migrator {
             "score_runs",
             include_str!("../../migrations/sqlite/0004_score_runs.sql"),
         ),
+        migration(
+            5,
+            "score_cards_index",
+            include_str!("../../migrations/sqlite/0005_score_cards_index.sql"),
+        ),
     ])
 }
 

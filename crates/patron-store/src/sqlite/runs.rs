@@ -19,6 +19,8 @@ pub(super) async fn save(path: &std::path::Path, run: NewScoreRun) -> Result<i64
 }
 
 fn write_run(path: &std::path::Path, run: &NewScoreRun) -> rusqlite::Result<i64> {
+    let blobs = compressed_cards(&run.cards)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     let mut conn = super::bulk::writer(path)?;
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let keys: FxHashMap<String, i64> = {
@@ -49,7 +51,7 @@ fn write_run(path: &std::path::Path, run: &NewScoreRun) -> rusqlite::Result<i64>
             "INSERT INTO score_cards (run_id, customer_key, tier, status, value_score, churn_risk, clv, stage, action, card)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?;
-        for c in &run.cards {
+        for (c, blob) in run.cards.iter().zip(&blobs) {
             insert.execute(rusqlite::params![
                 id,
                 key_of(&c.customer_id)?,
@@ -60,7 +62,7 @@ fn write_run(path: &std::path::Path, run: &NewScoreRun) -> rusqlite::Result<i64>
                 c.clv,
                 c.stage,
                 c.action,
-                c.card
+                blob
             ])?;
         }
         let mut raise = tx.prepare(
@@ -154,7 +156,48 @@ fn card_of(r: &SqliteRow) -> Result<CardRecord> {
         clv: r.try_get("clv")?,
         stage: r.try_get("stage")?,
         action: r.try_get("action")?,
-        card: r.try_get("card")?,
+        card: card_text(r.try_get("card")?)?,
+    })
+}
+
+/// Cards are stored zstd-compressed (a run of a million cards is gigabytes of JSON otherwise).
+const CARD_LEVEL: i32 = 1;
+
+fn compress_card(json: &str) -> std::io::Result<Vec<u8>> {
+    zstd::bulk::compress(json.as_bytes(), CARD_LEVEL)
+}
+
+/// The JSON of a stored card: compressed, or plain text as early runs stored it.
+fn card_text(stored: Vec<u8>) -> Result<String> {
+    const MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
+    let bytes = if stored.starts_with(&MAGIC) {
+        zstd::stream::decode_all(stored.as_slice())
+            .map_err(|e| StoreError::Bulk(format!("a stored card: {e}")))?
+    } else {
+        stored
+    };
+    String::from_utf8(bytes).map_err(|e| StoreError::Bulk(format!("a stored card: {e}")))
+}
+
+/// Every card's JSON, compressed on two threads.
+fn compressed_cards(cards: &[CardRecord]) -> std::io::Result<Vec<Vec<u8>>> {
+    let half = cards.len().div_ceil(2).max(1);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = cards
+            .chunks(half)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|c| compress_card(&c.card))
+                        .collect::<std::io::Result<Vec<_>>>()
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(cards.len());
+        for p in parts {
+            out.extend(p.join().expect("compression thread")?);
+        }
+        Ok(out)
     })
 }
 
@@ -210,23 +253,30 @@ pub(super) async fn history(
     let Some(key) = resolve(pool, customer).await? else {
         return Ok(Vec::new());
     };
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {CARD_COLUMNS}, r.id AS run_id, r.as_of FROM score_cards s
-         JOIN customers c ON c.key = s.customer_key JOIN score_runs r ON r.id = s.run_id
-         WHERE s.customer_key = ? ORDER BY r.id"
-    )))
-    .bind(key)
-    .fetch_all(pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get("run_id")?,
-                Timestamp::from_secs(r.try_get("as_of")?),
-                card_of(r)?,
-            ))
-        })
-        .collect()
+    // One primary-key look-up per run (there is no index by customer).
+    let runs = sqlx::query("SELECT id, as_of FROM score_runs ORDER BY id")
+        .fetch_all(pool)
+        .await?;
+    let mut out = Vec::new();
+    for run in &runs {
+        let run_id: i64 = run.try_get(0)?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {CARD_COLUMNS} FROM score_cards s JOIN customers c ON c.key = s.customer_key
+             WHERE s.run_id = ? AND s.customer_key = ?"
+        )))
+        .bind(run_id)
+        .bind(key)
+        .fetch_optional(pool)
+        .await?;
+        if let Some(row) = row {
+            out.push((
+                run_id,
+                Timestamp::from_secs(run.try_get(1)?),
+                card_of(&row)?,
+            ));
+        }
+    }
+    Ok(out)
 }
 
 pub(super) async fn alarms(pool: &SqlitePool, open_only: bool) -> Result<Vec<AlarmRecord>> {
