@@ -16,8 +16,9 @@ pub(super) fn reader(path: &Path) -> rusqlite::Result<Connection> {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     conn.busy_timeout(Duration::from_secs(30))?;
-    conn.pragma_update(None, "cache_size", -65_536)?;
-    conn.pragma_update(None, "mmap_size", 1_i64 << 34)?;
+    // A small page cache and no memory map: a scan reads each page once, and mapped pages
+    // would count against the process's memory.
+    conn.pragma_update(None, "cache_size", -16_384)?;
     Ok(conn)
 }
 
