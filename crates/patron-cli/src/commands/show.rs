@@ -148,7 +148,10 @@ pub fn print_card(c: &Card, run: i64, currency: &str) {
         println!("  ⚠ {note}");
     }
     match c.value_score {
-        Some(v) => println!("  Value score     {v:.1} / 100 (better than {v:.0} % of customers)"),
+        Some(v) => println!(
+            "  Value score     {v:.1} / 100 (better than {:.0} % of customers)",
+            v.floor()
+        ),
         None => println!("  Value score     —"),
     }
     println!("  Tier            {} ({})", c.tier, c.tier_reason);
