@@ -65,8 +65,8 @@ fn migrator() -> Migrator {
         ),
         migration(
             5,
-            "score_cards_index",
-            include_str!("../../migrations/sqlite/0005_score_cards_index.sql"),
+            "score_cards_rowid",
+            include_str!("../../migrations/sqlite/0005_score_cards_rowid.sql"),
         ),
     ])
 }
