@@ -9,6 +9,22 @@ pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Per-customer rows as JSON objects, each with its `customer_id` (rows name customers by
+/// their index in the fact set).
+pub fn with_customer_ids<T: Serialize>(
+    rows: &[T],
+    customer: impl Fn(&T) -> u32,
+    ids: &[patron_core::ids::CustomerId],
+) -> Vec<serde_json::Value> {
+    rows.iter()
+        .map(|r| {
+            let mut v = serde_json::to_value(r).unwrap_or_default();
+            v["customer_id"] = serde_json::json!(ids[customer(r) as usize]);
+            v
+        })
+        .collect()
+}
+
 /// A simple aligned text table; numeric-looking cells are right-aligned.
 pub struct Table {
     header: Vec<String>,

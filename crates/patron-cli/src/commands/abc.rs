@@ -2,7 +2,7 @@
 
 use crate::cli::{AbcArgs, Global};
 use crate::commands::load_facts_as_of;
-use crate::output::{Table, amount, count, print_json};
+use crate::output::{Table, amount, count, print_json, with_customer_ids};
 use crate::project::Project;
 use anyhow::Result;
 use patron_core::config::AbcBasis;
@@ -45,15 +45,7 @@ pub async fn run(global: &Global, args: &AbcArgs) -> Result<()> {
     };
     let ids = &facts.customers.ids;
     if global.json {
-        let customers: Vec<_> = result
-            .rows
-            .iter()
-            .map(|r| {
-                let mut v = serde_json::to_value(r).unwrap_or_default();
-                v["customer_id"] = json!(ids[r.customer as usize]);
-                v
-            })
-            .collect();
+        let customers = with_customer_ids(&result.rows, |r| r.customer, ids);
         return print_json(&json!({
             "as_of": as_of, "basis": basis_name, "a": settings.a, "b": settings.b,
             "classes": result.classes, "pareto": result.pareto, "customers": customers,

@@ -1,14 +1,12 @@
 //! Gathers a score card's inputs from the other engines: margin, RFM, ABC, CLV (BTYD), churn
 //! risk, rule scores and stages. Glue only: every number is computed by `patron-engine`.
 
-use crate::cli::ClvWindowArgs;
-use crate::commands::clv::{input_from_facts, predict_all};
+use crate::commands::clv::default_clv;
 use anyhow::Result;
 use patron_core::config::ProjectConfig;
 use patron_core::facts::Facts;
 use patron_engine::abc::abc;
 use patron_engine::margin::margins;
-use patron_engine::repeat_summary::repeat_summary;
 use patron_engine::rules::RuleSet;
 use patron_engine::scorecard::{ChurnInput, CustomerInputs, PaymentInput, from_facts};
 use serde_json::{Value, json};
@@ -38,7 +36,7 @@ pub fn gather(
         row.previous_tier = previous_tiers.get(&row.customer_id).cloned();
     }
     add_margin_and_classes(facts, config, &mut inputs)?;
-    let clv_model = add_clv_and_churn(facts, config, &mut inputs)?;
+    let clv_model = add_clv_and_churn(facts, &mut inputs)?;
     let churn = match churn_model {
         Some(model) => add_model_churn(facts, model, &mut inputs)?,
         None => clv_model.get("churn").cloned().unwrap_or(Value::Null),
@@ -111,24 +109,10 @@ fn add_margin_and_classes(
 
 /// BTYD: CLV, P(alive), expected purchases, potential, and — until a trained churn model is
 /// registered — the churn risk as 1 − P(alive), the probability of having lapsed already.
-fn add_clv_and_churn(
-    facts: &Facts,
-    _config: &ProjectConfig,
-    inputs: &mut [CustomerInputs],
-) -> Result<Value> {
-    let end_day = facts.as_of.day_number() - 1;
-    let window = ClvWindowArgs {
-        start: None,
-        end: None,
-        unit: "week".into(),
-        value: "revenue".into(),
-    };
-    let summary = repeat_summary(facts, i64::MIN, end_day, 7.0);
-    if summary.len() < 10 {
+fn add_clv_and_churn(facts: &Facts, inputs: &mut [CustomerInputs]) -> Result<Value> {
+    let Some((summary, input, p)) = default_clv(facts, 10)? else {
         return Ok(json!({ "skipped": "fewer than 10 buying customers" }));
-    }
-    let input = input_from_facts(facts, &summary, end_day, &window, None, true)?;
-    let p = predict_all(&input, "auto", None, 12, 0.10)?;
+    };
     let source = format!("btyd:{}", p.fit.model);
     for (i, &c) in summary.customer.iter().enumerate() {
         let row = &mut inputs[c as usize];

@@ -1,7 +1,7 @@
 //! `patron demo`: generate a synthetic company, import it, run every analysis, report.
 
-use crate::cli::{ClvWindowArgs, DemoArgs, Global, ImportArgs};
-use crate::commands::clv::{fit_json, input_from_facts, predict_all};
+use crate::cli::{DemoArgs, Global, ImportArgs};
+use crate::commands::clv::{default_clv, fit_json};
 use crate::commands::import::{import_project, print_summary};
 use crate::commands::quality::{print_report, quality_report};
 use crate::commands::resolve_as_of;
@@ -12,7 +12,6 @@ use anyhow::{Context, Result};
 use patron_demo::{DemoOptions, DemoSummary, generate};
 use patron_engine::abc::{AbcResult, abc};
 use patron_engine::margin::{MarginResult, margins};
-use patron_engine::repeat_summary::repeat_summary;
 use std::path::Path;
 use std::time::Instant;
 
@@ -178,16 +177,8 @@ fn demo_clv(
     facts: &patron_core::facts::Facts,
     as_of: patron_core::Timestamp,
 ) -> Result<serde_json::Value> {
-    let end_day = as_of.day_number() - 1;
-    let window = ClvWindowArgs {
-        start: None,
-        end: None,
-        unit: "week".into(),
-        value: "revenue".into(),
-    };
-    let summary = repeat_summary(facts, i64::MIN, end_day, 7.0);
-    let input = input_from_facts(facts, &summary, end_day, &window, None, true)?;
-    let p = predict_all(&input, "auto", None, 12, 0.10)?;
+    debug_assert_eq!(facts.as_of, as_of);
+    let (_, input, p) = default_clv(facts, 0)?.expect("no minimum number of buyers");
     let clv = p.clv.as_deref().unwrap_or_default();
     let alive = p.p_alive.iter().sum::<f64>() / p.p_alive.len().max(1) as f64;
     let potential = p

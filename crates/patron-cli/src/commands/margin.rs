@@ -2,7 +2,7 @@
 
 use crate::cli::{Global, MarginArgs};
 use crate::commands::load_facts_as_of;
-use crate::output::{Table, amount, count, print_json};
+use crate::output::{Table, amount, count, print_json, with_customer_ids};
 use crate::project::Project;
 use anyhow::Result;
 use patron_engine::margin::margins;
@@ -21,14 +21,7 @@ pub async fn run(global: &Global, args: &MarginArgs) -> Result<()> {
         .filter(|r| !args.unprofitable || r.unprofitable)
         .collect();
     if global.json {
-        let customers: Vec<_> = rows
-            .iter()
-            .map(|r| {
-                let mut v = serde_json::to_value(r).unwrap_or_default();
-                v["customer_id"] = json!(ids[r.customer as usize]);
-                v
-            })
-            .collect();
+        let customers = with_customer_ids(&rows, |r| r.customer, ids);
         return print_json(
             &json!({ "as_of": as_of, "total": result.total, "customers": customers }),
         );

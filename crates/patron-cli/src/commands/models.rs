@@ -268,18 +268,25 @@ fn ranked(
     Ok(predictions)
 }
 
-async fn predict(global: &Global, args: &PredictArgs) -> Result<()> {
+/// The latest model of `kind` and the project's facts as of `as_of` (default: the day after
+/// the last fact).
+async fn model_and_facts(
+    global: &Global,
+    kind: &str,
+    as_of: Option<&str>,
+) -> Result<(LatestModel, Timestamp, Facts)> {
     let project = Project::load(global)?;
     let store = project.open_store().await?;
-    let Some(model) = latest_model(store.as_ref(), &args.kind).await? else {
-        bail!(
-            "no {} model yet: run `patron models train {}`",
-            args.kind,
-            args.kind
-        );
+    let Some(model) = latest_model(store.as_ref(), kind).await? else {
+        bail!("no {kind} model yet: run `patron models train {kind}`");
     };
-    let as_of = resolve_as_of(store.as_ref(), args.as_of.as_deref()).await?;
+    let as_of = resolve_as_of(store.as_ref(), as_of).await?;
     let facts = store.load_facts(as_of).await?;
+    Ok((model, as_of, facts))
+}
+
+async fn predict(global: &Global, args: &PredictArgs) -> Result<()> {
+    let (model, as_of, facts) = model_and_facts(global, &args.kind, args.as_of.as_deref()).await?;
     let p = &model.predictor;
     let table = if args.customers.is_empty() {
         population(&facts, p, as_of)
@@ -481,17 +488,7 @@ struct Period {
 }
 
 async fn report(global: &Global, args: &ReportArgs) -> Result<()> {
-    let project = Project::load(global)?;
-    let store = project.open_store().await?;
-    let Some(model) = latest_model(store.as_ref(), &args.kind).await? else {
-        bail!(
-            "no {} model yet: run `patron models train {}`",
-            args.kind,
-            args.kind
-        );
-    };
-    let as_of = resolve_as_of(store.as_ref(), args.as_of.as_deref()).await?;
-    let facts = store.load_facts(as_of).await?;
+    let (model, as_of, facts) = model_and_facts(global, &args.kind, args.as_of.as_deref()).await?;
     let p = &model.predictor;
     let h = p.horizon_days;
     let mut periods = Vec::new();

@@ -2,7 +2,7 @@
 
 use crate::cli::Global;
 use crate::commands::load_facts_as_of;
-use crate::output::{Table, count, print_json};
+use crate::output::{Table, count, print_json, with_customer_ids};
 use crate::project::Project;
 use anyhow::Result;
 use clap::Args;
@@ -28,15 +28,7 @@ pub async fn run(global: &Global, args: &PaymentRiskArgs) -> Result<()> {
     let result = payment_risk(&facts, &settings);
     let ids = &facts.customers.ids;
     if global.json {
-        let customers: Vec<_> = result
-            .rows
-            .iter()
-            .map(|r| {
-                let mut v = serde_json::to_value(r).unwrap_or_default();
-                v["customer_id"] = json!(ids[r.customer as usize]);
-                v
-            })
-            .collect();
+        let customers = with_customer_ids(&result.rows, |r| r.customer, ids);
         let [low, medium, high] = result.bands;
         return print_json(&json!({
             "as_of": result.as_of,
