@@ -12,6 +12,9 @@ mod project;
 use clap::Parser;
 use std::process::ExitCode;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Output piped into a reader that stops early (`patron export | head`) ends the program
 /// quietly instead of with a panic message.
 fn quiet_on_broken_pipe() {

@@ -7,41 +7,70 @@
 use crate::ids::CustomerId;
 use crate::model::{AttrValue, Consent};
 use crate::{Money, Timestamp};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// Distinct strings of a column, numbered in order of first appearance.
+///
+/// Every string is kept once, in one buffer: a load interns millions of order ids, and a map
+/// owning a second copy of each would double what they cost.
 #[derive(Debug, Clone, Default)]
 pub struct Interner {
-    names: Vec<String>,
-    index: HashMap<String, u32>,
+    /// The strings, concatenated.
+    text: String,
+    /// Where each string ends in `text`.
+    ends: Vec<usize>,
+    /// Codes, found by the hash of their string (Fx, not SipHash: no input chooses these keys
+    /// to collide on purpose).
+    index: hashbrown::HashTable<u32>,
+}
+
+fn hash_str(s: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(s)
+}
+
+fn name_in<'a>(text: &'a str, ends: &[usize], code: u32) -> &'a str {
+    let i = code as usize;
+    let start = if i == 0 { 0 } else { ends[i - 1] };
+    &text[start..ends[i]]
 }
 
 impl Interner {
     /// The code for `name`, adding it if new.
     pub fn intern(&mut self, name: &str) -> u32 {
-        if let Some(&code) = self.index.get(name) {
+        let hash = hash_str(name);
+        let (text, ends) = (&self.text, &self.ends);
+        if let Some(&code) = self
+            .index
+            .find(hash, |&c| name_in(text, ends, c) == name)
+        {
             return code;
         }
-        let code = self.names.len() as u32;
-        self.names.push(name.to_owned());
-        self.index.insert(name.to_owned(), code);
+        let code = self.ends.len() as u32;
+        self.text.push_str(name);
+        self.ends.push(self.text.len());
+        let (text, ends) = (&self.text, &self.ends);
+        self.index
+            .insert_unique(hash, code, |&c| hash_str(name_in(text, ends, c)));
         code
     }
     /// The code of `name`, if present.
     pub fn get(&self, name: &str) -> Option<u32> {
-        self.index.get(name).copied()
+        self.index
+            .find(hash_str(name), |&c| self.name(c) == name)
+            .copied()
     }
     /// The string for a code.
     pub fn name(&self, code: u32) -> &str {
-        &self.names[code as usize]
+        name_in(&self.text, &self.ends, code)
     }
     /// Number of distinct strings.
     pub fn len(&self) -> usize {
-        self.names.len()
+        self.ends.len()
     }
     /// True when empty.
     pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
+        self.ends.is_empty()
     }
 }
 

@@ -67,7 +67,23 @@ impl Timestamp {
 impl fmt::Display for Timestamp {
     /// ISO 8601 in UTC: `2011-12-09T12:50:00Z`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.to_datetime().format("%Y-%m-%dT%H:%M:%SZ"))
+        use chrono::{Datelike, Timelike};
+        let t = self.to_datetime();
+        // The fields directly (a run writes millions of these); chrono's `%Y` for years
+        // outside 0–9999.
+        if !(0..=9999).contains(&t.year()) {
+            return write!(f, "{}", t.format("%Y-%m-%dT%H:%M:%SZ"));
+        }
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
     }
 }
 

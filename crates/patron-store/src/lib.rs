@@ -8,7 +8,10 @@ mod rule_runs;
 mod runs;
 mod sqlite;
 
-pub use runs::{AlarmRecord, CardRecord, NewScoreRun, ScoreRunRecord};
+pub use runs::{
+    AlarmRecord, CardRecord, NewScoreRun, ScoreRunEnd, ScoreRunHeader, ScoreRunRecord,
+    ScoreRunWriter,
+};
 
 pub use fact_options::FactOptions;
 pub use rule_runs::{
@@ -296,8 +299,26 @@ pub trait Store: Send + Sync {
     /// All merges, newest first.
     async fn merges(&self) -> Result<Vec<MergeRecord>>;
 
+    /// Starts a score run whose cards are written chunk by chunk (see [`ScoreRunWriter`]).
+    async fn begin_score_run(&self, header: ScoreRunHeader) -> Result<Box<dyn ScoreRunWriter>>;
     /// Stores a score run with its cards and alarm changes in one transaction; returns its id.
-    async fn save_score_run(&self, run: NewScoreRun) -> Result<i64>;
+    async fn save_score_run(&self, run: NewScoreRun) -> Result<i64> {
+        let mut writer = self
+            .begin_score_run(ScoreRunHeader {
+                as_of: run.as_of,
+                rules_version: run.rules_version,
+                context: run.context,
+            })
+            .await?;
+        writer.write_cards(run.cards).await?;
+        writer
+            .finish(ScoreRunEnd {
+                summary: run.summary,
+                raised: run.raised,
+                cleared: run.cleared,
+            })
+            .await
+    }
     /// Every score run, oldest first.
     async fn score_runs(&self) -> Result<Vec<ScoreRunRecord>>;
     /// One run by id, or the latest with `None`.

@@ -70,6 +70,40 @@ pub struct AlarmRecord {
     pub cleared_as_of: Option<Timestamp>,
 }
 
+/// What a run is stored with before its first card: written by
+/// [`crate::Store::begin_score_run`].
+#[derive(Debug, Clone, Default)]
+pub struct ScoreRunHeader {
+    /// `as_of`.
+    pub as_of: Timestamp,
+    /// Rule-set version.
+    pub rules_version: Option<String>,
+    /// Context (JSON text).
+    pub context: String,
+}
+
+/// What completes a run after its last card: written by [`ScoreRunWriter::finish`].
+#[derive(Debug, Clone, Default)]
+pub struct ScoreRunEnd {
+    /// Summary (JSON).
+    pub summary: serde_json::Value,
+    /// New alarm episodes: (customer, kind, evidence).
+    pub raised: Vec<(CustomerId, String, String)>,
+    /// Open episodes to clear: (customer, kind).
+    pub cleared: Vec<(CustomerId, String)>,
+}
+
+/// A score run being written, chunk by chunk, in one transaction: nothing is visible until
+/// [`ScoreRunWriter::finish`], and dropping the writer stores nothing. A run of millions of
+/// cards never has to be held in memory at once, and writing overlaps computing the next chunk.
+#[async_trait::async_trait]
+pub trait ScoreRunWriter: Send {
+    /// Adds cards (each customer once per run).
+    async fn write_cards(&mut self, cards: Vec<CardRecord>) -> crate::Result<()>;
+    /// Stores the summary and alarm changes and makes the run visible; returns its id.
+    async fn finish(self: Box<Self>, end: ScoreRunEnd) -> crate::Result<i64>;
+}
+
 /// A run to store, in one transaction.
 #[derive(Debug, Clone, Default)]
 pub struct NewScoreRun {

@@ -21,6 +21,30 @@ pub struct Gathered {
     pub rules_version: Option<String>,
     /// The models used (JSON for the run's context).
     pub models: Value,
+    /// Seconds per part, in the order they ran.
+    pub seconds: Vec<(&'static str, f64)>,
+}
+
+/// Times the parts of a computation.
+struct Stopwatch {
+    last: std::time::Instant,
+    laps: Vec<(&'static str, f64)>,
+}
+
+impl Stopwatch {
+    fn start() -> Self {
+        Stopwatch {
+            last: std::time::Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+
+    /// Ends the part `name`, which began where the previous one ended.
+    fn lap(&mut self, name: &'static str) {
+        let now = std::time::Instant::now();
+        self.laps.push((name, (now - self.last).as_secs_f64()));
+        self.last = now;
+    }
 }
 
 /// Computes every customer's inputs as of the fact set's `as_of`.
@@ -31,18 +55,25 @@ pub fn gather(
     previous_tiers: &std::collections::HashMap<String, String>,
     churn_model: Option<&ChurnModel>,
 ) -> Result<Gathered> {
+    let mut watch = Stopwatch::start();
     let mut inputs = from_facts(facts, &config.value, &config.consent, &config.reminders);
     for row in &mut inputs {
         row.previous_tier = previous_tiers.get(&row.customer_id).cloned();
     }
+    watch.lap("inputs.facts");
     add_margin_and_classes(facts, config, &mut inputs)?;
+    watch.lap("inputs.margin_abc_rfm");
     let clv_model = add_clv_and_churn(facts, &mut inputs)?;
+    watch.lap("inputs.clv");
     let churn = match churn_model {
         Some(model) => add_model_churn(facts, model, &mut inputs)?,
         None => clv_model.get("churn").cloned().unwrap_or(Value::Null),
     };
+    watch.lap("inputs.churn");
     let payment = add_payment_risk(facts, &mut inputs);
+    watch.lap("inputs.payment_risk");
     let offers = add_offers(facts, &mut inputs)?;
+    watch.lap("inputs.offers");
     let (score_names, rules_version) = match rules {
         Some(rules) => {
             add_rules(facts, rules, &mut inputs);
@@ -57,6 +88,7 @@ pub fn gather(
         }
         None => (Vec::new(), None),
     };
+    watch.lap("inputs.rules");
     Ok(Gathered {
         inputs,
         score_names,
@@ -67,6 +99,7 @@ pub fn gather(
             "payment_risk": payment,
             "offers": offers,
         }),
+        seconds: watch.laps,
     })
 }
 

@@ -322,7 +322,9 @@ pub fn choose_timing_model(
         let score = match &input.holdout {
             Some(h) => {
                 let c = &h.calibration;
+                use rayon::prelude::*;
                 let predicted: Vec<f64> = (0..c.len())
+                    .into_par_iter()
                     .map(|i| model.expected_purchases(h.length, c.x[i], c.t_x[i], c.t[i]))
                     .collect();
                 holdout_errors(&predicted, &h.actual).mae
@@ -520,10 +522,13 @@ pub fn predict_all(
     let (model, fit, selection) = choose_timing_model(input, model_name)?;
     let horizon = horizon.unwrap_or(TimeUnit::Week.in_units_of(input.unit) * 52.0);
     let d = &input.data;
+    use rayon::prelude::*;
     let expected = (0..d.len())
+        .into_par_iter()
         .map(|i| model.expected_purchases(horizon, d.x[i], d.t_x[i], d.t[i]))
         .collect();
     let p_alive = (0..d.len())
+        .into_par_iter()
         .map(|i| model.p_alive(d.x[i], d.t_x[i], d.t[i]))
         .collect();
     let spend = spend_model(input)?;

@@ -16,7 +16,7 @@ use patron_engine::scorecard::{
     AlarmChanges, AlarmHit, Card, OpenAlarm, ScoringContext, Settings, build_context, cards,
     reconcile,
 };
-use patron_store::{CardRecord, NewScoreRun};
+use patron_store::{CardRecord, ScoreRunEnd, ScoreRunHeader, ScoreRunWriter};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
@@ -39,12 +39,10 @@ pub fn project_rules(project: &Project) -> Result<Option<RuleSet>> {
     compile_rules(&project.config, &project.dir.join(CONFIG_FILE)).map(Some)
 }
 
-/// A computed (not yet stored) run.
+/// A computed and stored run.
 pub struct ComputedRun {
     /// The frozen context.
     pub context: ScoringContext,
-    /// Every card as stored, in fact-set order.
-    pub records: Vec<CardRecord>,
     /// The alarms that hold: (customer, alarm).
     pub alarms: Vec<(String, AlarmHit)>,
     /// Counts for the summary.
@@ -80,20 +78,24 @@ pub async fn previous_tiers(
         .collect())
 }
 
-/// Cards are computed, counted and serialised this many at a time, so a run of millions of
-/// customers never holds more than one chunk of full cards in memory.
+/// Cards are computed, counted, serialised and handed to the store this many at a time, so a
+/// run of millions of customers never holds more than a few chunks of cards in memory.
 const CHUNK: usize = 20_000;
 
-/// Computes every card from a fact set, which is dropped as soon as the inputs are gathered.
-pub fn compute(
+/// Computes every card from a fact set, which is dropped as soon as the inputs are gathered,
+/// and writes them chunk by chunk into `writer`'s run (`begin` starts it once the context is
+/// known).
+#[allow(clippy::too_many_arguments)]
+async fn compute_and_write(
     facts: Facts,
     project: &Project,
     settings: &Settings,
     rules: Option<&RuleSet>,
     previous: &HashMap<String, String>,
     churn_model: Option<&crate::commands::card_inputs::ChurnModel>,
+    store: &dyn patron_store::Store,
     bar: &indicatif::ProgressBar,
-) -> Result<ComputedRun> {
+) -> Result<(ComputedRun, Box<dyn ScoreRunWriter>)> {
     let mut seconds = BTreeMap::new();
     let started = Instant::now();
     bar.set_message("models");
@@ -101,40 +103,50 @@ pub fn compute(
     let gathered = gather(&facts, &project.config, rules, previous, churn_model)?;
     drop(facts);
     seconds.insert("inputs", started.elapsed().as_secs_f64());
+    for (part, secs) in &gathered.seconds {
+        seconds.insert(part, *secs);
+    }
     bar.inc(1);
     bar.set_message("cards");
     let started = Instant::now();
     let context = build_context(&gathered.inputs, settings, as_of, &gathered.score_names);
-    let mut records = Vec::with_capacity(gathered.inputs.len());
-    let mut alarms = Vec::new();
-    let mut tally = Tally::default();
+    let mut computed = ComputedRun {
+        context,
+        alarms: Vec::new(),
+        tally: Tally::default(),
+        rules_version: gathered.rules_version,
+        models: gathered.models,
+        seconds,
+    };
+    let mut writer = store
+        .begin_score_run(ScoreRunHeader {
+            as_of,
+            rules_version: computed.rules_version.clone(),
+            context: context_json(&computed).to_string(),
+        })
+        .await?;
     for chunk in gathered.inputs.chunks(CHUNK) {
-        let cards = cards(chunk, &context, settings);
+        let cards = cards(chunk, &computed.context, settings);
         for card in &cards {
-            tally.add(card);
-            alarms.extend(
+            computed.tally.add(card);
+            computed.alarms.extend(
                 card.alarms
                     .iter()
                     .map(|a| (card.customer_id.clone(), a.clone())),
             );
         }
-        let chunk_records: Vec<CardRecord> = {
+        let records: Vec<CardRecord> = {
             use rayon::prelude::*;
             cards.par_iter().map(card_record).collect::<Result<_>>()?
         };
-        records.extend(chunk_records);
+        drop(cards);
+        writer.write_cards(records).await?;
     }
-    seconds.insert("cards", started.elapsed().as_secs_f64());
+    computed
+        .seconds
+        .insert("cards", started.elapsed().as_secs_f64());
     bar.inc(1);
-    Ok(ComputedRun {
-        context,
-        records,
-        alarms,
-        tally,
-        rules_version: gathered.rules_version,
-        models: gathered.models,
-        seconds,
-    })
+    Ok((computed, writer))
 }
 
 /// The run's context as stored: the scoring context and the models.
@@ -237,17 +249,7 @@ pub async fn score_and_store(
     let as_of = facts.as_of;
     let previous = previous_tiers(store, None, as_of).await?;
     let churn_model = crate::commands::card_inputs::churn_model(store, as_of).await?;
-    let mut computed = compute(
-        facts,
-        project,
-        &settings,
-        rules.as_ref(),
-        &previous,
-        churn_model.as_ref(),
-        bar,
-    )?;
-    bar.set_message("saving");
-    let save_started = Instant::now();
+    // Open episodes are read before the run starts writing.
     let open: Vec<OpenAlarm> = store
         .alarms(true)
         .await?
@@ -257,15 +259,24 @@ pub async fn score_and_store(
             kind: a.kind,
         })
         .collect();
+    let (mut computed, writer) = compute_and_write(
+        facts,
+        project,
+        &settings,
+        rules.as_ref(),
+        &previous,
+        churn_model.as_ref(),
+        store,
+        bar,
+    )
+    .await?;
+    bar.set_message("saving");
+    let save_started = Instant::now();
     let changes = reconcile(&open, computed.alarms.iter().map(|(c, a)| (c.as_str(), a)));
     let summary = computed.tally.summary(&changes);
     let parse = |id: &str| patron_core::ids::CustomerId::parse(id).context("customer id");
-    let run = NewScoreRun {
-        as_of,
-        rules_version: computed.rules_version.clone(),
-        context: context_json(&computed).to_string(),
+    let end = ScoreRunEnd {
         summary: summary.clone(),
-        cards: std::mem::take(&mut computed.records),
         raised: changes
             .raised
             .iter()
@@ -277,7 +288,7 @@ pub async fn score_and_store(
             .map(|o| Ok((parse(&o.customer_id)?, o.kind.clone())))
             .collect::<Result<_>>()?,
     };
-    let id = store.save_score_run(run).await?;
+    let id = writer.finish(end).await?;
     computed
         .seconds
         .insert("save", save_started.elapsed().as_secs_f64());

@@ -221,8 +221,14 @@ pub fn build_context(
     }
 }
 
-/// The inputs as far as consent allows.
-fn visible(c: &CustomerInputs, settings: &Settings) -> (CustomerInputs, Vec<&'static str>) {
+/// The inputs as far as consent allows (borrowed as they are when it allows everything).
+fn visible<'a>(
+    c: &'a CustomerInputs,
+    settings: &Settings,
+) -> (std::borrow::Cow<'a, CustomerInputs>, Vec<&'static str>) {
+    if c.profiling_allowed {
+        return (std::borrow::Cow::Borrowed(c), Vec::new());
+    }
     let mut v = c.clone();
     let mut left_out = Vec::new();
     let mut deny = |score: &'static str| {
@@ -259,7 +265,7 @@ fn visible(c: &CustomerInputs, settings: &Settings) -> (CustomerInputs, Vec<&'st
     // `value` and `action` are decided in `card`.
     deny("value");
     deny("action");
-    (v, left_out)
+    (std::borrow::Cow::Owned(v), left_out)
 }
 
 /// The card of one customer from their inputs and the run's frozen context.

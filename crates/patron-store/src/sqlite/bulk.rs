@@ -1,7 +1,7 @@
-//! Bulk reads and writes on a plain (synchronous) SQLite connection: the two big fact tables
-//! are scanned on two threads at once, and score cards are inserted through one prepared
-//! statement. sqlx's asynchronous rows cost microseconds each; these paths cost a fraction of
-//! that, which is what makes tens of millions of facts load in seconds.
+//! Bulk reads and writes on plain (synchronous) SQLite connections: every fact table is scanned
+//! on a thread of its own, rows are decoded straight into columns, and score cards are inserted
+//! through one prepared statement. sqlx's asynchronous rows cost microseconds each; these paths
+//! cost a fraction of that, which is what makes tens of millions of facts load in seconds.
 
 use patron_core::Timestamp;
 use patron_core::facts::{Interner, NONE};
@@ -33,34 +33,139 @@ pub(super) fn writer(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
-fn text<'a>(v: ValueRef<'a>) -> Option<&'a str> {
+/// Rows per block of a [`Blocks`] column.
+const BLOCK: usize = 1 << 20;
+
+/// A column read from a scan of unknown length, in fixed blocks: growing it never copies or
+/// over-allocates, as doubling a vector of tens of millions of rows would.
+pub(super) struct Blocks<T> {
+    blocks: Vec<Vec<T>>,
+    len: usize,
+}
+
+impl<T: Copy> Default for Blocks<T> {
+    fn default() -> Self {
+        Blocks {
+            blocks: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<T: Copy> Blocks<T> {
+    pub(super) fn push(&mut self, value: T) {
+        if self.len % BLOCK == 0 {
+            self.blocks.push(Vec::with_capacity(BLOCK));
+        }
+        self.blocks.last_mut().expect("a block").push(value);
+        self.len += 1;
+    }
+
+    pub(super) fn get(&self, i: usize) -> T {
+        self.blocks[i / BLOCK][i % BLOCK]
+    }
+
+    pub(super) fn iter(&self) -> impl Iterator<Item = T> + '_ {
+        self.blocks.iter().flat_map(|b| b.iter().copied())
+    }
+
+    /// The values in the order of `perm`, consuming the column.
+    pub(super) fn gather(self, perm: &[u32]) -> Vec<T> {
+        perm.iter().map(|&i| self.get(i as usize)).collect()
+    }
+
+    /// The values mapped one by one, consuming the column.
+    pub(super) fn map<U>(self, f: impl Fn(T) -> U) -> Vec<U> {
+        let mut out = Vec::with_capacity(self.len);
+        for block in self.blocks {
+            out.extend(block.into_iter().map(&f));
+        }
+        out
+    }
+}
+
+pub(super) fn text<'a>(v: ValueRef<'a>) -> Option<&'a str> {
     match v {
         ValueRef::Text(t) => std::str::from_utf8(t).ok(),
         _ => None,
     }
 }
 
-fn intern(interner: &mut Interner, v: ValueRef<'_>) -> u32 {
-    text(v).map_or(NONE, |s| interner.intern(s))
+pub(super) fn int(v: ValueRef<'_>) -> Option<i64> {
+    match v {
+        ValueRef::Integer(i) => Some(i),
+        ValueRef::Real(r) => Some(r as i64),
+        _ => None,
+    }
 }
 
-/// Order lines before `t`, in the table's (primary key) order, keyed by customer key.
+pub(super) fn real(v: ValueRef<'_>) -> Option<f64> {
+    match v {
+        ValueRef::Real(r) => Some(r),
+        ValueRef::Integer(i) => Some(i as f64),
+        _ => None,
+    }
+}
+
+/// A column's value that the schema declares `NOT NULL`.
+pub(super) fn required<T>(v: Option<T>, table: &str, column: &str) -> rusqlite::Result<T> {
+    v.ok_or_else(|| {
+        rusqlite::Error::InvalidColumnType(
+            0,
+            format!("{table}.{column} (NULL or of another type)"),
+            rusqlite::types::Type::Null,
+        )
+    })
+}
+
+/// Interns strings of a column with few distinct values in a row (types, channels,
+/// categories): the previous value is checked before the hash map.
+#[derive(Default)]
+pub(super) struct ColumnInterner {
+    pub(super) interner: Interner,
+    last: Option<(Vec<u8>, u32)>,
+}
+
+impl ColumnInterner {
+    pub(super) fn intern(&mut self, v: ValueRef<'_>) -> u32 {
+        let Some(s) = text(v) else {
+            return NONE;
+        };
+        if let Some((bytes, code)) = &self.last
+            && bytes.as_slice() == s.as_bytes()
+        {
+            return *code;
+        }
+        let code = self.interner.intern(s);
+        match &mut self.last {
+            Some((bytes, last)) => {
+                bytes.clear();
+                bytes.extend_from_slice(s.as_bytes());
+                *last = code;
+            }
+            None => self.last = Some((s.as_bytes().to_vec(), code)),
+        }
+        code
+    }
+}
+
+/// Order lines before `t`, in the table's (primary key) order, by customer key.
 #[derive(Default)]
 pub(super) struct RawOrders {
-    pub(super) key: Vec<i64>,
-    pub(super) ts: Vec<Timestamp>,
-    pub(super) order: Vec<u32>,
-    pub(super) sku: Vec<u32>,
-    pub(super) category: Vec<u32>,
-    pub(super) channel: Vec<u32>,
-    pub(super) quantity: Vec<f64>,
-    pub(super) amount: Vec<i64>,
-    pub(super) cost: Vec<Option<i64>>,
-    pub(super) is_return: Vec<bool>,
-    pub(super) order_ids: Interner,
-    pub(super) skus: Interner,
-    pub(super) categories: Interner,
-    pub(super) channels: Interner,
+    pub(super) key: Blocks<i64>,
+    pub(super) ts: Blocks<Timestamp>,
+    pub(super) order: Blocks<u32>,
+    pub(super) sku: Blocks<u32>,
+    pub(super) category: Blocks<u32>,
+    pub(super) channel: Blocks<u32>,
+    pub(super) quantity: Blocks<f64>,
+    pub(super) amount: Blocks<i64>,
+    pub(super) cost: Blocks<Option<i64>>,
+    pub(super) is_return: Blocks<bool>,
+    pub(super) order_ids: ColumnInterner,
+    pub(super) skus: ColumnInterner,
+    pub(super) categories: ColumnInterner,
+    pub(super) channels: ColumnInterner,
 }
 
 pub(super) fn read_orders(path: &Path, t: i64) -> rusqlite::Result<RawOrders> {
@@ -72,16 +177,25 @@ pub(super) fn read_orders(path: &Path, t: i64) -> rusqlite::Result<RawOrders> {
     let mut rows = stmt.query([t])?;
     let mut o = RawOrders::default();
     while let Some(r) = rows.next()? {
-        o.key.push(r.get(0)?);
-        o.ts.push(Timestamp::from_secs(r.get(1)?));
-        o.order.push(intern(&mut o.order_ids, r.get_ref(2)?));
-        o.sku.push(intern(&mut o.skus, r.get_ref(3)?));
-        o.category.push(intern(&mut o.categories, r.get_ref(4)?));
-        o.channel.push(intern(&mut o.channels, r.get_ref(5)?));
-        o.quantity.push(r.get(6)?);
-        o.amount.push(r.get(7)?);
-        o.cost.push(r.get(8)?);
-        o.is_return.push(r.get(9)?);
+        let table = "order_lines";
+        o.key
+            .push(required(int(r.get_ref(0)?), table, "customer_key")?);
+        o.ts.push(Timestamp::from_secs(required(
+            int(r.get_ref(1)?),
+            table,
+            "ts",
+        )?));
+        o.order.push(o.order_ids.intern(r.get_ref(2)?));
+        o.sku.push(o.skus.intern(r.get_ref(3)?));
+        o.category.push(o.categories.intern(r.get_ref(4)?));
+        o.channel.push(o.channels.intern(r.get_ref(5)?));
+        o.quantity
+            .push(required(real(r.get_ref(6)?), table, "quantity")?);
+        o.amount
+            .push(required(int(r.get_ref(7)?), table, "amount")?);
+        o.cost.push(int(r.get_ref(8)?));
+        o.is_return
+            .push(required(int(r.get_ref(9)?), table, "is_return")? != 0);
     }
     Ok(o)
 }
@@ -89,11 +203,11 @@ pub(super) fn read_orders(path: &Path, t: i64) -> rusqlite::Result<RawOrders> {
 /// Events of known customers before `t`, in table order, with the named properties.
 #[derive(Default)]
 pub(super) struct RawEvents {
-    pub(super) key: Vec<i64>,
-    pub(super) ts: Vec<Timestamp>,
-    pub(super) event_type: Vec<u32>,
-    pub(super) types: Interner,
-    pub(super) properties: Vec<Vec<u32>>,
+    pub(super) key: Blocks<i64>,
+    pub(super) ts: Blocks<Timestamp>,
+    pub(super) event_type: Blocks<u32>,
+    pub(super) types: ColumnInterner,
+    pub(super) properties: Vec<Blocks<u32>>,
     pub(super) property_values: Interner,
 }
 
@@ -111,13 +225,18 @@ pub(super) fn read_events(
     let mut stmt = conn.prepare(sql)?;
     let mut rows = stmt.query([t])?;
     let mut e = RawEvents {
-        properties: vec![Vec::new(); properties.len()],
+        properties: properties.iter().map(|_| Blocks::default()).collect(),
         ..RawEvents::default()
     };
     while let Some(r) = rows.next()? {
-        e.key.push(r.get(0)?);
-        e.ts.push(Timestamp::from_secs(r.get(1)?));
-        e.event_type.push(intern(&mut e.types, r.get_ref(2)?));
+        e.key
+            .push(required(int(r.get_ref(0)?), "events", "customer_key")?);
+        e.ts.push(Timestamp::from_secs(required(
+            int(r.get_ref(1)?),
+            "events",
+            "ts",
+        )?));
+        e.event_type.push(e.types.intern(r.get_ref(2)?));
         if !properties.is_empty() {
             let map: serde_json::Map<String, serde_json::Value> = text(r.get_ref(3)?)
                 .and_then(|t| serde_json::from_str(t).ok())
@@ -139,7 +258,7 @@ pub(super) fn read_events(
 /// [`NONE`] are left out.
 pub(super) fn by_customer_and_time(
     customer: &[u32],
-    time: &[Timestamp],
+    time: &Blocks<Timestamp>,
     n: usize,
 ) -> (Vec<u32>, Vec<usize>) {
     let mut offsets = vec![0usize; n + 1];
@@ -158,12 +277,11 @@ pub(super) fn by_customer_and_time(
         }
     }
     for c in 0..n {
-        perm[offsets[c]..offsets[c + 1]].sort_by_key(|&r| time[r as usize]);
+        let rows = &mut perm[offsets[c]..offsets[c + 1]];
+        // Rows mostly arrive in time order already.
+        if !rows.is_sorted_by_key(|&r| time.get(r as usize)) {
+            rows.sort_by_key(|&r| time.get(r as usize));
+        }
     }
     (perm, offsets)
-}
-
-/// `values` in the order of `perm`.
-pub(super) fn gather<T: Copy>(values: &[T], perm: &[u32]) -> Vec<T> {
-    perm.iter().map(|&i| values[i as usize]).collect()
 }

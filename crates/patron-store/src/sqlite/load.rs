@@ -1,94 +1,183 @@
 //! Loading the facts before `as_of` into the engine's columnar per-customer form.
+//!
+//! Every table is read on a plain read-only connection; the two big ones (order lines and
+//! events) on threads of their own. Customer keys are small dense integers, so they are mapped
+//! to customer indexes through a vector, never a hash map.
 
-use super::bulk;
-use crate::Result;
+use super::bulk::{self, Blocks, int, real, required, text};
+use crate::{FactOptions, Result, StoreError};
 use patron_core::facts::{
     Facts, Grouped, InvoiceRow, NONE, OutcomeRow, TicketRow, offsets_from_sorted,
 };
 use patron_core::ids::CustomerId;
 use patron_core::model::{AttrValue, Consent};
 use patron_core::{Money, Timestamp};
-use sqlx::{Row, SqlitePool};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Customers (active, i.e. not merged away) whose acquisition — `created_at`, or else their
 /// first fact — is before `as_of`, with every fact before `as_of`, sorted by (customer, time).
-pub(crate) async fn load_facts(pool: &SqlitePool, path: &Path, as_of: Timestamp) -> Result<Facts> {
-    load_facts_with(pool, path, as_of, &crate::FactOptions::default()).await
-}
-
-/// [`load_facts`], with the event properties `options` names.
 pub(crate) async fn load_facts_with(
-    pool: &SqlitePool,
     path: &Path,
     as_of: Timestamp,
-    options: &crate::FactOptions,
+    options: &FactOptions,
 ) -> Result<Facts> {
-    let t = as_of.secs();
-    // The two big tables are scanned at once, on their own connections and threads.
-    let (orders, events) = {
-        let path = path.to_owned();
-        let properties = options.event_properties.clone();
-        tokio::task::spawn_blocking(move || {
-            std::thread::scope(|s| {
-                let orders = s.spawn(|| bulk::read_orders(&path, t));
-                let events = bulk::read_events(&path, t, &properties);
-                (orders.join(), events)
-            })
-        })
+    let path = path.to_owned();
+    let options = options.clone();
+    tokio::task::spawn_blocking(move || load_blocking(&path, as_of, &options))
         .await
-        .map_err(|e| crate::StoreError::Bulk(e.to_string()))?
-    };
-    let orders = orders
-        .map_err(|_| crate::StoreError::Bulk("the order reader panicked".into()))?
-        .map_err(|e| crate::StoreError::Bulk(e.to_string()))?;
-    let events = events.map_err(|e| crate::StoreError::Bulk(e.to_string()))?;
+        .map_err(|e| StoreError::Bulk(e.to_string()))?
+}
 
-    // A customer is acquired at `created_at` or at their first fact, whichever is earlier.
-    let mut first_fact: HashMap<i64, i64> = sqlx::query(
-        "SELECT customer_key, MIN(t) FROM (
-             SELECT customer_key, MIN(opened_at) AS t FROM tickets WHERE opened_at < ?1 GROUP BY customer_key
-             UNION ALL SELECT customer_key, MIN(issued_at) FROM invoices WHERE issued_at < ?1 GROUP BY customer_key
-         ) GROUP BY customer_key",
-    )
-    .bind(t)
-    .fetch_all(pool)
-    .await?
-    .into_iter()
-    .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-    .collect::<Result<_>>()?;
-    for (key, ts) in orders
-        .key
-        .iter()
-        .zip(&orders.ts)
-        .chain(events.key.iter().zip(&events.ts))
-    {
-        first_fact
-            .entry(*key)
-            .and_modify(|v| *v = (*v).min(ts.secs()))
-            .or_insert(ts.secs());
+fn bulk_error(e: rusqlite::Error) -> StoreError {
+    StoreError::Bulk(e.to_string())
+}
+
+fn joined<T>(
+    result: std::thread::Result<rusqlite::Result<T>>,
+    what: &str,
+) -> Result<T> {
+    result
+        .map_err(|_| StoreError::Bulk(format!("the {what} reader panicked")))?
+        .map_err(bulk_error)
+}
+
+fn load_blocking(path: &Path, as_of: Timestamp, options: &FactOptions) -> Result<Facts> {
+    let t = as_of.secs();
+    let (customers, orders, events, tickets, invoices) = std::thread::scope(|s| {
+        let orders = s.spawn(|| bulk::read_orders(path, t));
+        let events = s.spawn(|| bulk::read_events(path, t, &options.event_properties));
+        let customers = read_customers(path);
+        let tickets = read_tickets(path, t);
+        let invoices = read_invoices(path, t);
+        (
+            customers,
+            joined(orders.join(), "order"),
+            joined(events.join(), "event"),
+            tickets,
+            invoices,
+        )
+    });
+    let customers = customers.map_err(bulk_error)?;
+    let (orders, events) = (orders?, events?);
+    let (tickets, invoices) = (tickets.map_err(bulk_error)?, invoices.map_err(bulk_error)?);
+
+    // A customer is acquired at `created_at` or at their first fact, whichever is earlier;
+    // customers acquired at or after `as_of` are not in the fact set.
+    let mut first_fact = vec![i64::MAX; customers.max_key + 1];
+    let mut saw = |key: i64, ts: i64| {
+        if let Some(first) = usize::try_from(key).ok().and_then(|k| first_fact.get_mut(k)) {
+            *first = (*first).min(ts);
+        }
+    };
+    for (key, ts) in orders.key.iter().zip(orders.ts.iter()) {
+        saw(key, ts.secs());
+    }
+    for (key, ts) in events.key.iter().zip(events.ts.iter()) {
+        saw(key, ts.secs());
+    }
+    for (key, row) in tickets.keys.iter().zip(&tickets.rows) {
+        saw(*key, row.opened_at.secs());
+    }
+    for (key, row) in invoices.keys.iter().zip(&invoices.rows) {
+        saw(*key, row.issued_at.secs());
     }
 
     let mut facts = Facts {
         as_of,
         ..Default::default()
     };
-    let mut index_of_key: HashMap<i64, u32> = HashMap::new();
-    let customer_rows = sqlx::query(
+    let index_of_key = put_customers(customers, &first_fact, t, &mut facts)?;
+    drop(first_fact);
+    let n = facts.customers.len();
+    std::thread::scope(|s| {
+        let sorted_orders = s.spawn(|| sorted_orders(orders, &index_of_key, n));
+        let sorted_events = sorted_events(events, &index_of_key, &options.event_properties, n);
+        facts.orders = sorted_orders.join().expect("sorting order lines");
+        facts.events = sorted_events;
+    });
+    facts.tickets = grouped(tickets, &index_of_key, n);
+    facts.invoices = grouped(invoices, &index_of_key, n);
+    facts.outcomes = grouped(
+        read_outcomes(path, t).map_err(bulk_error)?,
+        &index_of_key,
+        n,
+    );
+    Ok(facts)
+}
+
+/// Active customers in key order, as stored.
+struct RawCustomers {
+    key: Vec<i64>,
+    id: Vec<String>,
+    created: Vec<Option<i64>>,
+    consent: Vec<Consent>,
+    is_stub: Vec<bool>,
+    acquisition_cost: Vec<Option<i64>>,
+    attributes: Vec<Option<String>>,
+    max_key: usize,
+}
+
+fn flag(v: rusqlite::types::ValueRef<'_>) -> Option<bool> {
+    int(v).map(|i| i != 0)
+}
+
+fn read_customers(path: &Path) -> rusqlite::Result<RawCustomers> {
+    let conn = bulk::reader(path)?;
+    let max_key: i64 = conn.query_row("SELECT COALESCE(MAX(key), 0) FROM customers", [], |r| {
+        r.get(0)
+    })?;
+    let mut stmt = conn.prepare(
         "SELECT key, id, created_at, consent_marketing, consent_profiling, is_stub, acquisition_cost, attributes
          FROM customers WHERE merged_into IS NULL ORDER BY key",
-    )
-    .fetch_all(pool)
-    .await?;
-    let mut attributes: Vec<BTreeMap<String, AttrValue>> = Vec::new();
-    for r in customer_rows {
-        let key: i64 = r.try_get(0)?;
-        let created: Option<i64> = r.try_get(2)?;
-        let first = first_fact.get(&key).copied();
-        let acquired = match (created, first) {
-            (Some(c), Some(f)) => c.min(f),
-            (c, f) => match c.or(f) {
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut c = RawCustomers {
+        key: Vec::new(),
+        id: Vec::new(),
+        created: Vec::new(),
+        consent: Vec::new(),
+        is_stub: Vec::new(),
+        acquisition_cost: Vec::new(),
+        attributes: Vec::new(),
+        max_key: usize::try_from(max_key).unwrap_or(0),
+    };
+    while let Some(r) = rows.next()? {
+        c.key.push(required(int(r.get_ref(0)?), "customers", "key")?);
+        c.id.push(required(text(r.get_ref(1)?), "customers", "id")?.to_owned());
+        c.created.push(int(r.get_ref(2)?));
+        c.consent.push(Consent {
+            marketing: flag(r.get_ref(3)?),
+            profiling: flag(r.get_ref(4)?),
+        });
+        c.is_stub.push(flag(r.get_ref(5)?).unwrap_or(false));
+        c.acquisition_cost.push(int(r.get_ref(6)?));
+        // Most customers have no attributes: `{}` is not worth parsing.
+        c.attributes
+            .push(text(r.get_ref(7)?).filter(|a| *a != "{}").map(str::to_owned));
+    }
+    Ok(c)
+}
+
+/// The customers acquired before `t` into the fact set; returns the customer index of every
+/// key ([`NONE`] for the others).
+fn put_customers(
+    raw: RawCustomers,
+    first_fact: &[i64],
+    t: i64,
+    facts: &mut Facts,
+) -> Result<Vec<u32>> {
+    let mut index_of_key = vec![NONE; raw.max_key + 1];
+    let mut attributes: Vec<(u32, String)> = Vec::new();
+    let c = &mut facts.customers;
+    for (i, key) in raw.key.iter().enumerate() {
+        let Some(k) = usize::try_from(*key).ok().filter(|k| *k <= raw.max_key) else {
+            continue;
+        };
+        let first = Some(first_fact[k]).filter(|f| *f != i64::MAX);
+        let acquired = match (raw.created[i], first) {
+            (Some(created), Some(first)) => created.min(first),
+            (created, first) => match created.or(first) {
                 Some(v) => v,
                 None => continue,
             },
@@ -96,164 +185,203 @@ pub(crate) async fn load_facts_with(
         if acquired >= t {
             continue;
         }
-        let c = &mut facts.customers;
-        index_of_key.insert(key, c.ids.len() as u32);
-        let id: String = r.try_get(1)?;
-        c.ids
-            .push(CustomerId::parse(&id).map_err(|e| sqlx::Error::Decode(Box::new(e)))?);
+        let index = c.ids.len() as u32;
+        index_of_key[k] = index;
+        c.ids.push(
+            CustomerId::parse(&raw.id[i])
+                .map_err(|e| StoreError::Bulk(format!("customer {}: {e}", raw.id[i])))?,
+        );
         c.created_at.push(Timestamp::from_secs(acquired));
-        c.consent.push(Consent {
-            marketing: r.try_get(3)?,
-            profiling: r.try_get(4)?,
-        });
-        c.is_stub.push(r.try_get(5)?);
+        c.consent.push(raw.consent[i]);
+        c.is_stub.push(raw.is_stub[i]);
         c.acquisition_cost
-            .push(r.try_get::<Option<i64>, _>(6)?.map(Money::from_raw));
-        attributes.push(serde_json::from_str(&r.try_get::<String, _>(7)?).unwrap_or_default());
-    }
-    let n = facts.customers.len();
-    for (i, attrs) in attributes.into_iter().enumerate() {
-        for (name, value) in attrs {
-            facts
-                .customers
-                .attributes
-                .entry(name)
-                .or_insert_with(|| vec![None; n])[i] = Some(value);
+            .push(raw.acquisition_cost[i].map(Money::from_raw));
+        if let Some(a) = &raw.attributes[i] {
+            attributes.push((index, a.clone()));
         }
     }
-    put_orders(orders, &index_of_key, &mut facts);
-    put_events(events, &index_of_key, &options.event_properties, &mut facts);
-    facts.tickets = load_grouped(
-        pool,
+    let n = c.ids.len();
+    for (index, text) in attributes {
+        let attrs: BTreeMap<String, AttrValue> = serde_json::from_str(&text).unwrap_or_default();
+        for (name, value) in attrs {
+            c.attributes.entry(name).or_insert_with(|| vec![None; n])[index as usize] =
+                Some(value);
+        }
+    }
+    Ok(index_of_key)
+}
+
+/// Customer index of every row ([`NONE`] for keys not in the fact set).
+fn customer_of_rows(keys: Blocks<i64>, index_of_key: &[u32]) -> Vec<u32> {
+    keys.map(|k| {
+        usize::try_from(k)
+            .ok()
+            .and_then(|k| index_of_key.get(k).copied())
+            .unwrap_or(NONE)
+    })
+}
+
+/// The order lines, sorted by (customer, time); each raw column is freed once it is placed.
+fn sorted_orders(
+    raw: bulk::RawOrders,
+    index_of_key: &[u32],
+    n: usize,
+) -> patron_core::facts::OrderColumns {
+    let customers = customer_of_rows(raw.key, index_of_key);
+    let (perm, offsets) = bulk::by_customer_and_time(&customers, &raw.ts, n);
+    drop(customers);
+    patron_core::facts::OrderColumns {
+        offsets,
+        timestamp: raw.ts.gather(&perm),
+        order: raw.order.gather(&perm),
+        sku: raw.sku.gather(&perm),
+        category: raw.category.gather(&perm),
+        channel: raw.channel.gather(&perm),
+        quantity: raw.quantity.gather(&perm),
+        amount: raw.amount.gather(&perm).into_iter().map(Money::from_raw).collect(),
+        cost: raw
+            .cost
+            .gather(&perm)
+            .into_iter()
+            .map(|c| c.map(Money::from_raw))
+            .collect(),
+        is_return: raw.is_return.gather(&perm),
+        order_ids: raw.order_ids.interner,
+        skus: raw.skus.interner,
+        categories: raw.categories.interner,
+        channels: raw.channels.interner,
+    }
+}
+
+/// The events, sorted by (customer, time).
+fn sorted_events(
+    raw: bulk::RawEvents,
+    index_of_key: &[u32],
+    properties: &[String],
+    n: usize,
+) -> patron_core::facts::EventColumns {
+    let customers = customer_of_rows(raw.key, index_of_key);
+    let (perm, offsets) = bulk::by_customer_and_time(&customers, &raw.ts, n);
+    drop(customers);
+    patron_core::facts::EventColumns {
+        offsets,
+        timestamp: raw.ts.gather(&perm),
+        event_type: raw.event_type.gather(&perm),
+        types: raw.types.interner,
+        properties: properties
+            .iter()
+            .cloned()
+            .zip(raw.properties)
+            .map(|(name, column)| (name, column.gather(&perm)))
+            .collect(),
+        property_values: raw.property_values,
+    }
+}
+
+/// Rows of a small fact table, read in (customer key, time) order, with their keys.
+struct Keyed<T> {
+    keys: Vec<i64>,
+    rows: Vec<T>,
+}
+
+impl<T> Default for Keyed<T> {
+    fn default() -> Self {
+        Keyed {
+            keys: Vec::new(),
+            rows: Vec::new(),
+        }
+    }
+}
+
+/// The rows of customers in the fact set, grouped by customer index (the key order is the
+/// index order, so the rows stay sorted).
+fn grouped<T>(keyed: Keyed<T>, index_of_key: &[u32], n: usize) -> Grouped<T> {
+    let mut customer_of_row = Vec::with_capacity(keyed.rows.len());
+    let mut rows = Vec::with_capacity(keyed.rows.len());
+    for (key, row) in keyed.keys.into_iter().zip(keyed.rows) {
+        let index = usize::try_from(key)
+            .ok()
+            .and_then(|k| index_of_key.get(k).copied())
+            .unwrap_or(NONE);
+        if index != NONE {
+            customer_of_row.push(index);
+            rows.push(row);
+        }
+    }
+    Grouped {
+        offsets: offsets_from_sorted(&customer_of_row, n),
+        rows,
+    }
+}
+
+fn read_tickets(path: &Path, t: i64) -> rusqlite::Result<Keyed<TicketRow>> {
+    let conn = bulk::reader(path)?;
+    let mut stmt = conn.prepare(
         "SELECT customer_key, opened_at, closed_at, escalated, sentiment, handling_minutes, text FROM tickets
          WHERE opened_at < ?1 ORDER BY customer_key, opened_at, ticket_id",
-        t,
-        &index_of_key,
-        n,
-        |r| {
-            Ok(TicketRow {
-                opened_at: Timestamp::from_secs(r.try_get(1)?),
-                closed_at: r.try_get::<Option<i64>, _>(2)?.filter(|c| *c < t).map(Timestamp::from_secs),
-                escalated: r.try_get(3)?,
-                sentiment: r.try_get(4)?,
-                handling_minutes: r.try_get(5)?,
-                text: r.try_get(6)?,
-            })
-        },
-    )
-    .await?;
-    facts.invoices = load_grouped(
-        pool,
+    )?;
+    let mut rows = stmt.query([t])?;
+    let mut out = Keyed::default();
+    while let Some(r) = rows.next()? {
+        out.keys
+            .push(required(int(r.get_ref(0)?), "tickets", "customer_key")?);
+        out.rows.push(TicketRow {
+            opened_at: Timestamp::from_secs(required(
+                int(r.get_ref(1)?),
+                "tickets",
+                "opened_at",
+            )?),
+            closed_at: int(r.get_ref(2)?)
+                .filter(|c| *c < t)
+                .map(Timestamp::from_secs),
+            escalated: flag(r.get_ref(3)?).unwrap_or(false),
+            sentiment: real(r.get_ref(4)?),
+            handling_minutes: real(r.get_ref(5)?),
+            text: text(r.get_ref(6)?).map(str::to_owned),
+        });
+    }
+    Ok(out)
+}
+
+fn read_invoices(path: &Path, t: i64) -> rusqlite::Result<Keyed<InvoiceRow>> {
+    let conn = bulk::reader(path)?;
+    let mut stmt = conn.prepare(
         "SELECT customer_key, issued_at, due_at, paid_at, amount FROM invoices
          WHERE issued_at < ?1 ORDER BY customer_key, issued_at, invoice_id",
-        t,
-        &index_of_key,
-        n,
-        |r| {
-            Ok(InvoiceRow {
-                issued_at: Timestamp::from_secs(r.try_get(1)?),
-                due_at: Timestamp::from_secs(r.try_get(2)?),
-                paid_at: r
-                    .try_get::<Option<i64>, _>(3)?
-                    .filter(|p| *p < t)
-                    .map(Timestamp::from_secs),
-                amount: Money::from_raw(r.try_get(4)?),
-            })
-        },
-    )
-    .await?;
-    facts.outcomes = load_grouped(
-        pool,
+    )?;
+    let mut rows = stmt.query([t])?;
+    let mut out = Keyed::default();
+    while let Some(r) = rows.next()? {
+        let table = "invoices";
+        out.keys
+            .push(required(int(r.get_ref(0)?), table, "customer_key")?);
+        out.rows.push(InvoiceRow {
+            issued_at: Timestamp::from_secs(required(int(r.get_ref(1)?), table, "issued_at")?),
+            due_at: Timestamp::from_secs(required(int(r.get_ref(2)?), table, "due_at")?),
+            paid_at: int(r.get_ref(3)?)
+                .filter(|p| *p < t)
+                .map(Timestamp::from_secs),
+            amount: Money::from_raw(required(int(r.get_ref(4)?), table, "amount")?),
+        });
+    }
+    Ok(out)
+}
+
+fn read_outcomes(path: &Path, t: i64) -> rusqlite::Result<Keyed<OutcomeRow>> {
+    let conn = bulk::reader(path)?;
+    let mut stmt = conn.prepare(
         "SELECT customer_key, at, kind, label FROM outcomes WHERE at < ?1 ORDER BY customer_key, at, kind",
-        t,
-        &index_of_key,
-        n,
-        |r| {
-            Ok(OutcomeRow {
-                at: Timestamp::from_secs(r.try_get(1)?),
-                kind: r.try_get(2)?,
-                label: r.try_get(3)?,
-            })
-        },
-    )
-    .await?;
-    Ok(facts)
-}
-
-fn customer_of_rows(keys: &[i64], index_of_key: &HashMap<i64, u32>) -> Vec<u32> {
-    keys.iter()
-        .map(|k| index_of_key.get(k).copied().unwrap_or(NONE))
-        .collect()
-}
-
-/// The order lines, sorted by (customer, time), into the fact set.
-fn put_orders(raw: bulk::RawOrders, index_of_key: &HashMap<i64, u32>, facts: &mut Facts) {
-    let customers = customer_of_rows(&raw.key, index_of_key);
-    let (perm, offsets) = bulk::by_customer_and_time(&customers, &raw.ts, facts.customers.len());
-    let o = &mut facts.orders;
-    o.timestamp = bulk::gather(&raw.ts, &perm);
-    o.order = bulk::gather(&raw.order, &perm);
-    o.sku = bulk::gather(&raw.sku, &perm);
-    o.category = bulk::gather(&raw.category, &perm);
-    o.channel = bulk::gather(&raw.channel, &perm);
-    o.quantity = bulk::gather(&raw.quantity, &perm);
-    o.amount = perm
-        .iter()
-        .map(|&i| Money::from_raw(raw.amount[i as usize]))
-        .collect();
-    o.cost = perm
-        .iter()
-        .map(|&i| raw.cost[i as usize].map(Money::from_raw))
-        .collect();
-    o.is_return = bulk::gather(&raw.is_return, &perm);
-    o.offsets = offsets;
-    o.order_ids = raw.order_ids;
-    o.skus = raw.skus;
-    o.categories = raw.categories;
-    o.channels = raw.channels;
-}
-
-/// The events, sorted by (customer, time), into the fact set.
-fn put_events(
-    raw: bulk::RawEvents,
-    index_of_key: &HashMap<i64, u32>,
-    properties: &[String],
-    facts: &mut Facts,
-) {
-    let customers = customer_of_rows(&raw.key, index_of_key);
-    let (perm, offsets) = bulk::by_customer_and_time(&customers, &raw.ts, facts.customers.len());
-    let e = &mut facts.events;
-    e.timestamp = bulk::gather(&raw.ts, &perm);
-    e.event_type = bulk::gather(&raw.event_type, &perm);
-    for (name, column) in properties.iter().zip(&raw.properties) {
-        e.properties
-            .insert(name.clone(), bulk::gather(column, &perm));
+    )?;
+    let mut rows = stmt.query([t])?;
+    let mut out = Keyed::default();
+    while let Some(r) = rows.next()? {
+        out.keys
+            .push(required(int(r.get_ref(0)?), "outcomes", "customer_key")?);
+        out.rows.push(OutcomeRow {
+            at: Timestamp::from_secs(required(int(r.get_ref(1)?), "outcomes", "at")?),
+            kind: required(text(r.get_ref(2)?), "outcomes", "kind")?.to_owned(),
+            label: text(r.get_ref(3)?).map(str::to_owned),
+        });
     }
-    e.offsets = offsets;
-    e.types = raw.types;
-    e.property_values = raw.property_values;
-}
-
-async fn load_grouped<T>(
-    pool: &SqlitePool,
-    sql: &'static str,
-    t: i64,
-    index_of_key: &HashMap<i64, u32>,
-    n: usize,
-    read: impl Fn(&sqlx::sqlite::SqliteRow) -> Result<T>,
-) -> Result<Grouped<T>> {
-    let rows = sqlx::query(sql).bind(t).fetch_all(pool).await?;
-    let mut customer_of_row = Vec::with_capacity(rows.len());
-    let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let Some(&index) = index_of_key.get(&r.try_get::<i64, _>(0)?) else {
-            continue;
-        };
-        customer_of_row.push(index);
-        out.push(read(r)?);
-    }
-    Ok(Grouped {
-        offsets: offsets_from_sorted(&customer_of_row, n),
-        rows: out,
-    })
+    Ok(out)
 }

@@ -68,6 +68,11 @@ fn migrator() -> Migrator {
             "score_cards_rowid",
             include_str!("../../migrations/sqlite/0005_score_cards_rowid.sql"),
         ),
+        migration(
+            6,
+            "card_dictionary",
+            include_str!("../../migrations/sqlite/0006_card_dictionary.sql"),
+        ),
     ])
 }
 
@@ -228,7 +233,7 @@ impl crate::Store for SqliteStore {
     }
 
     async fn load_facts(&self, as_of: Timestamp) -> Result<Facts> {
-        load::load_facts(&self.pool, &self.path, as_of).await
+        load::load_facts_with(&self.path, as_of, &crate::FactOptions::default()).await
     }
 
     async fn load_facts_with(
@@ -236,7 +241,7 @@ impl crate::Store for SqliteStore {
         as_of: Timestamp,
         options: &crate::FactOptions,
     ) -> Result<Facts> {
-        load::load_facts_with(&self.pool, &self.path, as_of, options).await
+        load::load_facts_with(&self.path, as_of, options).await
     }
 
     async fn customers(&self) -> Result<Vec<Customer>> {
@@ -261,8 +266,11 @@ impl crate::Store for SqliteStore {
         merge::undo(&self.pool, merge_id).await
     }
 
-    async fn save_score_run(&self, run: crate::NewScoreRun) -> Result<i64> {
-        runs::save(&self.path, run).await
+    async fn begin_score_run(
+        &self,
+        header: crate::ScoreRunHeader,
+    ) -> Result<Box<dyn crate::ScoreRunWriter>> {
+        Ok(Box::new(runs::RunWriter::begin(&self.path, header)))
     }
 
     async fn score_runs(&self) -> Result<Vec<crate::ScoreRunRecord>> {

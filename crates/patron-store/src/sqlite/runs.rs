@@ -1,96 +1,228 @@
 //! Score runs, cards and alarm episodes in SQLite.
 
 use super::now_text;
-use crate::{AlarmRecord, CardRecord, NewScoreRun, Result, ScoreRunRecord, StoreError};
+use crate::{
+    AlarmRecord, CardRecord, Result, ScoreRunEnd, ScoreRunHeader, ScoreRunRecord, ScoreRunWriter,
+    StoreError,
+};
 use patron_core::Timestamp;
 use patron_core::ids::CustomerId;
 use rustc_hash::FxHashMap;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
 
-/// Writes the run on a plain connection in one transaction (one prepared statement for the
-/// cards): a run of a million cards is written in seconds.
-pub(super) async fn save(path: &std::path::Path, run: NewScoreRun) -> Result<i64> {
-    let path = path.to_owned();
-    tokio::task::spawn_blocking(move || write_run(&path, &run))
-        .await
-        .map_err(|e| StoreError::Bulk(e.to_string()))?
-        .map_err(|e| StoreError::Bulk(e.to_string()))
+/// Cards are compressed with a dictionary once a run has at least this many (the first chunk's
+/// cards train it).
+const DICTIONARY_MIN_CARDS: usize = 1_000;
+/// Cards the dictionary is trained on.
+const DICTIONARY_SAMPLES: usize = 4_000;
+/// The dictionary's size in bytes (zstd's default).
+const DICTIONARY_BYTES: usize = 112_640;
+/// Chunks of cards waiting for the writer thread: enough to keep it busy while the next chunk
+/// is computed, few enough that a run never holds more than a few chunks in memory.
+const CHUNKS_IN_FLIGHT: usize = 2;
+
+enum Message {
+    Cards(Vec<CardRecord>),
+    Finish(ScoreRunEnd),
 }
 
-fn write_run(path: &std::path::Path, run: &NewScoreRun) -> rusqlite::Result<i64> {
-    let blobs = compressed_cards(&run.cards)
-        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-    let mut conn = super::bulk::writer(path)?;
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let keys: FxHashMap<String, i64> = {
-        let mut stmt = tx.prepare("SELECT id, key FROM customers WHERE merged_into IS NULL")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
-        rows.collect::<rusqlite::Result<_>>()?
-    };
+/// Writes a run on its own thread and plain connection, in one transaction: cards arrive
+/// through a bounded channel, are compressed on two threads and inserted through one prepared
+/// statement while the caller computes the next chunk.
+pub(super) struct RunWriter {
+    sender: Option<tokio::sync::mpsc::Sender<Message>>,
+    thread: Option<std::thread::JoinHandle<Result<i64>>>,
+}
+
+impl RunWriter {
+    pub(super) fn begin(path: &std::path::Path, header: ScoreRunHeader) -> Self {
+        let (sender, receiver) = tokio::sync::mpsc::channel(CHUNKS_IN_FLIGHT);
+        let path = path.to_owned();
+        let thread = std::thread::spawn(move || write_run(&path, &header, receiver));
+        RunWriter {
+            sender: Some(sender),
+            thread: Some(thread),
+        }
+    }
+
+    /// The writer thread's result (it has stopped or is about to).
+    async fn join(&mut self) -> Result<i64> {
+        self.sender = None;
+        let Some(thread) = self.thread.take() else {
+            return Err(StoreError::Bulk("the score run was already finished".into()));
+        };
+        tokio::task::spawn_blocking(move || thread.join())
+            .await
+            .map_err(|e| StoreError::Bulk(e.to_string()))?
+            .map_err(|_| StoreError::Bulk("the score-run writer panicked".into()))?
+    }
+
+    async fn send(&mut self, message: Message) -> Result<()> {
+        let Some(sender) = &self.sender else {
+            return Err(StoreError::Bulk("the score run was already finished".into()));
+        };
+        if sender.send(message).await.is_err() {
+            // The thread stopped early: its error says why.
+            self.join().await?;
+            return Err(StoreError::Bulk("the score-run writer stopped".into()));
+        }
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl ScoreRunWriter for RunWriter {
+    async fn write_cards(&mut self, cards: Vec<CardRecord>) -> Result<()> {
+        self.send(Message::Cards(cards)).await
+    }
+
+    async fn finish(mut self: Box<Self>, end: ScoreRunEnd) -> Result<i64> {
+        self.send(Message::Finish(end)).await?;
+        self.join().await
+    }
+}
+
+fn bulk_error(e: rusqlite::Error) -> StoreError {
+    StoreError::Bulk(e.to_string())
+}
+
+/// The writer thread: everything in one transaction, rolled back unless `Finish` arrives.
+fn write_run(
+    path: &std::path::Path,
+    header: &ScoreRunHeader,
+    mut receiver: tokio::sync::mpsc::Receiver<Message>,
+) -> Result<i64> {
+    let mut conn = super::bulk::writer(path).map_err(bulk_error)?;
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(bulk_error)?;
+    let keys = customer_keys(&tx).map_err(bulk_error)?;
     let key_of = |id: &CustomerId| {
         keys.get(id.as_str())
             .copied()
-            .ok_or_else(|| rusqlite::Error::InvalidParameterName(format!("unknown customer {id}")))
+            .ok_or_else(|| StoreError::Bulk(format!("unknown customer {id}")))
     };
-    let id: i64 = tx.query_row(
-        "INSERT INTO score_runs (as_of, created_at, customers, rules_version, context, summary)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
-        rusqlite::params![
-            run.as_of.secs(),
-            now_text(),
-            run.cards.len() as i64,
-            run.rules_version,
-            run.context,
-            run.summary.to_string()
-        ],
-        |r| r.get(0),
-    )?;
-    {
-        let mut insert = tx.prepare(
+    let id: i64 = tx
+        .query_row(
+            "INSERT INTO score_runs (as_of, created_at, customers, rules_version, context, summary)
+             VALUES (?1, ?2, 0, ?3, ?4, '{}') RETURNING id",
+            rusqlite::params![
+                header.as_of.secs(),
+                now_text(),
+                header.rules_version,
+                header.context,
+            ],
+            |r| r.get(0),
+        )
+        .map_err(bulk_error)?;
+    let mut insert = tx
+        .prepare(
             "INSERT INTO score_cards (run_id, customer_key, tier, status, value_score, churn_risk, clv, stage, action, card)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )?;
-        for (c, blob) in run.cards.iter().zip(&blobs) {
-            insert.execute(rusqlite::params![
-                id,
-                key_of(&c.customer_id)?,
-                c.tier,
-                c.status,
-                c.value_score,
-                c.churn_risk,
-                c.clv,
-                c.stage,
-                c.action,
-                blob
-            ])?;
+        )
+        .map_err(bulk_error)?;
+    let mut compressors: Option<CardCompressors> = None;
+    let mut written = 0i64;
+    while let Some(message) = receiver.blocking_recv() {
+        let chunk = match message {
+            Message::Cards(chunk) => chunk,
+            Message::Finish(end) => {
+                drop(insert);
+                finish_run(&tx, id, written, header.as_of, &end, &key_of)?;
+                tx.commit().map_err(bulk_error)?;
+                return Ok(id);
+            }
+        };
+        if chunk.is_empty() {
+            continue;
         }
-        let mut raise = tx.prepare(
+        let compressors = match &mut compressors {
+            Some(c) => c,
+            None => {
+                let c = CardCompressors::for_run(&chunk)?;
+                if let Some(dictionary) = &c.dictionary {
+                    tx.execute(
+                        "UPDATE score_runs SET card_dictionary = ?1 WHERE id = ?2",
+                        rusqlite::params![dictionary, id],
+                    )
+                    .map_err(bulk_error)?;
+                }
+                compressors.insert(c)
+            }
+        };
+        let blobs = compressors.compress(&chunk)?;
+        for (c, blob) in chunk.iter().zip(&blobs) {
+            insert
+                .execute(rusqlite::params![
+                    id,
+                    key_of(&c.customer_id)?,
+                    c.tier,
+                    c.status,
+                    c.value_score,
+                    c.churn_risk,
+                    c.clv,
+                    c.stage,
+                    c.action,
+                    blob
+                ])
+                .map_err(bulk_error)?;
+        }
+        written += chunk.len() as i64;
+    }
+    Err(StoreError::Bulk(
+        "the score run was abandoned before it finished: nothing was stored".into(),
+    ))
+}
+
+/// Active customers' keys by id.
+fn customer_keys(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<FxHashMap<String, i64>> {
+    let mut stmt = tx.prepare("SELECT id, key FROM customers WHERE merged_into IS NULL")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+    rows.collect()
+}
+
+/// The run's summary and card count, and its alarm episodes raised and cleared.
+fn finish_run(
+    tx: &rusqlite::Transaction<'_>,
+    id: i64,
+    cards: i64,
+    as_of: Timestamp,
+    end: &ScoreRunEnd,
+    key_of: &dyn Fn(&CustomerId) -> Result<i64>,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE score_runs SET customers = ?1, summary = ?2 WHERE id = ?3",
+        rusqlite::params![cards, end.summary.to_string(), id],
+    )
+    .map_err(bulk_error)?;
+    let mut raise = tx
+        .prepare(
             "INSERT INTO alarms (customer_key, kind, evidence, raised_run, raised_as_of) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?;
-        for (customer, kind, evidence) in &run.raised {
-            raise.execute(rusqlite::params![
+        )
+        .map_err(bulk_error)?;
+    for (customer, kind, evidence) in &end.raised {
+        raise
+            .execute(rusqlite::params![
                 key_of(customer)?,
                 kind,
                 evidence,
                 id,
-                run.as_of.secs()
-            ])?;
-        }
-        let mut clear = tx.prepare(
-            "UPDATE alarms SET cleared_run = ?1, cleared_as_of = ?2 WHERE customer_key = ?3 AND kind = ?4 AND cleared_run IS NULL",
-        )?;
-        for (customer, kind) in &run.cleared {
-            clear.execute(rusqlite::params![
-                id,
-                run.as_of.secs(),
-                key_of(customer)?,
-                kind
-            ])?;
-        }
+                as_of.secs()
+            ])
+            .map_err(bulk_error)?;
     }
-    tx.commit()?;
-    Ok(id)
+    let mut clear = tx
+        .prepare(
+            "UPDATE alarms SET cleared_run = ?1, cleared_as_of = ?2 WHERE customer_key = ?3 AND kind = ?4 AND cleared_run IS NULL",
+        )
+        .map_err(bulk_error)?;
+    for (customer, kind) in &end.cleared {
+        clear
+            .execute(rusqlite::params![id, as_of.secs(), key_of(customer)?, kind])
+            .map_err(bulk_error)?;
+    }
+    Ok(())
 }
 
 fn run_of(r: &SqliteRow) -> Result<ScoreRunRecord> {
@@ -145,7 +277,7 @@ pub(super) async fn one(pool: &SqlitePool, id: Option<i64>) -> Result<Option<Sco
     Ok(list(pool, Some(id)).await?.pop())
 }
 
-fn card_of(r: &SqliteRow) -> Result<CardRecord> {
+fn card_of(r: &SqliteRow, dictionary: Option<&[u8]>) -> Result<CardRecord> {
     let id: String = r.try_get("id")?;
     Ok(CardRecord {
         customer_id: CustomerId::parse(&id).map_err(|e| StoreError::Merge(e.to_string()))?,
@@ -156,49 +288,106 @@ fn card_of(r: &SqliteRow) -> Result<CardRecord> {
         clv: r.try_get("clv")?,
         stage: r.try_get("stage")?,
         action: r.try_get("action")?,
-        card: card_text(r.try_get("card")?)?,
+        card: card_text(r.try_get("card")?, dictionary)?,
     })
 }
 
 /// Cards are stored zstd-compressed (a run of a million cards is gigabytes of JSON otherwise).
 const CARD_LEVEL: i32 = 1;
 
-/// The JSON of a stored card: compressed, or plain text as early runs stored it.
-fn card_text(stored: Vec<u8>) -> Result<String> {
+/// The JSON of a stored card: compressed (with the run's dictionary, if it has one), or plain
+/// text as early runs stored it.
+fn card_text(stored: Vec<u8>, dictionary: Option<&[u8]>) -> Result<String> {
     const MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
+    let bad = |e: std::io::Error| StoreError::Bulk(format!("a stored card: {e}"));
     let bytes = if stored.starts_with(&MAGIC) {
-        zstd::stream::decode_all(stored.as_slice())
-            .map_err(|e| StoreError::Bulk(format!("a stored card: {e}")))?
+        let mut decoder =
+            zstd::stream::Decoder::with_dictionary(stored.as_slice(), dictionary.unwrap_or(&[]))
+                .map_err(bad)?;
+        let mut out = Vec::with_capacity(stored.len() * 4);
+        std::io::Read::read_to_end(&mut decoder, &mut out).map_err(bad)?;
+        out
     } else {
         stored
     };
     String::from_utf8(bytes).map_err(|e| StoreError::Bulk(format!("a stored card: {e}")))
 }
 
-/// Every card's JSON, compressed on two threads.
-fn compressed_cards(cards: &[CardRecord]) -> std::io::Result<Vec<Vec<u8>>> {
-    let half = cards.len().div_ceil(2).max(1);
-    std::thread::scope(|s| {
-        let parts: Vec<_> = cards
-            .chunks(half)
-            .map(|part| {
-                s.spawn(move || {
-                    // One compression context per thread: creating one per card costs more
-                    // than compressing it.
-                    let mut compressor = zstd::bulk::Compressor::new(CARD_LEVEL)?;
-                    part.iter()
-                        .map(|c| compressor.compress(c.card.as_bytes()))
-                        .collect::<std::io::Result<Vec<_>>>()
-                })
-            })
-            .collect();
-        let mut out = Vec::with_capacity(cards.len());
-        for p in parts {
-            out.extend(p.join().expect("compression thread")?);
-        }
-        Ok(out)
-    })
+/// The dictionary a run's cards are compressed with, if any.
+async fn dictionary(pool: &SqlitePool, run_id: i64) -> Result<Option<Vec<u8>>> {
+    Ok(
+        sqlx::query_scalar("SELECT card_dictionary FROM score_runs WHERE id = ?")
+            .bind(run_id)
+            .fetch_optional(pool)
+            .await?
+            .flatten(),
+    )
 }
+
+/// The compression contexts of a run's writer: one per thread, sharing the run's dictionary.
+struct CardCompressors {
+    dictionary: Option<Vec<u8>>,
+    threads: Vec<zstd::bulk::Compressor<'static>>,
+}
+
+impl CardCompressors {
+    /// Trains the run's dictionary on the first chunk's cards, if there are enough of them.
+    fn for_run(first: &[CardRecord]) -> Result<Self> {
+        let io = |e: std::io::Error| StoreError::Bulk(format!("compressing cards: {e}"));
+        let dictionary = if first.len() >= DICTIONARY_MIN_CARDS {
+            let samples: Vec<&[u8]> = first
+                .iter()
+                .take(DICTIONARY_SAMPLES)
+                .map(|c| c.card.as_bytes())
+                .collect();
+            // Training fails on samples too alike or too small; the cards are then compressed
+            // one by one.
+            zstd::dict::from_samples(&samples, DICTIONARY_BYTES).ok()
+        } else {
+            None
+        };
+        let threads = (0..COMPRESSION_THREADS)
+            .map(|_| match &dictionary {
+                Some(d) => zstd::bulk::Compressor::with_dictionary(CARD_LEVEL, d),
+                None => zstd::bulk::Compressor::new(CARD_LEVEL),
+            })
+            .collect::<std::io::Result<_>>()
+            .map_err(io)?;
+        Ok(CardCompressors {
+            dictionary,
+            threads,
+        })
+    }
+
+    /// Every card's JSON, compressed on the threads (one context each: creating one per card
+    /// costs more than compressing it).
+    fn compress(&mut self, cards: &[CardRecord]) -> Result<Vec<Vec<u8>>> {
+        let part = cards.len().div_ceil(self.threads.len()).max(1);
+        let parts = std::thread::scope(|s| {
+            let handles: Vec<_> = cards
+                .chunks(part)
+                .zip(self.threads.iter_mut())
+                .map(|(cards, compressor)| {
+                    s.spawn(move || {
+                        cards
+                            .iter()
+                            .map(|c| compressor.compress(c.card.as_bytes()))
+                            .collect::<std::io::Result<Vec<_>>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("compression thread"))
+                .collect::<std::io::Result<Vec<_>>>()
+        })
+        .map_err(|e| StoreError::Bulk(format!("compressing cards: {e}")))?;
+        Ok(parts.into_iter().flatten().collect())
+    }
+}
+
+/// Threads that compress cards.
+const COMPRESSION_THREADS: usize = 2;
 
 const CARD_COLUMNS: &str =
     "c.id, s.tier, s.status, s.value_score, s.churn_risk, s.clv, s.stage, s.action, s.card";
@@ -242,7 +431,10 @@ pub(super) async fn cards(
             .await?
         }
     };
-    rows.iter().map(card_of).collect()
+    let dictionary = dictionary(pool, run_id).await?;
+    rows.iter()
+        .map(|r| card_of(r, dictionary.as_deref()))
+        .collect()
 }
 
 pub(super) async fn history(
@@ -253,7 +445,7 @@ pub(super) async fn history(
         return Ok(Vec::new());
     };
     // One primary-key look-up per run (there is no index by customer).
-    let runs = sqlx::query("SELECT id, as_of FROM score_runs ORDER BY id")
+    let runs = sqlx::query("SELECT id, as_of, card_dictionary FROM score_runs ORDER BY id")
         .fetch_all(pool)
         .await?;
     let mut out = Vec::new();
@@ -271,7 +463,7 @@ pub(super) async fn history(
             out.push((
                 run_id,
                 Timestamp::from_secs(run.try_get(1)?),
-                card_of(&row)?,
+                card_of(&row, run.try_get::<Option<Vec<u8>>, _>(2)?.as_deref())?,
             ));
         }
     }
