@@ -47,36 +47,30 @@ impl Stopwatch {
     }
 }
 
-/// Computes every customer's inputs as of the fact set's `as_of`.
+/// Computes every customer's inputs as of the fact set's `as_of`. The fact set is consumed:
+/// the events (the largest table) are freed as soon as the rules and the churn model's
+/// features have read them, and everything else when the inputs are complete.
 pub fn gather(
-    facts: &Facts,
+    mut facts: Facts,
     config: &ProjectConfig,
     rules: Option<&RuleSet>,
     previous_tiers: &std::collections::HashMap<String, String>,
     churn_model: Option<&ChurnModel>,
 ) -> Result<Gathered> {
     let mut watch = Stopwatch::start();
-    let mut inputs = from_facts(facts, &config.value, &config.consent, &config.reminders);
+    let mut inputs = from_facts(&facts, &config.value, &config.consent, &config.reminders);
     for row in &mut inputs {
         row.previous_tier = previous_tiers.get(&row.customer_id).cloned();
     }
     watch.lap("inputs.facts");
-    add_margin_and_classes(facts, config, &mut inputs)?;
-    watch.lap("inputs.margin_abc_rfm");
-    let clv_model = add_clv_and_churn(facts, &mut inputs)?;
-    watch.lap("inputs.clv");
-    let churn = match churn_model {
-        Some(model) => add_model_churn(facts, model, &mut inputs)?,
-        None => clv_model.get("churn").cloned().unwrap_or(Value::Null),
+    let model_churn = match churn_model {
+        Some(model) => Some(model_churn(&facts, model)?),
+        None => None,
     };
     watch.lap("inputs.churn");
-    let payment = add_payment_risk(facts, &mut inputs);
-    watch.lap("inputs.payment_risk");
-    let offers = add_offers(facts, &mut inputs)?;
-    watch.lap("inputs.offers");
     let (score_names, rules_version) = match rules {
         Some(rules) => {
-            add_rules(facts, rules, &mut inputs);
+            add_rules(&facts, rules, &mut inputs);
             (
                 rules
                     .score_names()
@@ -89,6 +83,23 @@ pub fn gather(
         None => (Vec::new(), None),
     };
     watch.lap("inputs.rules");
+    // Nothing below reads events.
+    facts.events = patron_core::facts::EventColumns {
+        offsets: vec![0; facts.customers.len() + 1],
+        ..Default::default()
+    };
+    add_margin_and_classes(&facts, config, &mut inputs)?;
+    watch.lap("inputs.margin_abc_rfm");
+    let clv_model = add_clv_and_churn(&facts, &mut inputs)?;
+    watch.lap("inputs.clv");
+    let churn = match (churn_model, model_churn) {
+        (Some(model), Some(predictions)) => apply_model_churn(model, predictions, &mut inputs),
+        _ => clv_model.get("churn").cloned().unwrap_or(Value::Null),
+    };
+    let payment = add_payment_risk(&facts, &mut inputs);
+    watch.lap("inputs.payment_risk");
+    let offers = add_offers(&facts, &mut inputs)?;
+    watch.lap("inputs.offers");
     Ok(Gathered {
         inputs,
         score_names,
@@ -358,16 +369,14 @@ pub async fn churn_model(
     }))
 }
 
-/// Churn risk from the trained model for the customers it was trained on (a purchase within
-/// its active window); the others keep the BTYD risk, and each card names its source.
-fn add_model_churn(
+/// The trained churn model's prediction of every customer of the fact set, in its order.
+fn model_churn(
     facts: &Facts,
     model: &ChurnModel,
-    inputs: &mut [CustomerInputs],
-) -> Result<Value> {
-    use patron_engine::predict::{Explain, PredictOptions, labels::ACTIVE_DAYS};
+) -> Result<Vec<patron_engine::predict::Prediction>> {
+    use patron_engine::predict::{Explain, PredictOptions};
     let table = model.predictor.feature_table(facts, facts.as_of);
-    let predictions = model
+    model
         .predictor
         .predict_with(
             &table,
@@ -376,7 +385,17 @@ fn add_model_churn(
                 explain: Explain::Path,
             },
         )
-        .map_err(|e| anyhow::anyhow!("churn model {}: {e}", model.info.id))?;
+        .map_err(|e| anyhow::anyhow!("churn model {}: {e}", model.info.id))
+}
+
+/// Churn risk from the trained model for the customers it was trained on (a purchase within
+/// its active window); the others keep the BTYD risk, and each card names its source.
+fn apply_model_churn(
+    model: &ChurnModel,
+    predictions: Vec<patron_engine::predict::Prediction>,
+    inputs: &mut [CustomerInputs],
+) -> Value {
+    use patron_engine::predict::labels::ACTIVE_DAYS;
     let source = format!(
         "gbm:churn v{} (model {})",
         model.info.version, model.info.id
@@ -397,7 +416,7 @@ fn add_model_churn(
             reasons: p.reasons.into_iter().map(|r| r.text).collect(),
         });
     }
-    Ok(json!({
+    json!({
         "source": source,
         "model": model.info,
         "customers": by_model,
@@ -405,5 +424,5 @@ fn add_model_churn(
             "probability of no purchase within {} days (trained model) for customers who bought in the last {ACTIVE_DAYS} days; 1 − P(alive) (BTYD) for the others",
             model.predictor.horizon_days
         ),
-    }))
+    })
 }

@@ -100,8 +100,7 @@ async fn compute_and_write(
     let started = Instant::now();
     bar.set_message("models");
     let as_of = facts.as_of;
-    let gathered = gather(&facts, &project.config, rules, previous, churn_model)?;
-    drop(facts);
+    let gathered = gather(facts, &project.config, rules, previous, churn_model)?;
     seconds.insert("inputs", started.elapsed().as_secs_f64());
     for (part, secs) in &gathered.seconds {
         seconds.insert(part, *secs);

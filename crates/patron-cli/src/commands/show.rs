@@ -118,7 +118,7 @@ async fn live_card(
     let previous = crate::commands::score::previous_tiers(store, Some(run_id), run.as_of).await?;
     let churn_model = crate::commands::card_inputs::churn_model(store, run.as_of).await?;
     let inputs = crate::commands::card_inputs::gather(
-        &facts,
+        facts,
         &project.config,
         rules.as_ref(),
         &previous,

@@ -32,6 +32,78 @@ pub struct PaymentInput {
     pub evidence: Vec<String>,
 }
 
+/// A few name → value pairs kept sorted by name (rule scores, stage levels), in a vector: a
+/// map per customer costs a tree node of hundreds of bytes, and a run has millions of them.
+/// Serialised as a map.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Named<T>(Vec<(String, T)>);
+
+impl<T> Default for Named<T> {
+    fn default() -> Self {
+        Named(Vec::new())
+    }
+}
+
+impl<T> Named<T> {
+    /// Sets `name` to `value`; returns the value it replaces.
+    pub fn insert(&mut self, name: String, value: T) -> Option<T> {
+        match self.0.binary_search_by(|(n, _)| n.as_str().cmp(&name)) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
+            Err(i) => {
+                self.0.insert(i, (name, value));
+                None
+            }
+        }
+    }
+    /// The value of `name`.
+    pub fn get(&self, name: &str) -> Option<&T> {
+        self.0
+            .binary_search_by(|(n, _)| n.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+    /// Pairs in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &T)> {
+        self.0.iter().map(|(n, v)| (n, v))
+    }
+    /// Values in name order.
+    pub fn values(&self) -> impl Iterator<Item = &T> {
+        self.0.iter().map(|(_, v)| v)
+    }
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// Number of pairs.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    /// Removes every pair.
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+}
+
+impl<T: Clone> Named<T> {
+    /// As an ordered map.
+    pub fn to_map(&self) -> BTreeMap<String, T> {
+        self.0.iter().cloned().collect()
+    }
+}
+
+impl<T: Serialize> Serialize for Named<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Named<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let map = BTreeMap::<String, T>::deserialize(d)?;
+        Ok(Named(map.into_iter().collect()))
+    }
+}
+
 /// One customer's inputs.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CustomerInputs {
@@ -78,9 +150,9 @@ pub struct CustomerInputs {
     /// Information-value flags that are set.
     pub flags: Vec<String>,
     /// Rule scores by name.
-    pub scores: BTreeMap<String, f64>,
+    pub scores: Named<f64>,
     /// Stage levels by stage.
-    pub stages: BTreeMap<String, String>,
+    pub stages: Named<String>,
     /// The tier in the previous score run, if the customer had a card there.
     pub previous_tier: Option<String>,
     /// Service reminders due soon or overdue: (due time, message).

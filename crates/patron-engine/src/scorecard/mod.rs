@@ -35,7 +35,7 @@ pub use alarms::{AlarmChanges, AlarmContext, AlarmHit, OpenAlarm, alarms, reconc
 pub use card::Card;
 pub use distribution::{Distribution, STEPS};
 pub use filter::{CardFilter, FilterError, field_names};
-pub use inputs::{ChurnInput, CustomerInputs, PaymentInput, from_facts, profiling_allowed};
+pub use inputs::{ChurnInput, CustomerInputs, Named, PaymentInput, from_facts, profiling_allowed};
 pub use kpi::{After, Rate, SegmentKpi, observe, segment_kpis};
 pub use round::round4;
 pub use route::{Route, route};
@@ -384,8 +384,8 @@ pub fn card(c: &CustomerInputs, ctx: &ScoringContext, settings: &Settings) -> Ca
         } else {
             v.stage.clone()
         },
-        stages: v.stages.clone(),
-        scores: v.scores.clone(),
+        stages: v.stages.to_map(),
+        scores: v.scores.to_map(),
         payment_risk: v.payment.as_ref().map(|p| p.probability),
         payment_band: v.payment.as_ref().map(|p| p.band.clone()),
         payment_evidence: v
