@@ -19,14 +19,21 @@ pub struct Interner {
     text: String,
     /// Where each string ends in `text`.
     ends: Vec<usize>,
-    /// Codes, found by the hash of their string (Fx, not SipHash: no input chooses these keys
-    /// to collide on purpose).
-    index: hashbrown::HashTable<u32>,
+    /// (code, 32-bit hash of its string), found by that hash: growing the table rehashes from
+    /// the stored hash without reading the strings, and a probe compares strings only when the
+    /// hashes agree. (Fx, not SipHash: no input chooses these keys to collide on purpose.)
+    index: hashbrown::HashTable<(u32, u32)>,
 }
 
-fn hash_str(s: &str) -> u64 {
+fn hash_str(s: &str) -> u32 {
     use std::hash::{BuildHasher, BuildHasherDefault};
-    BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(s)
+    (BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(s) >> 32) as u32
+}
+
+/// The table's 64-bit hash of a stored 32-bit one, with its bits spread over the word (the
+/// table picks buckets from the low bits and tags from the high ones).
+fn widen(hash: u32) -> u64 {
+    u64::from(hash).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 fn name_in<'a>(text: &'a str, ends: &[usize], code: u32) -> &'a str {
@@ -38,27 +45,23 @@ fn name_in<'a>(text: &'a str, ends: &[usize], code: u32) -> &'a str {
 impl Interner {
     /// The code for `name`, adding it if new.
     pub fn intern(&mut self, name: &str) -> u32 {
-        let hash = hash_str(name);
-        let (text, ends) = (&self.text, &self.ends);
-        if let Some(&code) = self
-            .index
-            .find(hash, |&c| name_in(text, ends, c) == name)
-        {
+        if let Some(code) = self.get(name) {
             return code;
         }
+        let hash = hash_str(name);
         let code = self.ends.len() as u32;
         self.text.push_str(name);
         self.ends.push(self.text.len());
-        let (text, ends) = (&self.text, &self.ends);
         self.index
-            .insert_unique(hash, code, |&c| hash_str(name_in(text, ends, c)));
+            .insert_unique(widen(hash), (code, hash), |&(_, h)| widen(h));
         code
     }
     /// The code of `name`, if present.
     pub fn get(&self, name: &str) -> Option<u32> {
+        let hash = hash_str(name);
         self.index
-            .find(hash_str(name), |&c| self.name(c) == name)
-            .copied()
+            .find(widen(hash), |&(c, h)| h == hash && self.name(c) == name)
+            .map(|&(c, _)| c)
     }
     /// The string for a code.
     pub fn name(&self, code: u32) -> &str {

@@ -56,8 +56,10 @@ impl fmt::Display for Entity {
     }
 }
 
-/// A typed customer attribute value (firmographics, demographics, CRM fields).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A typed customer attribute value (firmographics, demographics, CRM fields). Serialised
+/// untagged: `true`, `12.5`, `"2024-01-31"`, `"retail"`; a string that parses as a date is a
+/// date.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum AttrValue {
     /// A boolean flag.
@@ -68,6 +70,42 @@ pub enum AttrValue {
     Date(NaiveDate),
     /// Free text or a category.
     Text(String),
+}
+
+// By hand rather than derived: serde's untagged enums buffer every value and try each variant
+// in turn, and a load reads millions of attributes.
+impl<'de> Deserialize<'de> for AttrValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = AttrValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a boolean, a number, a date or a text")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<AttrValue, E> {
+                Ok(AttrValue::Bool(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<AttrValue, E> {
+                Ok(AttrValue::Number(v as f64))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<AttrValue, E> {
+                Ok(AttrValue::Number(v as f64))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<AttrValue, E> {
+                Ok(AttrValue::Number(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<AttrValue, E> {
+                // Only what can start a date is tried as one.
+                if v.starts_with(|c: char| c.is_ascii_digit() || c == '+' || c == '-')
+                    && let Ok(date) = v.parse::<NaiveDate>()
+                {
+                    return Ok(AttrValue::Date(date));
+                }
+                Ok(AttrValue::Text(v.to_owned()))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 /// The type an attribute column is parsed as.

@@ -13,7 +13,10 @@ fn main() -> std::io::Result<()> {
     let defaults = DemoOptions::default();
     let options = DemoOptions {
         customers,
-        years: args.next().and_then(|y| y.parse().ok()).unwrap_or(defaults.years),
+        years: args
+            .next()
+            .and_then(|y| y.parse().ok())
+            .unwrap_or(defaults.years),
         ..defaults
     };
     let started = Instant::now();

@@ -24,9 +24,18 @@ pub(crate) struct SqliteImport {
     import_id: i64,
     customers: FxHashMap<String, Known>,
     next_key: i64,
+    /// The latest time written to each fact table.
+    latest: FxHashMap<&'static str, i64>,
 }
 
 impl SqliteImport {
+    fn saw(&mut self, fact: &'static str, times: impl Iterator<Item = i64>) {
+        if let Some(max) = times.max() {
+            let latest = self.latest.entry(fact).or_insert(max);
+            *latest = (*latest).max(max);
+        }
+    }
+
     pub async fn begin(pool: &SqlitePool) -> Result<Self> {
         let mut tx = pool.begin().await?;
         let import_id: i64 = sqlx::query_scalar(
@@ -58,6 +67,7 @@ impl SqliteImport {
             import_id,
             customers,
             next_key,
+            latest: FxHashMap::default(),
         })
     }
 
@@ -163,6 +173,7 @@ impl ImportWriter for SqliteImport {
     }
 
     async fn write_order_lines(&mut self, rows: &[OrderLine]) -> Result<WriteCounts> {
+        self.saw("order_lines", rows.iter().map(|l| l.timestamp.secs()));
         let keys = rows
             .iter()
             .map(|l| self.key_of(&l.customer_id))
@@ -191,6 +202,7 @@ impl ImportWriter for SqliteImport {
     }
 
     async fn write_events(&mut self, rows: &[Event]) -> Result<WriteCounts> {
+        self.saw("events", rows.iter().map(|e| e.timestamp.secs()));
         let keys = rows
             .iter()
             .map(|e| match &e.actor {
@@ -222,6 +234,7 @@ impl ImportWriter for SqliteImport {
     }
 
     async fn write_tickets(&mut self, rows: &[Ticket]) -> Result<WriteCounts> {
+        self.saw("tickets", rows.iter().map(|t| t.opened_at.secs()));
         let keys = rows
             .iter()
             .map(|t| self.key_of(&t.customer_id))
@@ -248,6 +261,7 @@ impl ImportWriter for SqliteImport {
     }
 
     async fn write_invoices(&mut self, rows: &[Invoice]) -> Result<WriteCounts> {
+        self.saw("invoices", rows.iter().map(|i| i.issued_at.secs()));
         let keys = rows
             .iter()
             .map(|i| self.key_of(&i.customer_id))
@@ -310,6 +324,16 @@ impl ImportWriter for SqliteImport {
             .bind(&s.path)
             .bind(self.import_id)
             .bind(s.rows_new as i64)
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        for (fact, latest) in &self.latest {
+            sqlx::query(
+                "INSERT INTO fact_times (fact, latest) VALUES (?, ?)
+                 ON CONFLICT (fact) DO UPDATE SET latest = MAX(latest, excluded.latest)",
+            )
+            .bind(*fact)
+            .bind(*latest)
             .execute(&mut *self.tx)
             .await?;
         }

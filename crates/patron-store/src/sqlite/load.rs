@@ -33,10 +33,7 @@ fn bulk_error(e: rusqlite::Error) -> StoreError {
     StoreError::Bulk(e.to_string())
 }
 
-fn joined<T>(
-    result: std::thread::Result<rusqlite::Result<T>>,
-    what: &str,
-) -> Result<T> {
+fn joined<T>(result: std::thread::Result<rusqlite::Result<T>>, what: &str) -> Result<T> {
     result
         .map_err(|_| StoreError::Bulk(format!("the {what} reader panicked")))?
         .map_err(bulk_error)
@@ -66,7 +63,10 @@ fn load_blocking(path: &Path, as_of: Timestamp, options: &FactOptions) -> Result
     // customers acquired at or after `as_of` are not in the fact set.
     let mut first_fact = vec![i64::MAX; customers.max_key + 1];
     let mut saw = |key: i64, ts: i64| {
-        if let Some(first) = usize::try_from(key).ok().and_then(|k| first_fact.get_mut(k)) {
+        if let Some(first) = usize::try_from(key)
+            .ok()
+            .and_then(|k| first_fact.get_mut(k))
+        {
             *first = (*first).min(ts);
         }
     };
@@ -143,7 +143,8 @@ fn read_customers(path: &Path) -> rusqlite::Result<RawCustomers> {
         max_key: usize::try_from(max_key).unwrap_or(0),
     };
     while let Some(r) = rows.next()? {
-        c.key.push(required(int(r.get_ref(0)?), "customers", "key")?);
+        c.key
+            .push(required(int(r.get_ref(0)?), "customers", "key")?);
         c.id.push(required(text(r.get_ref(1)?), "customers", "id")?.to_owned());
         c.created.push(int(r.get_ref(2)?));
         c.consent.push(Consent {
@@ -153,8 +154,11 @@ fn read_customers(path: &Path) -> rusqlite::Result<RawCustomers> {
         c.is_stub.push(flag(r.get_ref(5)?).unwrap_or(false));
         c.acquisition_cost.push(int(r.get_ref(6)?));
         // Most customers have no attributes: `{}` is not worth parsing.
-        c.attributes
-            .push(text(r.get_ref(7)?).filter(|a| *a != "{}").map(str::to_owned));
+        c.attributes.push(
+            text(r.get_ref(7)?)
+                .filter(|a| *a != "{}")
+                .map(str::to_owned),
+        );
     }
     Ok(c)
 }
@@ -204,8 +208,7 @@ fn put_customers(
     for (index, text) in attributes {
         let attrs: BTreeMap<String, AttrValue> = serde_json::from_str(&text).unwrap_or_default();
         for (name, value) in attrs {
-            c.attributes.entry(name).or_insert_with(|| vec![None; n])[index as usize] =
-                Some(value);
+            c.attributes.entry(name).or_insert_with(|| vec![None; n])[index as usize] = Some(value);
         }
     }
     Ok(index_of_key)
@@ -238,7 +241,12 @@ fn sorted_orders(
         category: raw.category.gather(&perm),
         channel: raw.channel.gather(&perm),
         quantity: raw.quantity.gather(&perm),
-        amount: raw.amount.gather(&perm).into_iter().map(Money::from_raw).collect(),
+        amount: raw
+            .amount
+            .gather(&perm)
+            .into_iter()
+            .map(Money::from_raw)
+            .collect(),
         cost: raw
             .cost
             .gather(&perm)
@@ -278,10 +286,22 @@ fn sorted_events(
     }
 }
 
-/// Rows of a small fact table, read in (customer key, time) order, with their keys.
+/// Rows of a small fact table with their customer keys.
 struct Keyed<T> {
     keys: Vec<i64>,
     rows: Vec<T>,
+}
+
+impl<T> Keyed<T> {
+    /// The rows sorted by (customer key, time), ties kept in read order. Tables are read in
+    /// primary-key order, a plain scan, rather than through their index by customer, which
+    /// costs a primary-key look-up per row.
+    fn sorted_by(self, time: impl Fn(&T) -> Timestamp) -> Self {
+        let mut pairs: Vec<(i64, T)> = self.keys.into_iter().zip(self.rows).collect();
+        pairs.sort_by_key(|(key, row)| (*key, time(row)));
+        let (keys, rows) = pairs.into_iter().unzip();
+        Keyed { keys, rows }
+    }
 }
 
 impl<T> Default for Keyed<T> {
@@ -318,7 +338,7 @@ fn read_tickets(path: &Path, t: i64) -> rusqlite::Result<Keyed<TicketRow>> {
     let conn = bulk::reader(path)?;
     let mut stmt = conn.prepare(
         "SELECT customer_key, opened_at, closed_at, escalated, sentiment, handling_minutes, text FROM tickets
-         WHERE opened_at < ?1 ORDER BY customer_key, opened_at, ticket_id",
+         WHERE opened_at < ?1 ORDER BY ticket_id",
     )?;
     let mut rows = stmt.query([t])?;
     let mut out = Keyed::default();
@@ -326,11 +346,7 @@ fn read_tickets(path: &Path, t: i64) -> rusqlite::Result<Keyed<TicketRow>> {
         out.keys
             .push(required(int(r.get_ref(0)?), "tickets", "customer_key")?);
         out.rows.push(TicketRow {
-            opened_at: Timestamp::from_secs(required(
-                int(r.get_ref(1)?),
-                "tickets",
-                "opened_at",
-            )?),
+            opened_at: Timestamp::from_secs(required(int(r.get_ref(1)?), "tickets", "opened_at")?),
             closed_at: int(r.get_ref(2)?)
                 .filter(|c| *c < t)
                 .map(Timestamp::from_secs),
@@ -340,14 +356,14 @@ fn read_tickets(path: &Path, t: i64) -> rusqlite::Result<Keyed<TicketRow>> {
             text: text(r.get_ref(6)?).map(str::to_owned),
         });
     }
-    Ok(out)
+    Ok(out.sorted_by(|t| t.opened_at))
 }
 
 fn read_invoices(path: &Path, t: i64) -> rusqlite::Result<Keyed<InvoiceRow>> {
     let conn = bulk::reader(path)?;
     let mut stmt = conn.prepare(
         "SELECT customer_key, issued_at, due_at, paid_at, amount FROM invoices
-         WHERE issued_at < ?1 ORDER BY customer_key, issued_at, invoice_id",
+         WHERE issued_at < ?1 ORDER BY invoice_id",
     )?;
     let mut rows = stmt.query([t])?;
     let mut out = Keyed::default();
@@ -364,13 +380,13 @@ fn read_invoices(path: &Path, t: i64) -> rusqlite::Result<Keyed<InvoiceRow>> {
             amount: Money::from_raw(required(int(r.get_ref(4)?), table, "amount")?),
         });
     }
-    Ok(out)
+    Ok(out.sorted_by(|i| i.issued_at))
 }
 
 fn read_outcomes(path: &Path, t: i64) -> rusqlite::Result<Keyed<OutcomeRow>> {
     let conn = bulk::reader(path)?;
     let mut stmt = conn.prepare(
-        "SELECT customer_key, at, kind, label FROM outcomes WHERE at < ?1 ORDER BY customer_key, at, kind",
+        "SELECT customer_key, at, kind, label FROM outcomes WHERE at < ?1 ORDER BY customer_key, kind, at",
     )?;
     let mut rows = stmt.query([t])?;
     let mut out = Keyed::default();
@@ -383,5 +399,5 @@ fn read_outcomes(path: &Path, t: i64) -> rusqlite::Result<Keyed<OutcomeRow>> {
             label: text(r.get_ref(3)?).map(str::to_owned),
         });
     }
-    Ok(out)
+    Ok(out.sorted_by(|o| o.at))
 }

@@ -73,6 +73,11 @@ fn migrator() -> Migrator {
             "card_dictionary",
             include_str!("../../migrations/sqlite/0006_card_dictionary.sql"),
         ),
+        migration(
+            7,
+            "fact_times",
+            include_str!("../../migrations/sqlite/0007_fact_times.sql"),
+        ),
     ])
 }
 
@@ -223,12 +228,10 @@ impl crate::Store for SqliteStore {
     }
 
     async fn last_fact_time(&self) -> Result<Option<Timestamp>> {
-        let last: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(t) FROM (SELECT MAX(ts) AS t FROM order_lines UNION ALL SELECT MAX(ts) FROM events
-             UNION ALL SELECT MAX(opened_at) FROM tickets UNION ALL SELECT MAX(issued_at) FROM invoices)",
-        )
-        .fetch_one(&self.pool)
-        .await?;
+        // Kept by imports (see migration 0007), not scanned for.
+        let last: Option<i64> = sqlx::query_scalar("SELECT MAX(latest) FROM fact_times")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(last.map(Timestamp::from_secs))
     }
 

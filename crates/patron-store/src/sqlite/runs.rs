@@ -50,7 +50,9 @@ impl RunWriter {
     async fn join(&mut self) -> Result<i64> {
         self.sender = None;
         let Some(thread) = self.thread.take() else {
-            return Err(StoreError::Bulk("the score run was already finished".into()));
+            return Err(StoreError::Bulk(
+                "the score run was already finished".into(),
+            ));
         };
         tokio::task::spawn_blocking(move || thread.join())
             .await
@@ -60,7 +62,9 @@ impl RunWriter {
 
     async fn send(&mut self, message: Message) -> Result<()> {
         let Some(sender) = &self.sender else {
-            return Err(StoreError::Bulk("the score run was already finished".into()));
+            return Err(StoreError::Bulk(
+                "the score run was already finished".into(),
+            ));
         };
         if sender.send(message).await.is_err() {
             // The thread stopped early: its error says why.
