@@ -8,7 +8,7 @@ use patron_core::facts::Facts;
 use patron_engine::abc::abc;
 use patron_engine::margin::margins;
 use patron_engine::rules::RuleSet;
-use patron_engine::scorecard::{ChurnInput, CustomerInputs, PaymentInput, from_facts};
+use patron_engine::scorecard::{ChurnInput, ClvMethod, CustomerInputs, PaymentInput, from_facts};
 use serde_json::{Value, json};
 
 /// Everyone's inputs and what produced them.
@@ -23,6 +23,8 @@ pub struct Gathered {
     pub models: Value,
     /// Seconds per part, in the order they ran.
     pub seconds: Vec<(&'static str, f64)>,
+    /// How CLV was computed (for the run's context).
+    pub clv_method: Option<ClvMethod>,
 }
 
 /// Times the parts of a computation.
@@ -54,14 +56,15 @@ pub fn gather(
     mut facts: Facts,
     config: &ProjectConfig,
     rules: Option<&RuleSet>,
-    previous_tiers: &std::collections::HashMap<String, String>,
+    mut previous_tiers: std::collections::HashMap<String, String>,
     churn_model: Option<&ChurnModel>,
 ) -> Result<Gathered> {
     let mut watch = Stopwatch::start();
     let mut inputs = from_facts(&facts, &config.value, &config.consent, &config.reminders);
     for row in &mut inputs {
-        row.previous_tier = previous_tiers.get(&row.customer_id).cloned();
+        row.previous_tier = previous_tiers.remove(&row.customer_id);
     }
+    drop(previous_tiers);
     watch.lap("inputs.facts");
     let model_churn = match churn_model {
         Some(model) => Some(model_churn(&facts, model)?),
@@ -90,7 +93,7 @@ pub fn gather(
     };
     add_margin_and_classes(&facts, config, &mut inputs)?;
     watch.lap("inputs.margin_abc_rfm");
-    let clv_model = add_clv_and_churn(&facts, &mut inputs)?;
+    let (clv_model, clv_method) = add_clv_and_churn(&facts, &mut inputs)?;
     watch.lap("inputs.clv");
     let churn = match (churn_model, model_churn) {
         (Some(model), Some(predictions)) => apply_model_churn(model, predictions, &mut inputs),
@@ -111,6 +114,7 @@ pub fn gather(
             "offers": offers,
         }),
         seconds: watch.laps,
+        clv_method,
     })
 }
 
@@ -153,21 +157,27 @@ fn add_margin_and_classes(
 
 /// BTYD: CLV, P(alive), expected purchases, potential, and — until a trained churn model is
 /// registered — the churn risk as 1 − P(alive), the probability of having lapsed already.
-fn add_clv_and_churn(facts: &Facts, inputs: &mut [CustomerInputs]) -> Result<Value> {
+fn add_clv_and_churn(
+    facts: &Facts,
+    inputs: &mut [CustomerInputs],
+) -> Result<(Value, Option<ClvMethod>)> {
     let Some((summary, input, p)) = default_clv(facts, 10)? else {
-        return Ok(json!({ "skipped": "fewer than 10 buying customers" }));
+        return Ok((json!({ "skipped": "fewer than 10 buying customers" }), None));
+    };
+    use crate::commands::clv::{DEFAULT_CLV_MONTHS, DEFAULT_DISCOUNT_RATE};
+    let method = ClvMethod {
+        model: p.fit.model.to_owned(),
+        horizon: "the next 52 weeks".into(),
+        discounting: format!(
+            "{DEFAULT_CLV_MONTHS} months discounted at {:.0} %/year",
+            DEFAULT_DISCOUNT_RATE * 100.0
+        ),
     };
     let source = format!("btyd:{}", p.fit.model);
     for (i, &c) in summary.customer.iter().enumerate() {
         let row = &mut inputs[c as usize];
         row.clv = p.clv.as_ref().map(|v| v[i]);
-        if let (Some(clv), Some(spend)) = (row.clv, p.expected_spend.as_ref().map(|s| s[i])) {
-            row.clv_note = Some(format!(
-                "{} model: {:.2} expected purchases in the next 52 weeks × {spend:.2} expected spend each, \
-                 12 months discounted at 10 %/year = {clv:.2}",
-                p.fit.model, p.expected[i]
-            ));
-        }
+        row.expected_spend = p.expected_spend.as_ref().map(|s| s[i]);
         row.p_alive = Some(p.p_alive[i]);
         row.expected_purchases = Some(p.expected[i]);
         row.potential = p.potential.as_ref().map(|v| v[i]);
@@ -178,13 +188,16 @@ fn add_clv_and_churn(facts: &Facts, inputs: &mut [CustomerInputs]) -> Result<Val
             reasons: btyd_reasons(row, alive, input.data.x[i]),
         });
     }
-    Ok(json!({
-        "model": p.fit.model,
-        "params": p.fit.params,
-        "selection": p.selection,
-        "churn": { "source": source,
-                   "definition": "1 − P(alive): the probability that the customer has already lapsed (BTYD), used until a churn model is trained" },
-    }))
+    Ok((
+        json!({
+            "model": p.fit.model,
+            "params": p.fit.params,
+            "selection": p.selection,
+            "churn": { "source": source,
+                       "definition": "1 − P(alive): the probability that the customer has already lapsed (BTYD), used until a churn model is trained" },
+        }),
+        Some(method),
+    ))
 }
 
 fn btyd_reasons(row: &CustomerInputs, alive: f64, repeat: f64) -> Vec<String> {

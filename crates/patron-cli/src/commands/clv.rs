@@ -488,6 +488,11 @@ pub struct Predictions {
     pub potential: Option<Vec<f64>>,
 }
 
+/// Months of the CLV the demo and the score card use.
+pub const DEFAULT_CLV_MONTHS: u32 = 12;
+/// Annual discount rate of that CLV.
+pub const DEFAULT_DISCOUNT_RATE: f64 = 0.10;
+
 /// The CLV the demo and the score card use: all purchases before the fact set's `as_of` in
 /// weeks, the timing model chosen by holdout error, 12 months discounted at 10 % a year.
 /// `None` when fewer than `min_buyers` customers have a purchase.
@@ -507,7 +512,13 @@ pub fn default_clv(
         return Ok(None);
     }
     let input = input_from_facts(facts, &summary, end_day, &window, None, true)?;
-    let predictions = predict_all(&input, "auto", None, 12, 0.10)?;
+    let predictions = predict_all(
+        &input,
+        "auto",
+        None,
+        DEFAULT_CLV_MONTHS,
+        DEFAULT_DISCOUNT_RATE,
+    )?;
     Ok(Some((summary, input, predictions)))
 }
 

@@ -91,7 +91,7 @@ async fn compute_and_write(
     project: &Project,
     settings: &Settings,
     rules: Option<&RuleSet>,
-    previous: &HashMap<String, String>,
+    previous: HashMap<String, String>,
     churn_model: Option<&crate::commands::card_inputs::ChurnModel>,
     store: &dyn patron_store::Store,
     bar: &indicatif::ProgressBar,
@@ -108,7 +108,8 @@ async fn compute_and_write(
     bar.inc(1);
     bar.set_message("cards");
     let started = Instant::now();
-    let context = build_context(&gathered.inputs, settings, as_of, &gathered.score_names);
+    let mut context = build_context(&gathered.inputs, settings, as_of, &gathered.score_names);
+    context.clv_method = gathered.clv_method.clone();
     let mut computed = ComputedRun {
         context,
         alarms: Vec::new(),
@@ -271,7 +272,7 @@ pub async fn score_and_store(
         project,
         &settings,
         rules.as_ref(),
-        &previous,
+        previous,
         churn_model.as_ref(),
         store,
         bar,

@@ -121,7 +121,7 @@ async fn live_card(
         facts,
         &project.config,
         rules.as_ref(),
-        &previous,
+        previous,
         churn_model.as_ref(),
     )?;
     // Compared as stored: through the card's JSON (numbers with four decimals).

@@ -131,8 +131,9 @@ pub struct CustomerInputs {
     pub gap_sd_days: Option<f64>,
     /// Discounted CLV over the configured horizon.
     pub clv: Option<f64>,
-    /// How the CLV comes about, in words.
-    pub clv_note: Option<String>,
+    /// Expected spend per future purchase (Gamma-Gamma); with the expected purchases and the
+    /// run's [`super::ClvMethod`] it explains the CLV.
+    pub expected_spend: Option<f64>,
     /// Probability of being alive (BTYD).
     pub p_alive: Option<f64>,
     /// Expected purchases in the next year (BTYD).

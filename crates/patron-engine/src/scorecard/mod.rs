@@ -182,6 +182,31 @@ pub struct ScoringContext {
     pub tiers: TierCuts,
     /// Customers the distributions were built from.
     pub population: usize,
+    /// How the run's CLV was computed, for each card's CLV note (absent in runs made before
+    /// it was recorded).
+    #[serde(default)]
+    pub clv_method: Option<ClvMethod>,
+}
+
+/// How a run computes CLV: what each card's CLV note says besides the customer's numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClvMethod {
+    /// The timing model (`bgnbd`, `mbgnbd`, …).
+    pub model: String,
+    /// The expected-purchases horizon in words (`the next 52 weeks`).
+    pub horizon: String,
+    /// The discounting in words (`12 months discounted at 10 %/year`).
+    pub discounting: String,
+}
+
+impl ClvMethod {
+    /// The note of one customer's CLV.
+    pub fn note(&self, expected_purchases: f64, expected_spend: f64, clv: f64) -> String {
+        format!(
+            "{} model: {expected_purchases:.2} expected purchases in {} × {expected_spend:.2} expected spend each, {} = {clv:.2}",
+            self.model, self.horizon, self.discounting
+        )
+    }
 }
 
 /// Builds the context of a run from everyone's inputs.
@@ -218,6 +243,7 @@ pub fn build_context(
         distributions,
         tiers: TierCuts::from_shares(&settings.config.tiers.levels),
         population: population.len(),
+        clv_method: None,
     }
 }
 
@@ -240,7 +266,7 @@ fn visible<'a>(
     };
     if deny("clv") {
         v.clv = None;
-        v.clv_note = None;
+        v.expected_spend = None;
         v.p_alive = None;
         v.expected_purchases = None;
         v.potential = None;
@@ -369,7 +395,17 @@ pub fn card(c: &CustomerInputs, ctx: &ScoringContext, settings: &Settings) -> Ca
             .map(|ch| ch.reasons.clone())
             .unwrap_or_default(),
         clv: v.clv,
-        clv_note: v.clv_note.clone(),
+        clv_note: match (
+            &ctx.clv_method,
+            v.clv,
+            v.expected_purchases,
+            v.expected_spend,
+        ) {
+            (Some(method), Some(clv), Some(expected), Some(spend)) => {
+                Some(method.note(expected, spend, clv))
+            }
+            _ => None,
+        },
         p_alive: v.p_alive,
         expected_purchases: v.expected_purchases,
         potential: v.potential,

@@ -30,6 +30,7 @@ pub(super) fn writer(path: &Path) -> rusqlite::Result<Connection> {
     )?;
     conn.busy_timeout(Duration::from_secs(30))?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "journal_size_limit", 67_108_864)?;
     Ok(conn)
 }
 
@@ -54,7 +55,7 @@ impl<T: Copy> Default for Blocks<T> {
 
 impl<T: Copy> Blocks<T> {
     pub(super) fn push(&mut self, value: T) {
-        if self.len % BLOCK == 0 {
+        if self.len.is_multiple_of(BLOCK) {
             self.blocks.push(Vec::with_capacity(BLOCK));
         }
         self.blocks.last_mut().expect("a block").push(value);

@@ -26,6 +26,8 @@ pub(crate) struct SqliteImport {
     next_key: i64,
     /// The latest time written to each fact table.
     latest: FxHashMap<&'static str, i64>,
+    /// For the checkpoint after the commit.
+    pool: SqlitePool,
 }
 
 impl SqliteImport {
@@ -68,6 +70,7 @@ impl SqliteImport {
             customers,
             next_key,
             latest: FxHashMap::default(),
+            pool: pool.clone(),
         })
     }
 
@@ -339,6 +342,13 @@ impl ImportWriter for SqliteImport {
         }
         let id = self.import_id;
         self.tx.commit().await?;
+        // The import's pages go from the write-ahead log into the database now, and the log is
+        // truncated, rather than during the next command (a large import leaves gigabytes of
+        // log). Reads of other connections that keep the checkpoint from finishing only
+        // postpone it (SQLite reports that as a result, not an error).
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await?;
         Ok(id)
     }
 

@@ -100,6 +100,9 @@ impl SqliteStore {
             .foreign_keys(false)
             .busy_timeout(Duration::from_secs(30))
             .pragma("cache_size", "-262144")
+            // After a checkpoint the log file is cut back to 64 MiB instead of keeping the
+            // size of the largest transaction.
+            .pragma("journal_size_limit", "67108864")
             .pragma("temp_store", "memory");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
