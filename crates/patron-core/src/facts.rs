@@ -287,3 +287,28 @@ pub fn offsets_from_sorted(customer_of_row: &[u32], n: usize) -> Vec<usize> {
     }
     offsets
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interned_strings_keep_their_codes_through_growth() {
+        let mut interner = Interner::default();
+        let names: Vec<String> = (0..50_000).map(|i| format!("order-{i}")).collect();
+        for (i, name) in names.iter().enumerate() {
+            assert_eq!(interner.intern(name), i as u32);
+        }
+        // Again, after the table has grown many times: the same codes, nothing added.
+        for (i, name) in names.iter().enumerate().rev() {
+            assert_eq!(interner.intern(name), i as u32);
+            assert_eq!(interner.get(name), Some(i as u32));
+            assert_eq!(interner.name(i as u32), name);
+        }
+        assert_eq!(interner.len(), names.len());
+        assert_eq!(interner.get("order-50000"), None);
+        assert_eq!(interner.intern(""), 50_000);
+        assert_eq!(interner.name(50_000), "");
+        assert_eq!(interner.get(""), Some(50_000));
+    }
+}

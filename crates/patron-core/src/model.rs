@@ -325,3 +325,44 @@ pub struct Outcome {
     /// Optional detail (the offer, the reason).
     pub label: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(json: &str) -> Result<AttrValue, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+
+    #[test]
+    fn attribute_values_read_as_their_kind() {
+        assert_eq!(parsed("true").unwrap(), AttrValue::Bool(true));
+        assert_eq!(parsed("42").unwrap(), AttrValue::Number(42.0));
+        assert_eq!(parsed("-1.5").unwrap(), AttrValue::Number(-1.5));
+        assert_eq!(
+            parsed("\"2024-01-31\"").unwrap(),
+            AttrValue::Date(NaiveDate::from_ymd_opt(2024, 1, 31).unwrap())
+        );
+        // Not a date after all, or not one at all: text.
+        assert_eq!(
+            parsed("\"2024-13-45\"").unwrap(),
+            AttrValue::Text("2024-13-45".into())
+        );
+        assert_eq!(
+            parsed("\"retail\"").unwrap(),
+            AttrValue::Text("retail".into())
+        );
+        let err = parsed("null").unwrap_err().to_string();
+        assert!(err.contains("a boolean, a number, a date or a text"), "{err}");
+        assert!(parsed("[1]").is_err());
+        for value in [
+            AttrValue::Bool(false),
+            AttrValue::Number(3.25),
+            AttrValue::Date(NaiveDate::from_ymd_opt(2020, 2, 29).unwrap()),
+            AttrValue::Text("b2b".into()),
+        ] {
+            let json = serde_json::to_string(&value).unwrap();
+            assert_eq!(parsed(&json).unwrap(), value, "{json}");
+        }
+    }
+}

@@ -245,3 +245,22 @@ fn bad_settings_are_reported() {
         "{text:?}"
     );
 }
+
+#[test]
+fn named_values_stay_sorted_and_serialise_as_a_map() {
+    let mut scores: Named<f64> = Named::default();
+    assert_eq!(scores.insert("lead".into(), 5.0), None);
+    assert_eq!(scores.insert("engagement".into(), -3.0), None);
+    assert_eq!(scores.insert("lead".into(), 7.0), Some(5.0));
+    assert_eq!(scores.get("lead"), Some(&7.0));
+    assert_eq!(scores.get("missing"), None);
+    let names: Vec<&String> = scores.iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["engagement", "lead"]);
+    assert_eq!(scores.len(), 2);
+    let json = serde_json::to_string(&scores).unwrap();
+    assert_eq!(json, r#"{"engagement":-3.0,"lead":7.0}"#);
+    let back: Named<f64> = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, scores);
+    scores.clear();
+    assert!(scores.is_empty());
+}

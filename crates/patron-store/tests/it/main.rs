@@ -3,3 +3,4 @@
 mod conformance;
 mod models;
 mod rules;
+mod score_runs;

@@ -1,0 +1,142 @@
+//! Score runs written chunk by chunk: all or nothing, compressed cards read back as written.
+
+use patron_core::Timestamp;
+use patron_core::ids::CustomerId;
+use patron_core::model::Customer;
+use patron_store::{CardRecord, ScoreRunEnd, ScoreRunHeader, SqliteStore, Store};
+
+fn id(i: usize) -> CustomerId {
+    CustomerId::parse(&format!("C{i:05}")).unwrap()
+}
+
+/// A store with `n` customers.
+async fn store_with(n: usize) -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("t.db")).await.unwrap();
+    let mut w = store.begin_import().await.unwrap();
+    let customers: Vec<Customer> = (0..n)
+        .map(|i| Customer {
+            is_stub: false,
+            ..Customer::stub(id(i))
+        })
+        .collect();
+    w.write_customers(&customers).await.unwrap();
+    w.commit(&[], serde_json::json!({})).await.unwrap();
+    (dir, store)
+}
+
+fn card(i: usize) -> CardRecord {
+    let tier = ["VIP", "Premium", "Standard", "Basic"][i % 4];
+    CardRecord {
+        customer_id: id(i),
+        tier: tier.into(),
+        status: "Standard".into(),
+        value_score: Some((i % 100) as f64),
+        churn_risk: Some((i % 7) as f64 / 10.0),
+        clv: Some(i as f64 * 1.5),
+        stage: None,
+        action: Some("call".into()),
+        card: serde_json::json!({
+            "customer_id": id(i).as_str(),
+            "tier": tier,
+            "reasons": [format!("no purchase for {} days", i % 400), "probability of still being an active customer 40 %"],
+            "value": { "composite": i as f64 / 3.0 },
+        })
+        .to_string(),
+    }
+}
+
+fn header() -> ScoreRunHeader {
+    ScoreRunHeader {
+        as_of: Timestamp::from_secs(1_700_000_000),
+        rules_version: None,
+        context: "{}".into(),
+    }
+}
+
+#[tokio::test]
+async fn a_run_in_chunks_reads_back_card_for_card() {
+    let n = 2_500;
+    let (_dir, store) = store_with(n).await;
+    let mut writer = store.begin_score_run(header()).await.unwrap();
+    let cards: Vec<CardRecord> = (0..n).map(card).collect();
+    for chunk in cards.chunks(1_000) {
+        writer.write_cards(chunk.to_vec()).await.unwrap();
+    }
+    let end = ScoreRunEnd {
+        summary: serde_json::json!({ "customers": n }),
+        raised: vec![(id(3), "sleeper".into(), "no purchase for 400 days".into())],
+        cleared: Vec::new(),
+    };
+    let run = writer.finish(end).await.unwrap();
+
+    let runs = store.score_runs().await.unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].customers, n as u64);
+    assert_eq!(runs[0].summary["customers"], n);
+    // Enough cards for a dictionary: it is stored with the run, and every card reads back.
+    let dictionary: Option<Vec<u8>> =
+        sqlx::query_scalar("SELECT card_dictionary FROM score_runs WHERE id = ?")
+            .bind(run)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    assert!(dictionary.is_some_and(|d| !d.is_empty()));
+    let mut stored = store.cards(run).await.unwrap();
+    stored.sort_by(|a, b| a.customer_id.as_str().cmp(b.customer_id.as_str()));
+    assert_eq!(stored, cards);
+    assert_eq!(store.card(run, &id(42)).await.unwrap(), Some(card(42)));
+    let history = store.card_history(&id(7)).await.unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].2, card(7));
+    let alarms = store.alarms(true).await.unwrap();
+    assert_eq!(alarms.len(), 1);
+    assert_eq!(alarms[0].customer_id, id(3));
+}
+
+#[tokio::test]
+async fn a_small_run_has_no_dictionary_and_still_reads_back() {
+    let (_dir, store) = store_with(10).await;
+    let mut writer = store.begin_score_run(header()).await.unwrap();
+    writer
+        .write_cards((0..10).map(card).collect())
+        .await
+        .unwrap();
+    let run = writer.finish(ScoreRunEnd::default()).await.unwrap();
+    assert_eq!(store.card(run, &id(9)).await.unwrap(), Some(card(9)));
+}
+
+#[tokio::test]
+async fn an_abandoned_run_stores_nothing() {
+    let (_dir, store) = store_with(1_200).await;
+    let mut writer = store.begin_score_run(header()).await.unwrap();
+    writer
+        .write_cards((0..1_200).map(card).collect())
+        .await
+        .unwrap();
+    drop(writer);
+    // The abandoned run's transaction is rolled back; the next run writes as usual.
+    let mut writer = store.begin_score_run(header()).await.unwrap();
+    writer.write_cards(vec![card(1)]).await.unwrap();
+    let run = writer.finish(ScoreRunEnd::default()).await.unwrap();
+    let runs = store.score_runs().await.unwrap();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0].id, run);
+    assert_eq!(store.cards(run).await.unwrap(), vec![card(1)]);
+}
+
+#[tokio::test]
+async fn a_card_of_an_unknown_customer_fails_the_whole_run() {
+    let (_dir, store) = store_with(5).await;
+    let mut writer = store.begin_score_run(header()).await.unwrap();
+    writer.write_cards(vec![card(1)]).await.unwrap();
+    let unknown = card(99);
+    // The error surfaces at the next write or at the finish, whichever comes first.
+    let result = match writer.write_cards(vec![unknown]).await {
+        Err(e) => Err(e),
+        Ok(()) => writer.finish(ScoreRunEnd::default()).await.map(|_| ()),
+    };
+    let err = result.unwrap_err().to_string();
+    assert!(err.contains("unknown customer C00099"), "{err}");
+    assert!(store.score_runs().await.unwrap().is_empty());
+}
