@@ -127,3 +127,61 @@ pub fn progress(len: u64, message: &str, quiet: bool) -> ProgressBar {
     bar.set_message(message.to_owned());
     bar
 }
+
+/// One progress line per stage of a long command on stderr: a spinner for work of unknown
+/// length, a bar for counted work; each stage stays on screen with its time when the next
+/// starts. Hidden when quiet (and by indicatif when stderr is not a terminal).
+pub struct Stages {
+    quiet: bool,
+    current: Option<ProgressBar>,
+}
+
+impl Stages {
+    /// No stage started yet.
+    pub fn new(quiet: bool) -> Self {
+        Stages {
+            quiet,
+            current: None,
+        }
+    }
+
+    /// Ends the current stage and starts `name` with `len` steps (a spinner when `None`).
+    pub fn start(&mut self, name: &str, len: Option<u64>) -> ProgressBar {
+        self.finish();
+        let bar = if self.quiet {
+            ProgressBar::hidden()
+        } else {
+            let (bar, template) = match len {
+                Some(len) => (
+                    ProgressBar::new(len),
+                    "{prefix:>8} [{bar:30}] {human_pos}/{human_len} {msg} {elapsed_precise}",
+                ),
+                None => (
+                    ProgressBar::new_spinner(),
+                    "{prefix:>8} {spinner} {msg} {elapsed_precise}",
+                ),
+            };
+            bar.set_style(
+                ProgressStyle::with_template(template)
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+            bar
+        };
+        bar.set_prefix(name.to_owned());
+        self.current = Some(bar.clone());
+        bar
+    }
+
+    /// Ends the current stage, leaving its line with the time it took.
+    pub fn finish(&mut self) {
+        if let Some(bar) = self.current.take() {
+            bar.set_style(
+                ProgressStyle::with_template("{prefix:>8} done in {elapsed}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar.finish();
+        }
+    }
+}

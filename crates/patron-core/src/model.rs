@@ -353,7 +353,10 @@ mod tests {
             AttrValue::Text("retail".into())
         );
         let err = parsed("null").unwrap_err().to_string();
-        assert!(err.contains("a boolean, a number, a date or a text"), "{err}");
+        assert!(
+            err.contains("a boolean, a number, a date or a text"),
+            "{err}"
+        );
         assert!(parsed("[1]").is_err());
         for value in [
             AttrValue::Bool(false),

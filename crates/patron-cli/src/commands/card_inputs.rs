@@ -27,25 +27,33 @@ pub struct Gathered {
     pub clv_method: Option<ClvMethod>,
 }
 
-/// Times the parts of a computation.
-struct Stopwatch {
+/// The parts of [`gather`], each a step of its progress bar.
+pub const PARTS: u64 = 7;
+
+/// Times the parts of a computation and shows them on a progress bar.
+struct Stopwatch<'a> {
     last: std::time::Instant,
     laps: Vec<(&'static str, f64)>,
+    bar: &'a indicatif::ProgressBar,
 }
 
-impl Stopwatch {
-    fn start() -> Self {
+impl<'a> Stopwatch<'a> {
+    fn start(bar: &'a indicatif::ProgressBar, first: &str) -> Self {
+        bar.set_message(first.to_owned());
         Stopwatch {
             last: std::time::Instant::now(),
             laps: Vec::new(),
+            bar,
         }
     }
 
-    /// Ends the part `name`, which began where the previous one ended.
-    fn lap(&mut self, name: &'static str) {
+    /// Ends the part `name`, which began where the previous one ended; `next` starts.
+    fn lap(&mut self, name: &'static str, next: &str) {
         let now = std::time::Instant::now();
         self.laps.push((name, (now - self.last).as_secs_f64()));
         self.last = now;
+        self.bar.inc(1);
+        self.bar.set_message(next.to_owned());
     }
 }
 
@@ -58,19 +66,20 @@ pub fn gather(
     rules: Option<&RuleSet>,
     mut previous_tiers: std::collections::HashMap<String, String>,
     churn_model: Option<&ChurnModel>,
+    bar: &indicatif::ProgressBar,
 ) -> Result<Gathered> {
-    let mut watch = Stopwatch::start();
+    let mut watch = Stopwatch::start(bar, "customers");
     let mut inputs = from_facts(&facts, &config.value, &config.consent, &config.reminders);
     for row in &mut inputs {
         row.previous_tier = previous_tiers.remove(&row.customer_id);
     }
     drop(previous_tiers);
-    watch.lap("inputs.facts");
+    watch.lap("inputs.facts", "churn model");
     let model_churn = match churn_model {
         Some(model) => Some(model_churn(&facts, model)?),
         None => None,
     };
-    watch.lap("inputs.churn");
+    watch.lap("inputs.churn", "rules");
     let (score_names, rules_version) = match rules {
         Some(rules) => {
             add_rules(&facts, rules, &mut inputs);
@@ -85,24 +94,24 @@ pub fn gather(
         }
         None => (Vec::new(), None),
     };
-    watch.lap("inputs.rules");
+    watch.lap("inputs.rules", "margin, ABC, RFM");
     // Nothing below reads events.
     facts.events = patron_core::facts::EventColumns {
         offsets: vec![0; facts.customers.len() + 1],
         ..Default::default()
     };
     add_margin_and_classes(&facts, config, &mut inputs)?;
-    watch.lap("inputs.margin_abc_rfm");
+    watch.lap("inputs.margin_abc_rfm", "CLV");
     let (clv_model, clv_method) = add_clv_and_churn(&facts, &mut inputs)?;
-    watch.lap("inputs.clv");
+    watch.lap("inputs.clv", "payment risk");
     let churn = match (churn_model, model_churn) {
         (Some(model), Some(predictions)) => apply_model_churn(model, predictions, &mut inputs),
         _ => clv_model.get("churn").cloned().unwrap_or(Value::Null),
     };
     let payment = add_payment_risk(&facts, &mut inputs);
-    watch.lap("inputs.payment_risk");
+    watch.lap("inputs.payment_risk", "offers");
     let offers = add_offers(&facts, &mut inputs)?;
-    watch.lap("inputs.offers");
+    watch.lap("inputs.offers", "");
     Ok(Gathered {
         inputs,
         score_names,

@@ -82,9 +82,10 @@ pub async fn run(global: &Global, args: &DemoArgs) -> Result<()> {
     rfm_summary.as_object_mut().map(|o| o.remove("customers"));
     // The score run takes the fact set (the biggest thing in memory) and drops it early;
     // profiling the sources does not need it.
-    let hidden = indicatif::ProgressBar::hidden();
+    let mut hidden = crate::output::Stages::new(true);
     let (run_id, run, score_summary) =
-        crate::commands::score::score_and_store(&project, store.as_ref(), facts, &hidden).await?;
+        crate::commands::score::score_and_store(&project, store.as_ref(), facts, &mut hidden)
+            .await?;
     let quality = quality_report(&project, 10).await?;
     let analysis_secs = analysis_started.elapsed().as_secs_f64();
     let total_secs = started.elapsed().as_secs_f64();

@@ -6,7 +6,7 @@ use crate::commands::card_inputs::gather;
 use crate::commands::resolve_as_of;
 use crate::commands::rules::compile as compile_rules;
 use crate::error::ScorecardInvalid;
-use crate::output::{Table, amount, count, print_json, progress};
+use crate::output::{Stages, Table, amount, count, print_json};
 use crate::project::Project;
 use anyhow::{Context, Result};
 use patron_core::config::CONFIG_FILE;
@@ -94,19 +94,18 @@ async fn compute_and_write(
     previous: HashMap<String, String>,
     churn_model: Option<&crate::commands::card_inputs::ChurnModel>,
     store: &dyn patron_store::Store,
-    bar: &indicatif::ProgressBar,
+    stages: &mut Stages,
 ) -> Result<(ComputedRun, Box<dyn ScoreRunWriter>)> {
     let mut seconds = BTreeMap::new();
     let started = Instant::now();
-    bar.set_message("models");
+    let bar = stages.start("inputs", Some(crate::commands::card_inputs::PARTS));
     let as_of = facts.as_of;
-    let gathered = gather(facts, &project.config, rules, previous, churn_model)?;
+    let gathered = gather(facts, &project.config, rules, previous, churn_model, &bar)?;
     seconds.insert("inputs", started.elapsed().as_secs_f64());
     for (part, secs) in &gathered.seconds {
         seconds.insert(part, *secs);
     }
-    bar.inc(1);
-    bar.set_message("cards");
+    let bar = stages.start("cards", Some(gathered.inputs.len() as u64));
     let started = Instant::now();
     let mut context = build_context(&gathered.inputs, settings, as_of, &gathered.score_names);
     context.clv_method = gathered.clv_method.clone();
@@ -141,11 +140,11 @@ async fn compute_and_write(
         };
         drop(cards);
         writer.write_cards(records).await?;
+        bar.inc(chunk.len() as u64);
     }
     computed
         .seconds
         .insert("cards", started.elapsed().as_secs_f64());
-    bar.inc(1);
     Ok((computed, writer))
 }
 
@@ -249,7 +248,7 @@ pub async fn score_and_store(
     project: &Project,
     store: &dyn patron_store::Store,
     facts: Facts,
-    bar: &indicatif::ProgressBar,
+    stages: &mut Stages,
 ) -> Result<(i64, ComputedRun, Value)> {
     let started = Instant::now();
     let settings = compile_settings(project)?;
@@ -275,10 +274,10 @@ pub async fn score_and_store(
         previous,
         churn_model.as_ref(),
         store,
-        bar,
+        stages,
     )
     .await?;
-    bar.set_message("saving");
+    stages.start("save", None);
     let save_started = Instant::now();
     let changes = reconcile(&open, computed.alarms.iter().map(|(c, a)| (c.as_str(), a)));
     let summary = computed.tally.summary(&changes);
@@ -316,19 +315,20 @@ pub async fn run(global: &Global, args: &ScoreArgs) -> Result<()> {
     let store = project.open_store().await?;
     let as_of = resolve_as_of(store.as_ref(), args.as_of.as_deref()).await?;
     let quiet = global.quiet || global.json;
-    let bar = progress(4, "loading", quiet);
+    let mut stages = Stages::new(quiet);
+    stages
+        .start("load", None)
+        .set_message("facts from the store");
     let load_started = Instant::now();
     let facts = store.load_facts(as_of).await?;
     let load_secs = load_started.elapsed().as_secs_f64();
-    bar.inc(1);
     let (id, mut computed, summary) =
-        score_and_store(&project, store.as_ref(), facts, &bar).await?;
+        score_and_store(&project, store.as_ref(), facts, &mut stages).await?;
     computed.seconds.insert("load", load_secs);
     computed
         .seconds
         .insert("total", started.elapsed().as_secs_f64());
-    bar.inc(1);
-    bar.finish_and_clear();
+    stages.finish();
     if global.json {
         return print_json(&json!({
             "run": id,

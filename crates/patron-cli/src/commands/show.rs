@@ -123,6 +123,7 @@ async fn live_card(
         rules.as_ref(),
         previous,
         churn_model.as_ref(),
+        &indicatif::ProgressBar::hidden(),
     )?;
     // Compared as stored: through the card's JSON (numbers with four decimals).
     let live = card(&inputs.inputs[index], &scoring, &settings);
