@@ -13,7 +13,7 @@ use patron_core::config::CONFIG_FILE;
 use patron_core::facts::Facts;
 use patron_engine::rules::RuleSet;
 use patron_engine::scorecard::{
-    AlarmChanges, AlarmHit, Card, OpenAlarm, ScoringContext, Settings, build_context, cards,
+    AlarmChanges, AlarmHit, Card, OpenAlarm, ScoringContext, Settings, build_context, card,
     reconcile,
 };
 use patron_store::{CardRecord, ScoreRunEnd, ScoreRunHeader, ScoreRunWriter};
@@ -125,20 +125,29 @@ async fn compute_and_write(
         })
         .await?;
     for chunk in gathered.inputs.chunks(CHUNK) {
-        let cards = cards(chunk, &computed.context, settings);
-        for card in &cards {
-            computed.tally.add(card);
-            computed.alarms.extend(
-                card.alarms
-                    .iter()
-                    .map(|a| (card.customer_id.clone(), a.clone())),
-            );
-        }
-        let records: Vec<CardRecord> = {
+        // Each card is computed, serialised and dropped on the thread that made it; only its
+        // row and what the summary counts come back.
+        let rows: Vec<(CardRecord, Counted)> = {
             use rayon::prelude::*;
-            cards.par_iter().map(card_record).collect::<Result<_>>()?
+            chunk
+                .par_iter()
+                .map(|inputs| {
+                    let card = card(inputs, &computed.context, settings);
+                    Ok((card_record(&card)?, Counted::from(card)))
+                })
+                .collect::<Result<_>>()?
         };
-        drop(cards);
+        let mut records = Vec::with_capacity(rows.len());
+        for (record, counted) in rows {
+            computed.tally.add(&counted);
+            computed.alarms.extend(
+                counted
+                    .alarms
+                    .into_iter()
+                    .map(|a| (counted.customer_id.clone(), a)),
+            );
+            records.push(record);
+        }
         writer.write_cards(records).await?;
         bar.inc(chunk.len() as u64);
     }
@@ -191,8 +200,35 @@ pub struct Tally {
     at_risk_value: f64,
 }
 
+/// What the summary counts of one card.
+struct Counted {
+    customer_id: String,
+    lead: bool,
+    profiling: bool,
+    tier: String,
+    status: String,
+    clv: Option<f64>,
+    action_rule: Option<String>,
+    alarms: Vec<AlarmHit>,
+}
+
+impl From<Card> for Counted {
+    fn from(c: Card) -> Self {
+        Counted {
+            customer_id: c.customer_id,
+            lead: c.lead,
+            profiling: c.profiling,
+            tier: c.tier,
+            status: c.status,
+            clv: c.clv,
+            action_rule: c.action_rule,
+            alarms: c.alarms,
+        }
+    }
+}
+
 impl Tally {
-    fn add(&mut self, c: &Card) {
+    fn add(&mut self, c: &Counted) {
         self.customers += 1;
         self.leads += u64::from(c.lead);
         self.no_consent += u64::from(!c.profiling);

@@ -218,8 +218,11 @@ pub(super) fn read_events(
     properties: &[String],
 ) -> rusqlite::Result<RawEvents> {
     let conn = reader(path)?;
+    // Without properties the covering index by (customer, time) is read: a third of the
+    // table's bytes, in the order the fact set wants.
     let sql = if properties.is_empty() {
-        "SELECT customer_key, ts, type FROM events WHERE ts < ?1 AND customer_key IS NOT NULL"
+        "SELECT customer_key, ts, type FROM events INDEXED BY events_by_customer
+         WHERE customer_key IS NOT NULL AND ts < ?1 ORDER BY customer_key, ts, event_id"
     } else {
         "SELECT customer_key, ts, type, properties FROM events WHERE ts < ?1 AND customer_key IS NOT NULL"
     };

@@ -78,6 +78,11 @@ fn migrator() -> Migrator {
             "fact_times",
             include_str!("../../migrations/sqlite/0007_fact_times.sql"),
         ),
+        migration(
+            8,
+            "events_by_customer",
+            include_str!("../../migrations/sqlite/0008_events_by_customer.sql"),
+        ),
     ])
 }
 

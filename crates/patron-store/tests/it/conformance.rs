@@ -272,3 +272,31 @@ async fn undo_is_refused_after_a_score_run() {
     let err = store.undo_merge(m.id).await.unwrap_err().to_string();
     assert!(err.contains("can no longer be undone"), "{err}");
 }
+
+#[tokio::test]
+async fn events_load_by_customer_and_time_with_ties_in_event_id_order() {
+    let (_dir, store) = store().await;
+    let mut w = store.begin_import().await.unwrap();
+    w.write_customers(&[
+        customer("A", None, None, Some("2024-01-01")),
+        customer("B", None, None, Some("2024-01-01")),
+    ])
+    .await
+    .unwrap();
+    w.write_events(&[
+        event("E3", "B", "2024-02-01", "b_first"),
+        event("E2", "A", "2024-03-01 10:00:00", "tie_e2"),
+        event("E10", "A", "2024-03-01 10:00:00", "tie_e10"),
+        event("E1", "A", "2024-01-05", "a_first"),
+        event("E4", "A", "2024-09-01", "after_as_of"),
+    ])
+    .await
+    .unwrap();
+    w.commit(&[], serde_json::json!({})).await.unwrap();
+    let facts = store.load_facts(ts("2024-06-01")).await.unwrap();
+    let e = &facts.events;
+    let types: Vec<&str> = e.event_type.iter().map(|&t| e.types.name(t)).collect();
+    // A's events by time, the two at the same second in event-id order ("E10" < "E2"), then B's.
+    assert_eq!(types, ["a_first", "tie_e10", "tie_e2", "b_first"]);
+    assert_eq!(e.offsets, [0, 3, 4]);
+}
