@@ -60,7 +60,33 @@ impl Timestamp {
     /// Parses a user-given instant: `YYYY-MM-DD` (midnight UTC), `YYYY-MM-DD HH:MM:SS`,
     /// `YYYY-MM-DDTHH:MM:SS` or RFC 3339 with an offset.
     pub fn parse_flexible(raw: &str) -> Result<Self, ParseError> {
+        if let Some(t) = Self::parse_canonical(raw) {
+            return Ok(t);
+        }
         TimestampParser::new(Vec::new()).parse(raw)
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SSZ`, the form [`Timestamp`] displays (and stored cards hold by the
+    /// million), read without going through the format list.
+    fn parse_canonical(raw: &str) -> Option<Self> {
+        let b = raw.as_bytes();
+        if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[19] != b'Z' {
+            return None;
+        }
+        if b[13] != b':' || b[16] != b':' {
+            return None;
+        }
+        let digits = [0..4, 5..7, 8..10, 11..13, 14..16, 17..19];
+        if !digits
+            .iter()
+            .all(|r| b[r.clone()].iter().all(u8::is_ascii_digit))
+        {
+            return None;
+        }
+        let num = |from: usize, to: usize| -> Option<u32> { raw.get(from..to)?.parse().ok() };
+        let date = chrono::NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 7)?, num(8, 10)?)?;
+        let time = chrono::NaiveTime::from_hms_opt(num(11, 13)?, num(14, 16)?, num(17, 19)?)?;
+        Some(Timestamp(date.and_time(time).and_utc().timestamp()))
     }
 }
 
@@ -176,6 +202,33 @@ impl TimestampParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn canonical_timestamps_read_as_the_general_parser_reads_them() {
+        for text in [
+            "2011-12-09T12:50:00Z",
+            "2024-02-29T23:59:59Z",
+            "1999-01-01T00:00:00Z",
+        ] {
+            let fast = Timestamp::parse_canonical(text).unwrap();
+            assert_eq!(
+                Some(fast),
+                TimestampParser::new(Vec::new()).parse(text).ok(),
+                "{text}"
+            );
+            assert_eq!(fast.to_string(), text);
+        }
+        for text in [
+            "2023-02-29T10:00:00Z",
+            "2024-13-01T10:00:00Z",
+            "2024-+1-01T10:00:00Z",
+            "2024-01-01T24:00:00Z",
+            "2024-01-01 10:00:00",
+        ] {
+            assert_eq!(Timestamp::parse_canonical(text), None, "{text}");
+        }
+        assert!(Timestamp::parse_flexible("2023-02-29T10:00:00Z").is_err());
+    }
 
     #[test]
     fn parses_formats() {

@@ -281,7 +281,7 @@ pub(super) async fn one(pool: &SqlitePool, id: Option<i64>) -> Result<Option<Sco
     Ok(list(pool, Some(id)).await?.pop())
 }
 
-fn card_of(r: &SqliteRow, dictionary: Option<&[u8]>) -> Result<CardRecord> {
+fn card_of(r: &SqliteRow, reader: &mut CardReader) -> Result<CardRecord> {
     let id: String = r.try_get("id")?;
     Ok(CardRecord {
         customer_id: CustomerId::parse(&id).map_err(|e| StoreError::Merge(e.to_string()))?,
@@ -292,29 +292,47 @@ fn card_of(r: &SqliteRow, dictionary: Option<&[u8]>) -> Result<CardRecord> {
         clv: r.try_get("clv")?,
         stage: r.try_get("stage")?,
         action: r.try_get("action")?,
-        card: card_text(r.try_get("card")?, dictionary)?,
+        card: reader.text(r.try_get("card")?)?,
     })
 }
 
 /// Cards are stored zstd-compressed (a run of a million cards is gigabytes of JSON otherwise).
 const CARD_LEVEL: i32 = 1;
 
-/// The JSON of a stored card: compressed (with the run's dictionary, if it has one), or plain
-/// text as early runs stored it.
-fn card_text(stored: Vec<u8>, dictionary: Option<&[u8]>) -> Result<String> {
-    const MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
-    let bad = |e: std::io::Error| StoreError::Bulk(format!("a stored card: {e}"));
-    let bytes = if stored.starts_with(&MAGIC) {
-        let mut decoder =
-            zstd::stream::Decoder::with_dictionary(stored.as_slice(), dictionary.unwrap_or(&[]))
-                .map_err(bad)?;
-        let mut out = Vec::with_capacity(stored.len() * 4);
-        std::io::Read::read_to_end(&mut decoder, &mut out).map_err(bad)?;
-        out
-    } else {
-        stored
-    };
-    String::from_utf8(bytes).map_err(|e| StoreError::Bulk(format!("a stored card: {e}")))
+/// Reads the stored cards of one run: one decompression context, with the run's dictionary
+/// loaded once (creating a context per card cost more than decompressing it).
+struct CardReader {
+    decompressor: zstd::bulk::Decompressor<'static>,
+}
+
+impl CardReader {
+    fn new(dictionary: Option<&[u8]>) -> Result<Self> {
+        let decompressor = match dictionary {
+            Some(d) => zstd::bulk::Decompressor::with_dictionary(d),
+            None => zstd::bulk::Decompressor::new(),
+        }
+        .map_err(|e| StoreError::Bulk(format!("reading cards: {e}")))?;
+        Ok(CardReader { decompressor })
+    }
+
+    /// The JSON of a stored card: compressed, or plain text as early runs stored it.
+    fn text(&mut self, stored: Vec<u8>) -> Result<String> {
+        const MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
+        let bad = |e: std::io::Error| StoreError::Bulk(format!("a stored card: {e}"));
+        let bytes = if stored.starts_with(&MAGIC) {
+            // Every card frame records its size; a frame without one is refused, not guessed.
+            let size = zstd::zstd_safe::get_frame_content_size(&stored)
+                .ok()
+                .flatten()
+                .ok_or_else(|| StoreError::Bulk("a stored card has no content size".into()))?;
+            self.decompressor
+                .decompress(&stored, size as usize)
+                .map_err(bad)?
+        } else {
+            stored
+        };
+        String::from_utf8(bytes).map_err(|e| StoreError::Bulk(format!("a stored card: {e}")))
+    }
 }
 
 /// The dictionary a run's cards are compressed with, if any.
@@ -435,10 +453,8 @@ pub(super) async fn cards(
             .await?
         }
     };
-    let dictionary = dictionary(pool, run_id).await?;
-    rows.iter()
-        .map(|r| card_of(r, dictionary.as_deref()))
-        .collect()
+    let mut reader = CardReader::new(dictionary(pool, run_id).await?.as_deref())?;
+    rows.iter().map(|r| card_of(r, &mut reader)).collect()
 }
 
 pub(super) async fn history(
@@ -467,7 +483,10 @@ pub(super) async fn history(
             out.push((
                 run_id,
                 Timestamp::from_secs(run.try_get(1)?),
-                card_of(&row, run.try_get::<Option<Vec<u8>>, _>(2)?.as_deref())?,
+                card_of(
+                    &row,
+                    &mut CardReader::new(run.try_get::<Option<Vec<u8>>, _>(2)?.as_deref())?,
+                )?,
             ));
         }
     }
