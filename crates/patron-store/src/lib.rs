@@ -9,7 +9,7 @@ mod runs;
 mod sqlite;
 
 pub use runs::{
-    AlarmRecord, CardRecord, NewScoreRun, ScoreRunEnd, ScoreRunHeader, ScoreRunRecord,
+    AlarmRecord, CardChunks, CardRecord, NewScoreRun, ScoreRunEnd, ScoreRunHeader, ScoreRunRecord,
     ScoreRunWriter,
 };
 
@@ -325,6 +325,9 @@ pub trait Store: Send + Sync {
     async fn score_run(&self, id: Option<i64>) -> Result<Option<ScoreRunRecord>>;
     /// Every card of a run, by customer.
     async fn cards(&self, run_id: i64) -> Result<Vec<CardRecord>>;
+    /// Every card of a run in customer-id order, in chunks, so a reader of a run of millions
+    /// holds a chunk at a time.
+    async fn card_chunks(&self, run_id: i64) -> Result<CardChunks>;
     /// Every customer's tier in a run (without the cards).
     async fn run_tiers(&self, run_id: i64) -> Result<Vec<(CustomerId, String)>>;
     /// One customer's card in a run (a merged-away id resolves to its survivor).

@@ -49,6 +49,10 @@ pub struct CardRecord {
     pub card: String,
 }
 
+/// The cards of a run arriving in chunks (see [`crate::Store::card_chunks`]); an error ends
+/// the stream.
+pub type CardChunks = tokio::sync::mpsc::Receiver<crate::Result<Vec<CardRecord>>>;
+
 /// An alarm episode.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AlarmRecord {

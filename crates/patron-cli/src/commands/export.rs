@@ -95,12 +95,22 @@ pub async fn matching_cards(
         .score_run(run)
         .await?
         .context("no score run yet: run `patron score` first")?;
+    // Chunk by chunk: only the matching cards are kept, and each chunk is parsed on all threads.
     let mut out = Vec::new();
-    for record in store.cards(run.id).await? {
-        let card: Card = serde_json::from_str(&record.card)?;
-        if filter.is_none_or(|f| f.matches(&card)) {
-            out.push(card);
-        }
+    let mut chunks = store.card_chunks(run.id).await?;
+    while let Some(chunk) = chunks.recv().await {
+        let cards: Vec<Card> = {
+            use rayon::prelude::*;
+            chunk?
+                .par_iter()
+                .map(|record| serde_json::from_str(&record.card))
+                .collect::<Result<_, _>>()?
+        };
+        out.extend(
+            cards
+                .into_iter()
+                .filter(|card| filter.is_none_or(|f| f.matches(card))),
+        );
     }
     Ok((run.id, out))
 }

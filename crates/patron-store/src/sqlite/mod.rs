@@ -296,6 +296,10 @@ impl crate::Store for SqliteStore {
         runs::cards(&self.pool, run_id, None).await
     }
 
+    async fn card_chunks(&self, run_id: i64) -> Result<crate::CardChunks> {
+        Ok(runs::card_chunks(&self.path, run_id))
+    }
+
     async fn run_tiers(&self, run_id: i64) -> Result<Vec<(CustomerId, String)>> {
         runs::tiers(&self.pool, run_id).await
     }

@@ -335,6 +335,80 @@ impl CardReader {
     }
 }
 
+/// Cards a chunk of [`card_chunks`] holds.
+const READ_CHUNK: usize = 10_000;
+
+/// Every card of a run in customer-id order, in chunks, read on a thread of its own: a reader
+/// holds a chunk or two at a time instead of the whole run.
+pub(super) fn card_chunks(path: &std::path::Path, run_id: i64) -> crate::CardChunks {
+    let (sender, receiver) = tokio::sync::mpsc::channel(2);
+    let path = path.to_owned();
+    std::thread::spawn(move || {
+        if let Err(e) = read_card_chunks(&path, run_id, &sender) {
+            // The reader may have gone; then nobody is left to tell.
+            let _ = sender.blocking_send(Err(e));
+        }
+    });
+    receiver
+}
+
+fn read_card_chunks(
+    path: &std::path::Path,
+    run_id: i64,
+    sender: &tokio::sync::mpsc::Sender<Result<Vec<CardRecord>>>,
+) -> Result<()> {
+    use rusqlite::OptionalExtension;
+    use rusqlite::types::ValueRef;
+    let conn = super::bulk::reader(path).map_err(bulk_error)?;
+    let dictionary: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT card_dictionary FROM score_runs WHERE id = ?1",
+            [run_id],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(bulk_error)?
+        .flatten();
+    let mut reader = CardReader::new(dictionary.as_deref())?;
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT {CARD_COLUMNS} FROM score_cards s JOIN customers c ON c.key = s.customer_key
+             WHERE s.run_id = ?1 ORDER BY c.id"
+        ))
+        .map_err(bulk_error)?;
+    let mut rows = stmt.query([run_id]).map_err(bulk_error)?;
+    let mut chunk = Vec::with_capacity(READ_CHUNK);
+    while let Some(r) = rows.next().map_err(bulk_error)? {
+        let id: String = r.get(0).map_err(bulk_error)?;
+        // Early runs stored the card as plain JSON text.
+        let stored = match r.get_ref(8).map_err(bulk_error)? {
+            ValueRef::Blob(b) | ValueRef::Text(b) => b.to_vec(),
+            _ => return Err(StoreError::Bulk(format!("the card of {id} is missing"))),
+        };
+        chunk.push(CardRecord {
+            customer_id: CustomerId::parse(&id).map_err(|e| StoreError::Merge(e.to_string()))?,
+            tier: r.get(1).map_err(bulk_error)?,
+            status: r.get(2).map_err(bulk_error)?,
+            value_score: r.get(3).map_err(bulk_error)?,
+            churn_risk: r.get(4).map_err(bulk_error)?,
+            clv: r.get(5).map_err(bulk_error)?,
+            stage: r.get(6).map_err(bulk_error)?,
+            action: r.get(7).map_err(bulk_error)?,
+            card: reader.text(stored)?,
+        });
+        if chunk.len() == READ_CHUNK {
+            let full = std::mem::replace(&mut chunk, Vec::with_capacity(READ_CHUNK));
+            if sender.blocking_send(Ok(full)).is_err() {
+                return Ok(());
+            }
+        }
+    }
+    if !chunk.is_empty() {
+        let _ = sender.blocking_send(Ok(chunk));
+    }
+    Ok(())
+}
+
 /// The dictionary a run's cards are compressed with, if any.
 async fn dictionary(pool: &SqlitePool, run_id: i64) -> Result<Option<Vec<u8>>> {
     Ok(

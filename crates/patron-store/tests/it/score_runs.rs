@@ -140,3 +140,26 @@ async fn a_card_of_an_unknown_customer_fails_the_whole_run() {
     assert!(err.contains("unknown customer C00099"), "{err}");
     assert!(store.score_runs().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn card_chunks_stream_every_card_in_id_order() {
+    let n = 12_345;
+    let (_dir, store) = store_with(n).await;
+    let mut writer = store.begin_score_run(header()).await.unwrap();
+    // Written in reverse, read back by customer id.
+    writer
+        .write_cards((0..n).rev().map(card).collect())
+        .await
+        .unwrap();
+    let run = writer.finish(ScoreRunEnd::default()).await.unwrap();
+    let mut chunks = store.card_chunks(run).await.unwrap();
+    let mut sizes = Vec::new();
+    let mut all = Vec::new();
+    while let Some(chunk) = chunks.recv().await {
+        let chunk = chunk.unwrap();
+        sizes.push(chunk.len());
+        all.extend(chunk);
+    }
+    assert_eq!(sizes, [10_000, 2_345]);
+    assert_eq!(all, (0..n).map(card).collect::<Vec<_>>());
+}
