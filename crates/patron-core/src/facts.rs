@@ -45,10 +45,10 @@ fn name_in<'a>(text: &'a str, ends: &[usize], code: u32) -> &'a str {
 impl Interner {
     /// The code for `name`, adding it if new.
     pub fn intern(&mut self, name: &str) -> u32 {
-        if let Some(code) = self.get(name) {
+        let hash = hash_str(name);
+        if let Some(code) = self.find(hash, name) {
             return code;
         }
-        let hash = hash_str(name);
         let code = self.ends.len() as u32;
         self.text.push_str(name);
         self.ends.push(self.text.len());
@@ -58,7 +58,9 @@ impl Interner {
     }
     /// The code of `name`, if present.
     pub fn get(&self, name: &str) -> Option<u32> {
-        let hash = hash_str(name);
+        self.find(hash_str(name), name)
+    }
+    fn find(&self, hash: u32, name: &str) -> Option<u32> {
         self.index
             .find(widen(hash), |&(c, h)| h == hash && self.name(c) == name)
             .map(|&(c, _)| c)

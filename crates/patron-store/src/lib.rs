@@ -9,7 +9,7 @@ mod runs;
 mod sqlite;
 
 pub use runs::{
-    AlarmRecord, CardChunks, CardRecord, NewScoreRun, ScoreRunEnd, ScoreRunHeader, ScoreRunRecord,
+    AlarmRecord, CardChunks, CardRecord, ScoreRunEnd, ScoreRunHeader, ScoreRunRecord,
     ScoreRunWriter,
 };
 
@@ -301,24 +301,6 @@ pub trait Store: Send + Sync {
 
     /// Starts a score run whose cards are written chunk by chunk (see [`ScoreRunWriter`]).
     async fn begin_score_run(&self, header: ScoreRunHeader) -> Result<Box<dyn ScoreRunWriter>>;
-    /// Stores a score run with its cards and alarm changes in one transaction; returns its id.
-    async fn save_score_run(&self, run: NewScoreRun) -> Result<i64> {
-        let mut writer = self
-            .begin_score_run(ScoreRunHeader {
-                as_of: run.as_of,
-                rules_version: run.rules_version,
-                context: run.context,
-            })
-            .await?;
-        writer.write_cards(run.cards).await?;
-        writer
-            .finish(ScoreRunEnd {
-                summary: run.summary,
-                raised: run.raised,
-                cleared: run.cleared,
-            })
-            .await
-    }
     /// Every score run, oldest first.
     async fn score_runs(&self) -> Result<Vec<ScoreRunRecord>>;
     /// One run by id, or the latest with `None`.

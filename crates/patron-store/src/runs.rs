@@ -107,22 +107,3 @@ pub trait ScoreRunWriter: Send {
     /// Stores the summary and alarm changes and makes the run visible; returns its id.
     async fn finish(self: Box<Self>, end: ScoreRunEnd) -> crate::Result<i64>;
 }
-
-/// A run to store, in one transaction.
-#[derive(Debug, Clone, Default)]
-pub struct NewScoreRun {
-    /// `as_of`.
-    pub as_of: Timestamp,
-    /// Rule-set version.
-    pub rules_version: Option<String>,
-    /// Context (JSON text).
-    pub context: String,
-    /// Summary (JSON).
-    pub summary: serde_json::Value,
-    /// Every card.
-    pub cards: Vec<CardRecord>,
-    /// New alarm episodes: (customer, kind, evidence).
-    pub raised: Vec<(CustomerId, String, String)>,
-    /// Open episodes to clear: (customer, kind).
-    pub cleared: Vec<(CustomerId, String)>,
-}

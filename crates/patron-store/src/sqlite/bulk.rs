@@ -75,6 +75,11 @@ impl<T: Copy> Blocks<T> {
         perm.iter().map(|&i| self.get(i as usize)).collect()
     }
 
+    /// The values in row order, consuming the column.
+    pub(super) fn into_vec(self) -> Vec<T> {
+        self.map(|v| v)
+    }
+
     /// The values mapped one by one, consuming the column.
     pub(super) fn map<U>(self, f: impl Fn(T) -> U) -> Vec<U> {
         let mut out = Vec::with_capacity(self.len);

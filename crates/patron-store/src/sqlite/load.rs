@@ -214,14 +214,17 @@ fn put_customers(
     Ok(index_of_key)
 }
 
+/// The customer index of a key ([`NONE`] for keys not in the fact set).
+fn index_of(index_of_key: &[u32], key: i64) -> u32 {
+    usize::try_from(key)
+        .ok()
+        .and_then(|k| index_of_key.get(k).copied())
+        .unwrap_or(NONE)
+}
+
 /// Customer index of every row ([`NONE`] for keys not in the fact set).
 fn customer_of_rows(keys: Blocks<i64>, index_of_key: &[u32]) -> Vec<u32> {
-    keys.map(|k| {
-        usize::try_from(k)
-            .ok()
-            .and_then(|k| index_of_key.get(k).copied())
-            .unwrap_or(NONE)
-    })
+    keys.map(|k| index_of(index_of_key, k))
 }
 
 /// The order lines, sorted by (customer, time); each raw column is freed once it is placed.
@@ -269,6 +272,23 @@ fn sorted_events(
     n: usize,
 ) -> patron_core::facts::EventColumns {
     let customers = customer_of_rows(raw.key, index_of_key);
+    // Read through the index by (customer, time), the rows arrive in order: they are moved,
+    // not sorted.
+    let in_order = customers.first().is_none_or(|&c| c != NONE)
+        && (1..customers.len()).all(|i| {
+            customers[i] != NONE
+                && (customers[i - 1], raw.ts.get(i - 1)) <= (customers[i], raw.ts.get(i))
+        });
+    if in_order && properties.is_empty() {
+        return patron_core::facts::EventColumns {
+            offsets: offsets_from_sorted(&customers, n),
+            timestamp: raw.ts.into_vec(),
+            event_type: raw.event_type.into_vec(),
+            types: raw.types.interner,
+            properties: BTreeMap::new(),
+            property_values: raw.property_values,
+        };
+    }
     let (perm, offsets) = bulk::by_customer_and_time(&customers, &raw.ts, n);
     drop(customers);
     patron_core::facts::EventColumns {
@@ -319,10 +339,7 @@ fn grouped<T>(keyed: Keyed<T>, index_of_key: &[u32], n: usize) -> Grouped<T> {
     let mut customer_of_row = Vec::with_capacity(keyed.rows.len());
     let mut rows = Vec::with_capacity(keyed.rows.len());
     for (key, row) in keyed.keys.into_iter().zip(keyed.rows) {
-        let index = usize::try_from(key)
-            .ok()
-            .and_then(|k| index_of_key.get(k).copied())
-            .unwrap_or(NONE);
+        let index = index_of(index_of_key, key);
         if index != NONE {
             customer_of_row.push(index);
             rows.push(row);

@@ -293,7 +293,12 @@ impl crate::Store for SqliteStore {
     }
 
     async fn cards(&self, run_id: i64) -> Result<Vec<crate::CardRecord>> {
-        runs::cards(&self.pool, run_id, None).await
+        let mut chunks = runs::card_chunks(&self.path, run_id);
+        let mut all = Vec::new();
+        while let Some(chunk) = chunks.recv().await {
+            all.extend(chunk?);
+        }
+        Ok(all)
     }
 
     async fn card_chunks(&self, run_id: i64) -> Result<crate::CardChunks> {
@@ -305,7 +310,7 @@ impl crate::Store for SqliteStore {
     }
 
     async fn card(&self, run_id: i64, customer: &CustomerId) -> Result<Option<crate::CardRecord>> {
-        Ok(runs::cards(&self.pool, run_id, Some(customer)).await?.pop())
+        runs::card(&self.pool, run_id, customer).await
     }
 
     async fn card_history(

@@ -498,37 +498,28 @@ async fn resolve(pool: &SqlitePool, customer: &CustomerId) -> Result<Option<i64>
     )
 }
 
-pub(super) async fn cards(
+/// A customer's card in a run (a merged-away id finds its survivor's).
+pub(super) async fn card(
     pool: &SqlitePool,
     run_id: i64,
-    customer: Option<&CustomerId>,
-) -> Result<Vec<CardRecord>> {
-    let rows = match customer {
-        Some(id) => {
-            let Some(key) = resolve(pool, id).await? else {
-                return Ok(Vec::new());
-            };
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {CARD_COLUMNS} FROM score_cards s JOIN customers c ON c.key = s.customer_key
-                 WHERE s.run_id = ? AND s.customer_key = ?"
-            )))
-            .bind(run_id)
-            .bind(key)
-            .fetch_all(pool)
-            .await?
-        }
-        None => {
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {CARD_COLUMNS} FROM score_cards s JOIN customers c ON c.key = s.customer_key
-                 WHERE s.run_id = ? ORDER BY c.id"
-            )))
-            .bind(run_id)
-            .fetch_all(pool)
-            .await?
-        }
+    customer: &CustomerId,
+) -> Result<Option<CardRecord>> {
+    let Some(key) = resolve(pool, customer).await? else {
+        return Ok(None);
+    };
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {CARD_COLUMNS} FROM score_cards s JOIN customers c ON c.key = s.customer_key
+         WHERE s.run_id = ? AND s.customer_key = ?"
+    )))
+    .bind(run_id)
+    .bind(key)
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
     };
     let mut reader = CardReader::new(dictionary(pool, run_id).await?.as_deref())?;
-    rows.iter().map(|r| card_of(r, &mut reader)).collect()
+    card_of(&row, &mut reader).map(Some)
 }
 
 pub(super) async fn history(
