@@ -416,6 +416,12 @@ pub enum BenchCommand {
     /// Fit BG/NBD and Gamma-Gamma on N synthetic BG/NBD customers, then 12-month discounted CLV.
     #[command(after_help = "Example:\n  patron bench clv --customers 1000000")]
     Clv(BenchClvArgs),
+    /// Score customers alone against the latest score run (their facts read through the
+    /// store's indexes), time each card, and compare it with the run's stored card.
+    #[command(
+        after_help = "Examples:\n  patron bench live --customers 10000     random customers, p50/p99 latency\n  patron bench live --all --json          every customer: identical to the run?"
+    )]
+    Live(crate::commands::bench_live::BenchLiveArgs),
 }
 
 #[derive(Debug, Args)]

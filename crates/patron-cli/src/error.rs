@@ -41,6 +41,9 @@ pub struct BadFilter(pub String);
 pub const EXIT_USAGE: u8 = 2;
 
 fn code(e: &anyhow::Error) -> &'static str {
+    if let Some(a) = e.downcast_ref::<patron_app::AppError>() {
+        return a.code();
+    }
     if e.downcast_ref::<RulesInvalid>().is_some() {
         return "rules_invalid";
     }
@@ -72,9 +75,8 @@ fn code(e: &anyhow::Error) -> &'static str {
 /// The process exit code for an error.
 pub fn exit_code(e: &anyhow::Error) -> u8 {
     match code(e) {
-        "config_invalid" | "config_unreadable" | "rules_invalid" | "scorecard_invalid" => {
-            EXIT_CONFIG
-        }
+        "config_invalid" | "config_unreadable" | "rules_invalid" | "scorecard_invalid"
+        | "project_missing" => EXIT_CONFIG,
         "filter_invalid" => EXIT_USAGE,
         "rows_rejected"
         | "source_header_mismatch"
@@ -88,6 +90,20 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
 
 /// Prints the error to stderr.
 pub fn report(e: &anyhow::Error, json: bool) {
+    // Rules and settings that do not compile: every problem with its place, then the summary.
+    match e.downcast_ref::<patron_app::AppError>() {
+        Some(patron_app::AppError::RulesInvalid(problems)) => {
+            for p in problems {
+                eprintln!("error: {p}");
+            }
+        }
+        Some(patron_app::AppError::ScorecardInvalid(problems)) => {
+            for p in problems {
+                eprintln!("error: {}: {p}", patron_core::config::CONFIG_FILE);
+            }
+        }
+        _ => {}
+    }
     if json {
         let value =
             serde_json::json!({ "error": { "code": code(e), "message": format!("{e:#}") } });

@@ -185,3 +185,20 @@ impl Stages {
         }
     }
 }
+
+/// The application layer's progress, shown as one line per stage.
+impl patron_app::Progress for Stages {
+    fn stage(&mut self, name: &str, len: Option<u64>) {
+        self.start(name, len);
+    }
+    fn message(&mut self, text: &str) {
+        if let Some(bar) = &self.current {
+            bar.set_message(text.to_owned());
+        }
+    }
+    fn advance(&mut self, n: u64) {
+        if let Some(bar) = &self.current {
+            bar.inc(n);
+        }
+    }
+}

@@ -1,49 +1,9 @@
-//! The project: its directory, its checked configuration, its store.
+//! The project, as the application layer loads it, from the command line's global flags.
 
 use crate::cli::Global;
-use anyhow::{Context, Result};
-use patron_core::config::{CONFIG_FILE, ProjectConfig};
-use patron_store::Store;
-use std::path::PathBuf;
+pub use patron_app::Project;
 
-/// A loaded project.
-pub struct Project {
-    /// The project directory.
-    pub dir: PathBuf,
-    /// Its configuration.
-    pub config: ProjectConfig,
-    /// The store URL (flag/env over config).
-    pub store_url: String,
-}
-
-impl Project {
-    /// Loads `patron.toml` from the project directory.
-    pub fn load(global: &Global) -> Result<Self> {
-        Self::load_dir(global.project.clone(), global.store.clone())
-    }
-
-    /// Loads the project in `dir`.
-    pub fn load_dir(dir: PathBuf, store: Option<String>) -> Result<Self> {
-        let path = dir.join(CONFIG_FILE);
-        if !path.exists() {
-            anyhow::bail!(
-                "no {CONFIG_FILE} in {}: run `patron init` there, or pass --project DIR",
-                dir.display()
-            );
-        }
-        let config = ProjectConfig::load(&path)?;
-        let store_url = store.unwrap_or_else(|| config.store.url.clone());
-        Ok(Project {
-            dir,
-            config,
-            store_url,
-        })
-    }
-
-    /// Opens the store.
-    pub async fn open_store(&self) -> Result<Box<dyn Store>> {
-        patron_store::open(&self.store_url, &self.dir)
-            .await
-            .with_context(|| format!("cannot open the store {}", self.store_url))
-    }
+/// Loads the project that `--project`/`--store` name.
+pub fn load(global: &Global) -> anyhow::Result<Project> {
+    Ok(Project::load(global.project.clone(), global.store.clone())?)
 }

@@ -4,12 +4,15 @@
 //! customer is in class A while the value of everyone ranked above them is below the A share of
 //! the total (so the customer who crosses the line still counts as A), likewise B; the rest are
 //! C. Customers with zero or negative value (an unprofitable customer on a margin basis) are
-//! always C, and shares are of the positive total.
+//! always C, and shares are of the positive total. Customers tied in value with the last A (or
+//! B) customer share that class: a class is a value range ([`AbcCuts`]), so a customer scored
+//! alone against the cuts of a run gets the class the run gave them.
 
+use patron_core::config::AbcBasis;
 use serde::Serialize;
 
 /// A class.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 pub enum AbcClass {
     /// The few customers who make most of the value.
     A,
@@ -70,6 +73,8 @@ pub struct AbcResult {
     pub classes: Vec<ClassSummary>,
     /// Value share of the top 1, 5, 10, 20, …, 100 % of customers.
     pub pareto: Vec<ParetoPoint>,
+    /// The cut values behind the classes.
+    pub cuts: AbcCuts,
 }
 
 /// Customer shares at which the Pareto table is reported.
@@ -77,11 +82,77 @@ pub const PARETO_POINTS: [f64; 13] = [
     0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0,
 ];
 
-/// Classifies `(customer, value)` pairs with cumulative shares `a` < `b`.
+/// The value from which a customer is class A and class B: frozen by a score run, so that a
+/// customer scored alone gets the class the population run gave them.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
+pub struct AbcCuts {
+    /// Class A from this value on (`None`: nobody is A).
+    pub a_from: Option<f64>,
+    /// Class B from this value on.
+    pub b_from: Option<f64>,
+}
+
+impl AbcCuts {
+    /// The class of a value: A or B from their cut on (ties at a cut go up), C otherwise and
+    /// for anything ≤ 0.
+    pub fn class(&self, value: f64) -> AbcClass {
+        let reaches = |cut: Option<f64>| cut.is_some_and(|c| value >= c);
+        if value <= 0.0 {
+            AbcClass::C
+        } else if reaches(self.a_from) {
+            AbcClass::A
+        } else if reaches(self.b_from) {
+            AbcClass::B
+        } else {
+            AbcClass::C
+        }
+    }
+}
+
+/// The customers classified and their value: buyers (an order or a return), valued by revenue
+/// or contribution margin. `patron abc`, the score card and the demo all classify this set.
+pub fn population(margins: &crate::margin::MarginResult, basis: AbcBasis) -> Vec<(u32, f64)> {
+    margins
+        .rows
+        .iter()
+        .filter(|r| r.orders > 0 || r.returns > 0)
+        .map(|r| (r.customer, basis_value(r, basis)))
+        .collect()
+}
+
+/// One customer's value on the ABC basis.
+pub fn basis_value(row: &crate::margin::MarginRow, basis: AbcBasis) -> f64 {
+    match basis {
+        AbcBasis::Margin => row.margin.to_f64(),
+        _ => row.revenue.to_f64(),
+    }
+}
+
+/// Classifies `(customer, value)` pairs with cumulative shares `a` < `b`: ranked by value,
+/// the customers who make the first `a` of the positive value are A, up to `b` B. Customers
+/// tied with the last A (or B) customer share their class, so the classes are those of
+/// [`AbcResult::cuts`].
 pub fn abc(values: &[(u32, f64)], a: f64, b: f64) -> AbcResult {
     let mut ranked: Vec<(u32, f64)> = values.to_vec();
     ranked.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
     let positive: f64 = ranked.iter().map(|(_, v)| v.max(0.0)).sum();
+    // The cuts: the value of the last customer who starts within each share.
+    let mut before = 0.0;
+    let mut cuts = AbcCuts {
+        a_from: None,
+        b_from: None,
+    };
+    for &(_, value) in &ranked {
+        if value <= 0.0 || positive <= 0.0 {
+            break;
+        }
+        if before < a {
+            cuts.a_from = Some(value);
+        } else if before < b {
+            cuts.b_from = Some(value);
+        }
+        before += value / positive;
+    }
     let mut before = 0.0;
     let rows: Vec<AbcRow> = ranked
         .iter()
@@ -92,15 +163,6 @@ pub fn abc(values: &[(u32, f64)], a: f64, b: f64) -> AbcResult {
             } else {
                 0.0
             };
-            let class = if value <= 0.0 {
-                AbcClass::C
-            } else if before < a {
-                AbcClass::A
-            } else if before < b {
-                AbcClass::B
-            } else {
-                AbcClass::C
-            };
             before += share;
             AbcRow {
                 customer,
@@ -108,7 +170,7 @@ pub fn abc(values: &[(u32, f64)], a: f64, b: f64) -> AbcResult {
                 rank: i as u32 + 1,
                 share,
                 cumulative_share: before,
-                class,
+                class: cuts.class(value),
             }
         })
         .collect();
@@ -151,6 +213,7 @@ pub fn abc(values: &[(u32, f64)], a: f64, b: f64) -> AbcResult {
         rows,
         classes,
         pareto,
+        cuts,
     }
 }
 
@@ -197,6 +260,10 @@ mod tests {
             r.rows.iter().map(|x| x.customer).collect::<Vec<_>>(),
             [0, 1, 2]
         );
+        // Ties with the last A customer are A too: a class is a range of values.
+        assert!(r.rows.iter().all(|x| x.class == AbcClass::A));
+        assert_eq!(r.cuts.class(1.0), AbcClass::A);
+        assert_eq!(r.cuts.class(0.5), AbcClass::C);
         let empty = abc(&[], 0.8, 0.95);
         assert!(empty.rows.is_empty() && empty.pareto.iter().all(|p| p.value_share == 0.0));
     }

@@ -128,33 +128,52 @@ pub fn line_gross_margins(facts: &Facts, settings: &MarginSection) -> Vec<f64> {
         .collect()
 }
 
-/// Computes every customer's contribution margin.
-pub fn margins(facts: &Facts, settings: &MarginSection) -> MarginResult {
-    let o = &facts.orders;
-    let goods = CostOfGoods::new(facts, settings);
-    let channel_cost: Vec<Money> = (0..o.channels.len() as u32)
-        .map(|c| {
-            Money::from_f64(
-                settings
-                    .channel_cost_per_order
-                    .get(o.channels.name(c))
-                    .copied()
-                    .unwrap_or(0.0),
-            )
-        })
-        .collect();
-    let per_order = Money::from_f64(settings.cost_per_order);
-    let per_return = Money::from_f64(settings.cost_per_return);
-    let per_ticket = Money::from_f64(settings.cost_per_ticket);
+/// The margin rules resolved once against a fact set: [`MarginCalculator::row`] computes one
+/// customer's margin, [`margins`] everyone's.
+pub struct MarginCalculator<'a> {
+    facts: &'a Facts,
+    settings: &'a MarginSection,
+    goods: CostOfGoods<'a>,
+    channel_cost: Vec<Money>,
+    per_order: Money,
+    per_return: Money,
+    per_ticket: Money,
+}
 
-    let mut rows = Vec::new();
-    let mut total = MarginTotals::default();
-    let mut seen_orders: Vec<(u32, u32)> = Vec::new();
-    for c in 0..facts.customers.len() {
+impl<'a> MarginCalculator<'a> {
+    /// The calculator for `facts` under `settings`.
+    pub fn new(facts: &'a Facts, settings: &'a MarginSection) -> Self {
+        let o = &facts.orders;
+        let channel_cost = (0..o.channels.len() as u32)
+            .map(|c| {
+                Money::from_f64(
+                    settings
+                        .channel_cost_per_order
+                        .get(o.channels.name(c))
+                        .copied()
+                        .unwrap_or(0.0),
+                )
+            })
+            .collect();
+        MarginCalculator {
+            facts,
+            settings,
+            goods: CostOfGoods::new(facts, settings),
+            channel_cost,
+            per_order: Money::from_f64(settings.cost_per_order),
+            per_return: Money::from_f64(settings.cost_per_return),
+            per_ticket: Money::from_f64(settings.cost_per_ticket),
+        }
+    }
+
+    /// Customer `c`'s margin; `None` without orders and tickets. `seen_orders` is scratch.
+    pub fn row(&self, c: usize, seen_orders: &mut Vec<(u32, u32)>) -> Option<MarginRow> {
+        let (facts, settings) = (self.facts, self.settings);
+        let o = &facts.orders;
         let range = facts.order_range(c);
-        let tickets = facts.tickets.of(c);
+        let tickets = facts.tickets.of_or_empty(c);
         if range.is_empty() && tickets.is_empty() {
-            continue;
+            return None;
         }
         let mut row = MarginRow {
             customer: c as u32,
@@ -174,7 +193,7 @@ pub fn margins(facts: &Facts, settings: &MarginSection) -> MarginResult {
         seen_orders.clear();
         for i in range {
             row.revenue += o.amount[i];
-            match goods.of_line(i) {
+            match self.goods.of_line(i) {
                 Some(cost) => row.cost_of_goods += cost,
                 None => row.revenue_without_cost += o.amount[i],
             }
@@ -188,15 +207,15 @@ pub fn margins(facts: &Facts, settings: &MarginSection) -> MarginResult {
         seen_orders.sort_unstable_by_key(|(order, _)| *order);
         seen_orders.dedup_by_key(|(order, _)| *order);
         row.orders = seen_orders.len() as u32;
-        for (_, channel) in &seen_orders {
-            row.order_costs += per_order;
+        for (_, channel) in seen_orders.iter() {
+            row.order_costs += self.per_order;
             if *channel != NONE {
-                row.order_costs += channel_cost[*channel as usize];
+                row.order_costs += self.channel_cost[*channel as usize];
             }
         }
-        row.return_costs = per_return.times(f64::from(row.returns));
+        row.return_costs = self.per_return.times(f64::from(row.returns));
         let minutes: f64 = tickets.iter().filter_map(|t| t.handling_minutes).sum();
-        row.service_costs = per_ticket.times(f64::from(row.tickets))
+        row.service_costs = self.per_ticket.times(f64::from(row.tickets))
             + Money::from_f64(minutes * settings.cost_per_ticket_minute);
         row.margin = row.revenue
             - row.cost_of_goods
@@ -209,8 +228,21 @@ pub fn margins(facts: &Facts, settings: &MarginSection) -> MarginResult {
             row.margin.to_f64() / row.revenue.to_f64()
         };
         row.unprofitable = row.margin.is_negative();
-        accumulate(&mut total, &row);
-        rows.push(row);
+        Some(row)
+    }
+}
+
+/// Computes every customer's contribution margin.
+pub fn margins(facts: &Facts, settings: &MarginSection) -> MarginResult {
+    let calculator = MarginCalculator::new(facts, settings);
+    let mut rows = Vec::new();
+    let mut total = MarginTotals::default();
+    let mut seen_orders = Vec::new();
+    for c in 0..facts.customers.len() {
+        if let Some(row) = calculator.row(c, &mut seen_orders) {
+            accumulate(&mut total, &row);
+            rows.push(row);
+        }
     }
     MarginResult { rows, total }
 }

@@ -447,7 +447,7 @@ pub fn assess(
 }
 
 /// Platt calibration on default outcomes within the horizon, if there are enough.
-fn calibrate(facts: &Facts, settings: &PaymentRiskSettings) -> CalibrationInfo {
+pub fn calibrate(facts: &Facts, settings: &PaymentRiskSettings) -> CalibrationInfo {
     let cutoff = facts.as_of.plus_days(-settings.horizon_days);
     let is_default = |kind: &str| settings.default_kinds.iter().any(|k| k == kind);
     let (mut y, mut p) = (Vec::new(), Vec::new());

@@ -97,6 +97,73 @@ pub fn repeat_summary(
     repeat_summary_valued(facts, start_day, end_day, unit_days, LineValue::Revenue)
 }
 
+/// One customer's summary.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SummaryRow {
+    /// Repeat purchases.
+    pub x: f64,
+    /// Time of the last purchase after the first, in units.
+    pub t_x: f64,
+    /// Age in units.
+    pub t: f64,
+    /// Mean spend of the repeat purchases (0 when x = 0).
+    pub mean_repeat_spend: f64,
+    /// Spend of the first purchase.
+    pub first_spend: f64,
+    /// Day number of the first purchase.
+    pub first_day: i64,
+}
+
+impl SummaryRow {
+    /// What the customer spent so far: first purchase plus repeat spend.
+    pub fn value(&self) -> f64 {
+        self.first_spend + self.x * self.mean_repeat_spend
+    }
+}
+
+impl RepeatSummary {
+    /// Row `i`.
+    pub fn row(&self, i: usize) -> SummaryRow {
+        SummaryRow {
+            x: self.x[i],
+            t_x: self.t_x[i],
+            t: self.t[i],
+            mean_repeat_spend: self.mean_repeat_spend[i],
+            first_spend: self.first_spend[i],
+            first_day: self.first_day[i],
+        }
+    }
+}
+
+/// The summary of customer `c` ([`repeat_summary_valued`]'s row of that customer), or `None`
+/// without a purchase in the window. `days` is scratch space.
+pub fn summary_of(
+    facts: &Facts,
+    c: usize,
+    start_day: i64,
+    end_day: i64,
+    unit_days: f64,
+    value: LineValue<'_>,
+    days: &mut Vec<(i64, f64)>,
+) -> Option<SummaryRow> {
+    purchase_days(facts, c, start_day, end_day, value, days);
+    let &(first, first_spend) = days.first()?;
+    let (last, _) = days[days.len() - 1];
+    let repeats = &days[1..];
+    Some(SummaryRow {
+        x: repeats.len() as f64,
+        t_x: (last - first) as f64 / unit_days,
+        t: (end_day - first) as f64 / unit_days,
+        mean_repeat_spend: if repeats.is_empty() {
+            0.0
+        } else {
+            repeats.iter().map(|(_, spend)| spend).sum::<f64>() / repeats.len() as f64
+        },
+        first_spend,
+        first_day: first,
+    })
+}
+
 /// [`repeat_summary`] with purchases valued by `value` (revenue or, e.g., gross margin).
 pub fn repeat_summary_valued(
     facts: &Facts,
@@ -108,23 +175,17 @@ pub fn repeat_summary_valued(
     let mut s = RepeatSummary::default();
     let mut days = Vec::new();
     for c in 0..facts.customers.len() {
-        purchase_days(facts, c, start_day, end_day, value, &mut days);
-        let Some(&(first, first_spend)) = days.first() else {
+        let Some(row) = summary_of(facts, c, start_day, end_day, unit_days, value, &mut days)
+        else {
             continue;
         };
-        let (last, _) = days[days.len() - 1];
-        let repeats = &days[1..];
         s.customer.push(c as u32);
-        s.x.push(repeats.len() as f64);
-        s.t_x.push((last - first) as f64 / unit_days);
-        s.t.push((end_day - first) as f64 / unit_days);
-        s.mean_repeat_spend.push(if repeats.is_empty() {
-            0.0
-        } else {
-            repeats.iter().map(|(_, spend)| spend).sum::<f64>() / repeats.len() as f64
-        });
-        s.first_spend.push(first_spend);
-        s.first_day.push(first);
+        s.x.push(row.x);
+        s.t_x.push(row.t_x);
+        s.t.push(row.t);
+        s.mean_repeat_spend.push(row.mean_repeat_spend);
+        s.first_spend.push(row.first_spend);
+        s.first_day.push(row.first_day);
     }
     s
 }

@@ -288,6 +288,15 @@ pub trait Store: Send + Sync {
     async fn load_facts(&self, as_of: Timestamp) -> Result<Facts>;
     /// [`Store::load_facts`] with optional columns (event properties) as `options` asks.
     async fn load_facts_with(&self, as_of: Timestamp, options: &FactOptions) -> Result<Facts>;
+    /// One customer's facts before `as_of`, read through the by-customer indexes: a fact set
+    /// of that customer alone, equal to their part of [`Store::load_facts_with`]. `None` when
+    /// the customer is unknown, merged into another, or not yet acquired at `as_of`.
+    async fn load_customer_facts(
+        &self,
+        id: &CustomerId,
+        as_of: Timestamp,
+        options: &FactOptions,
+    ) -> Result<Option<Facts>>;
     /// All active customers with their fields, ordered by id.
     async fn customers(&self) -> Result<Vec<Customer>>;
     /// Merges `dropped` into `keep`: facts move over, empty fields of `keep` are filled and

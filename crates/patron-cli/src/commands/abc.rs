@@ -3,7 +3,6 @@
 use crate::cli::{AbcArgs, Global};
 use crate::commands::load_facts_as_of;
 use crate::output::{Table, amount, count, print_json, with_customer_ids};
-use crate::project::Project;
 use anyhow::Result;
 use patron_core::config::AbcBasis;
 use patron_engine::abc::abc;
@@ -12,7 +11,7 @@ use serde_json::json;
 
 /// `patron abc`.
 pub async fn run(global: &Global, args: &AbcArgs) -> Result<()> {
-    let project = Project::load(global)?;
+    let project = crate::project::load(global)?;
     let facts = load_facts_as_of(&project, args.as_of.as_deref()).await?;
     let as_of = facts.as_of;
     let settings = &project.config.abc;

@@ -2,12 +2,11 @@
 
 use crate::cli::{AlarmsArgs, Global};
 use crate::output::{Table, print_json};
-use crate::project::Project;
 use anyhow::Result;
 
 /// `patron alarms`.
 pub async fn run(global: &Global, args: &AlarmsArgs) -> Result<()> {
-    let project = Project::load(global)?;
+    let project = crate::project::load(global)?;
     let store = project.open_store().await?;
     let alarms: Vec<_> = store
         .alarms(!args.all)

@@ -4,7 +4,6 @@
 use crate::cli::{BacktestClvArgs, BacktestCommand, Global};
 use crate::commands::clv::{day_of, fit_json, time_unit};
 use crate::output::{Table, count, print_json};
-use crate::project::Project;
 use anyhow::{Context, Result};
 use patron_core::Timestamp;
 use patron_core::time::DAY;
@@ -24,7 +23,7 @@ pub async fn run(global: &Global, command: &BacktestCommand) -> Result<()> {
 }
 
 async fn clv(global: &Global, args: &BacktestClvArgs) -> Result<()> {
-    let project = Project::load(global)?;
+    let project = crate::project::load(global)?;
     let store = project.open_store().await?;
     let split = day_of(&args.split, "--split")?;
     let end = match &args.end {

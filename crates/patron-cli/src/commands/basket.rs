@@ -3,7 +3,6 @@
 use crate::cli::Global;
 use crate::commands::resolve_as_of;
 use crate::output::{Table, count, print_json};
-use crate::project::Project;
 use anyhow::Result;
 use clap::Args;
 use patron_core::facts::Facts;
@@ -194,7 +193,7 @@ fn offers_of(
 
 /// `patron basket`.
 pub async fn run(global: &Global, args: &BasketArgs) -> Result<()> {
-    let project = Project::load(global)?;
+    let project = crate::project::load(global)?;
     let store = project.open_store().await?;
     let as_of = resolve_as_of(store.as_ref(), args.as_of.as_deref()).await?;
     let mut clock = Timings::new(args.timings);

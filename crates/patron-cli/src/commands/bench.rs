@@ -87,7 +87,7 @@ async fn bench_import(global: &Global, args: &BenchImportArgs) -> Result<()> {
     }
     let generate_secs = generate_started.elapsed().as_secs_f64();
     let rss_before = peak_rss_mib();
-    let project = Project::load_dir(dir.clone(), None)?;
+    let project = Project::load(dir.clone(), None)?;
     let started = Instant::now();
     let summary = import_project(
         &project,
@@ -130,6 +130,7 @@ pub async fn run(global: &Global, command: &BenchCommand) -> Result<()> {
         BenchCommand::Import(args) => bench_import(global, args).await,
         BenchCommand::Rfm(args) => bench_rfm(global, args),
         BenchCommand::Clv(args) => bench_clv(global, args),
+        BenchCommand::Live(args) => crate::commands::bench_live::run(global, args).await,
     }
 }
 

@@ -3,7 +3,6 @@
 use crate::cli::Global;
 use crate::commands::load_facts_as_of;
 use crate::output::{Table, count, print_json};
-use crate::project::Project;
 use anyhow::{Context, Result};
 use clap::Args;
 use patron_engine::cluster::{ClusterSettings, CustomerClusters, FEATURES, KChoice};
@@ -68,7 +67,7 @@ impl ClustersArgs {
 
 /// `patron clusters`.
 pub async fn run(global: &Global, args: &ClustersArgs) -> Result<()> {
-    let project = Project::load(global)?;
+    let project = crate::project::load(global)?;
     let facts = load_facts_as_of(&project, args.as_of.as_deref()).await?;
     let result = patron_engine::cluster::cluster_customers(&facts, &args.settings())
         .context("clustering the customers")?;

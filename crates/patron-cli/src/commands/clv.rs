@@ -7,15 +7,12 @@ use anyhow::{Context, Result, bail};
 use patron_core::Timestamp;
 use patron_core::facts::Facts;
 use patron_core::time::DAY;
-use patron_engine::clv::backtest::holdout_errors;
-use patron_engine::clv::{
-    AliveModel, DiscountSchedule, FitResult, FrequencyData, GammaGamma, ModelKind, SpendData,
-    TimeUnit, TimingModel, discounted_clv_batch,
+use patron_engine::clv::policy::{
+    ClvInput, Predictions, choose_timing_model, input_from_facts, predict_all, spend_model,
 };
+use patron_engine::clv::{FitResult, FrequencyData, ModelKind, TimeUnit, TimingModel};
 use patron_engine::margin::line_gross_margins;
-use patron_engine::repeat_summary::{
-    LineValue, RepeatSummary, holdout_purchases, repeat_summary, repeat_summary_valued,
-};
+use patron_engine::repeat_summary::{LineValue, RepeatSummary, repeat_summary_valued};
 use serde_json::{Value, json};
 use std::path::Path;
 
@@ -27,34 +24,6 @@ pub fn time_unit(name: &str) -> TimeUnit {
         "month" => TimeUnit::Month,
         _ => TimeUnit::Week,
     }
-}
-
-/// A calibration/holdout split of store data, for choosing a model by holdout error.
-pub struct Holdout {
-    /// Summary of the calibration period.
-    pub calibration: FrequencyData,
-    /// Actual repeat purchases in the holdout, per calibration customer.
-    pub actual: Vec<f64>,
-    /// Holdout length in model units.
-    pub length: f64,
-}
-
-/// What the CLV commands compute on.
-pub struct ClvInput {
-    /// Customer ids, one per row.
-    pub ids: Vec<String>,
-    /// x, t_x, T (and weights).
-    pub data: FrequencyData,
-    /// Mean repeat spend, when known.
-    pub zbar: Option<Vec<f64>>,
-    /// Revenue so far, when known (for "potential").
-    pub value: Option<Vec<f64>>,
-    /// The time unit of the data.
-    pub unit: TimeUnit,
-    /// For `auto` on store data.
-    pub holdout: Option<Holdout>,
-    /// Where the data came from, for messages.
-    pub origin: String,
 }
 
 /// Day number of a date argument (`flag` names it in the error).
@@ -100,14 +69,6 @@ pub async fn summary_from_store(
         value,
     );
     Ok((facts, summary, end_day))
-}
-
-fn frequency_data(s: &RepeatSummary) -> Result<FrequencyData> {
-    Ok(FrequencyData::unweighted(
-        s.x.clone(),
-        s.t_x.clone(),
-        s.t.clone(),
-    )?)
 }
 
 /// Reads a summary file: a CSV with `x`, `t_x`, `T` and optionally `zbar`, `weight` and an id
@@ -185,83 +146,22 @@ pub async fn load_input(
     }
     let project = project.context("a project (patron.toml) or --summary FILE is needed")?;
     let (facts, s, end_day) = summary_from_store(project, &args.window).await?;
-    input_from_facts(
-        &facts,
-        &s,
-        end_day,
-        &args.window,
-        args.holdout_days,
-        model_name == "auto",
-    )
-}
-
-/// Builds the input from a fact set already summarised up to `end_day`; with `auto`, also the
-/// calibration/holdout split used to choose the model.
-pub fn input_from_facts(
-    facts: &Facts,
-    s: &RepeatSummary,
-    end_day: i64,
-    window: &ClvWindowArgs,
-    holdout_days: Option<i64>,
-    auto: bool,
-) -> Result<ClvInput> {
-    if s.is_empty() {
-        bail!("no customer has a purchase in the window");
-    }
-    let holdout = if auto {
-        Some(holdout_split(facts, s, end_day, window, holdout_days)?)
-    } else {
-        None
-    };
-    let ids = s
-        .customer
-        .iter()
-        .map(|&c| facts.customers.ids[c as usize].to_string())
-        .collect();
-    let value = (0..s.len())
-        .map(|i| s.first_spend[i] + s.x[i] * s.mean_repeat_spend[i])
-        .collect();
-    let end = Timestamp::from_secs(end_day * DAY).date();
-    Ok(ClvInput {
-        ids,
-        data: frequency_data(s)?,
-        zbar: Some(s.mean_repeat_spend.clone()),
-        value: Some(value),
-        unit: time_unit(&window.unit),
-        holdout,
-        origin: format!("the store, purchases up to {end}"),
-    })
-}
-
-/// Splits the window's last days off as a holdout for model choice.
-fn holdout_split(
-    facts: &Facts,
-    full: &RepeatSummary,
-    end_day: i64,
-    window: &ClvWindowArgs,
-    days: Option<i64>,
-) -> Result<Holdout> {
-    let first = full.first_day.iter().copied().min().unwrap_or(end_day);
-    let days = days.unwrap_or(((end_day - first) / 4).max(28));
-    let cal_end = end_day - days;
-    anyhow::ensure!(
-        cal_end > first,
-        "the history is too short to hold out {days} days"
-    );
-    let start_day = window
+    let start_day = args
+        .window
         .start
         .as_deref()
         .map(|s| day_of(s, "--start"))
         .transpose()?
         .unwrap_or(i64::MIN);
-    let unit_days = time_unit(&window.unit).days();
-    let calibration = repeat_summary(facts, start_day, cal_end, unit_days);
-    let (actual, _) = holdout_purchases(facts, &calibration, cal_end + 1, end_day);
-    Ok(Holdout {
-        calibration: frequency_data(&calibration)?,
-        actual,
-        length: days as f64 / unit_days,
-    })
+    Ok(input_from_facts(
+        &facts,
+        &s,
+        start_day,
+        end_day,
+        unit,
+        args.holdout_days,
+        model_name == "auto",
+    )?)
 }
 
 /// The JSON of one fit: parameters and standard errors by name.
@@ -283,99 +183,6 @@ pub fn fit_json(r: &FitResult, customers: f64) -> Value {
         "gradient_norm": r.gradient_norm,
         "bic": -2.0 * r.log_likelihood + k * customers.ln(),
     })
-}
-
-/// A candidate of `auto`: its fit and its score (holdout MAE, or BIC without a holdout).
-struct Candidate {
-    model: TimingModel,
-    fit: FitResult,
-    score: f64,
-}
-
-/// Fits the requested timing model, or for `auto` every candidate, choosing by holdout error
-/// (refitting the winner on the whole window) or by BIC. Returns the model and a report.
-pub fn choose_timing_model(
-    input: &ClvInput,
-    name: &str,
-) -> Result<(TimingModel, FitResult, Value)> {
-    if let Some(kind) = ModelKind::parse(name) {
-        let (model, fit) = TimingModel::fit(kind, &input.data.grouped())?;
-        return Ok((model, fit, json!(null)));
-    }
-    anyhow::ensure!(
-        name == "auto",
-        "unknown model {name:?}: use bgnbd, mbgnbd, paretonbd or auto"
-    );
-    let n = input.data.total_weight();
-    let mut candidates = Vec::new();
-    // Pareto/NBD is left out of `auto`: on some small data sets its likelihood lands in a
-    // region where the Gauss 2F1 converges very slowly and the fit takes minutes. Ask for it
-    // by name (`--model paretonbd`) or compare it with `backtest clv`.
-    for kind in [ModelKind::BgNbd, ModelKind::MBgNbd] {
-        let data = input
-            .holdout
-            .as_ref()
-            .map_or(&input.data, |h| &h.calibration);
-        let Ok((model, fit)) = TimingModel::fit(kind, &data.grouped()) else {
-            continue;
-        };
-        let score = match &input.holdout {
-            Some(h) => {
-                let c = &h.calibration;
-                use rayon::prelude::*;
-                let predicted: Vec<f64> = (0..c.len())
-                    .into_par_iter()
-                    .map(|i| model.expected_purchases(h.length, c.x[i], c.t_x[i], c.t[i]))
-                    .collect();
-                holdout_errors(&predicted, &h.actual).mae
-            }
-            None => -2.0 * fit.log_likelihood + fit.params.len() as f64 * n.ln(),
-        };
-        candidates.push(Candidate { model, fit, score });
-    }
-    let best = candidates
-        .iter()
-        .filter(|c| c.score.is_finite())
-        .min_by(|a, b| a.score.total_cmp(&b.score))
-        .context("no candidate model could be fitted")?;
-    let criterion = if input.holdout.is_some() {
-        "holdout_mae"
-    } else {
-        "bic"
-    };
-    let report = json!({
-        "criterion": criterion,
-        "chosen": best.fit.model,
-        "candidates": candidates.iter().map(|c| json!({ "model": c.fit.model, criterion: c.score, "log_likelihood": c.fit.log_likelihood })).collect::<Vec<_>>(),
-    });
-    let kind = best.model.kind();
-    let (model, fit) = if input.holdout.is_some() {
-        TimingModel::fit(kind, &input.data.grouped())?
-    } else {
-        (best.model, best.fit.clone())
-    };
-    Ok((model, fit, report))
-}
-
-fn spend_model(input: &ClvInput) -> Result<Option<(GammaGamma, FitResult)>> {
-    let Some(zbar) = &input.zbar else {
-        return Ok(None);
-    };
-    // Gamma-Gamma models positive spend: repeat customers whose returns outweigh their
-    // purchases (net spend ≤ 0) are left out of the fit.
-    let (x, m): (Vec<f64>, Vec<f64>) = input
-        .data
-        .x
-        .iter()
-        .zip(zbar)
-        .filter(|(x, m)| **x >= 1.0 && **m > 0.0)
-        .map(|(x, m)| (*x, *m))
-        .unzip();
-    if x.is_empty() {
-        return Ok(None);
-    }
-    let spend = SpendData::repeat_customers(&x, &m)?;
-    Ok(Some(GammaGamma::fit(&spend.grouped())?))
 }
 
 async fn fit(global: &Global, project: Option<&Project>, args: &ClvInputArgs) -> Result<()> {
@@ -446,136 +253,6 @@ async fn fit(global: &Global, project: Option<&Project>, args: &ClvInputArgs) ->
     Ok(())
 }
 
-/// Percentile rank in (0, 1] of each value (ties share the lowest rank).
-fn percentiles(values: &[f64]) -> Vec<f64> {
-    let mut order: Vec<usize> = (0..values.len()).collect();
-    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
-    let mut out = vec![0.0; values.len()];
-    let n = values.len() as f64;
-    let mut i = 0;
-    while i < order.len() {
-        let mut j = i;
-        while j + 1 < order.len() && values[order[j + 1]] == values[order[i]] {
-            j += 1;
-        }
-        for &k in &order[i..=j] {
-            out[k] = (i + 1) as f64 / n;
-        }
-        i = j + 1;
-    }
-    out
-}
-
-/// Per-customer predictions of a fitted timing model (and spend model, when there is spend).
-pub struct Predictions {
-    /// The timing model's fit.
-    pub fit: FitResult,
-    /// How `auto` chose, if it did.
-    pub selection: Value,
-    /// The spend model's fit.
-    pub spend_fit: Option<FitResult>,
-    /// Horizon of `expected`, in model units.
-    pub horizon: f64,
-    /// Expected purchases in the horizon.
-    pub expected: Vec<f64>,
-    /// P(alive) now.
-    pub p_alive: Vec<f64>,
-    /// Expected spend per purchase.
-    pub expected_spend: Option<Vec<f64>>,
-    /// Discounted CLV.
-    pub clv: Option<Vec<f64>>,
-    /// CLV percentile − current value percentile.
-    pub potential: Option<Vec<f64>>,
-}
-
-/// Months of the CLV the demo and the score card use.
-pub const DEFAULT_CLV_MONTHS: u32 = 12;
-/// Annual discount rate of that CLV.
-pub const DEFAULT_DISCOUNT_RATE: f64 = 0.10;
-
-/// The CLV the demo and the score card use: all purchases before the fact set's `as_of` in
-/// weeks, the timing model chosen by holdout error, 12 months discounted at 10 % a year.
-/// `None` when fewer than `min_buyers` customers have a purchase.
-pub fn default_clv(
-    facts: &Facts,
-    min_buyers: usize,
-) -> Result<Option<(RepeatSummary, ClvInput, Predictions)>> {
-    let end_day = facts.as_of.day_number() - 1;
-    let window = ClvWindowArgs {
-        start: None,
-        end: None,
-        unit: "week".into(),
-        value: "revenue".into(),
-    };
-    let summary = repeat_summary(facts, i64::MIN, end_day, 7.0);
-    if summary.len() < min_buyers {
-        return Ok(None);
-    }
-    let input = input_from_facts(facts, &summary, end_day, &window, None, true)?;
-    let predictions = predict_all(
-        &input,
-        "auto",
-        None,
-        DEFAULT_CLV_MONTHS,
-        DEFAULT_DISCOUNT_RATE,
-    )?;
-    Ok(Some((summary, input, predictions)))
-}
-
-/// Fits (or chooses) the models and predicts every customer of `input`.
-pub fn predict_all(
-    input: &ClvInput,
-    model_name: &str,
-    horizon: Option<f64>,
-    months: u32,
-    discount_rate: f64,
-) -> Result<Predictions> {
-    let (model, fit, selection) = choose_timing_model(input, model_name)?;
-    let horizon = horizon.unwrap_or(TimeUnit::Week.in_units_of(input.unit) * 52.0);
-    let d = &input.data;
-    use rayon::prelude::*;
-    let expected = (0..d.len())
-        .into_par_iter()
-        .map(|i| model.expected_purchases(horizon, d.x[i], d.t_x[i], d.t[i]))
-        .collect();
-    let p_alive = (0..d.len())
-        .into_par_iter()
-        .map(|i| model.p_alive(d.x[i], d.t_x[i], d.t[i]))
-        .collect();
-    let spend = spend_model(input)?;
-    let (expected_spend, clv) = match (&spend, &input.zbar) {
-        (Some((gg, _)), Some(zbar)) => {
-            // Net-negative repeat spend counts as 0, which shrinks towards the population mean.
-            let spend: Vec<f64> = (0..d.len())
-                .map(|i| gg.conditional_expected_spend(d.x[i], zbar[i].max(0.0)))
-                .collect();
-            let month = TimeUnit::Month.in_units_of(input.unit);
-            let schedule = DiscountSchedule::new(months, month, discount_rate, 12.0)?;
-            let clv = discounted_clv_batch(&model, d, &spend, &schedule)?;
-            (Some(spend), Some(clv))
-        }
-        _ => (None, None),
-    };
-    let potential = match (&clv, &input.value) {
-        (Some(clv), Some(value)) => {
-            let (pc, pv) = (percentiles(clv), percentiles(value));
-            Some(pc.iter().zip(&pv).map(|(c, v)| c - v).collect())
-        }
-        _ => None,
-    };
-    Ok(Predictions {
-        fit,
-        selection,
-        spend_fit: spend.map(|(_, f)| f),
-        horizon,
-        expected,
-        p_alive,
-        expected_spend,
-        clv,
-        potential,
-    })
-}
-
 async fn predict(global: &Global, project: Option<&Project>, args: &ClvPredictArgs) -> Result<()> {
     let model_name = args.input.model.as_deref().unwrap_or("auto");
     let input = load_input(project, &args.input, model_name).await?;
@@ -596,6 +273,7 @@ async fn predict(global: &Global, project: Option<&Project>, args: &ClvPredictAr
         expected_spend,
         clv,
         potential,
+        models: _,
     } = p;
     let spend = spend_fit.map(|f| ((), f));
     let d = &input.data;
@@ -764,7 +442,7 @@ pub async fn run(global: &Global, command: &ClvCommand) -> Result<()> {
         ClvCommand::Predict(a) => a.input.summary.is_none(),
     };
     let project = if needs_project {
-        Some(Project::load(global)?)
+        Some(crate::project::load(global)?)
     } else {
         None
     };

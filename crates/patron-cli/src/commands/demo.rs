@@ -1,7 +1,8 @@
 //! `patron demo`: generate a synthetic company, import it, run every analysis, report.
 
 use crate::cli::{DemoArgs, Global, ImportArgs};
-use crate::commands::clv::{default_clv, fit_json};
+use crate::commands::clv::fit_json;
+use patron_engine::clv::policy::default_clv;
 use crate::commands::import::{import_project, print_summary};
 use crate::commands::quality::{print_report, quality_report};
 use crate::commands::resolve_as_of;
@@ -10,7 +11,7 @@ use crate::output::{amount, count, print_json, progress};
 use crate::project::Project;
 use anyhow::{Context, Result};
 use patron_demo::{DemoOptions, DemoSummary, generate};
-use patron_engine::abc::{AbcResult, abc};
+use patron_engine::abc::{AbcResult, abc, population};
 use patron_engine::margin::{MarginResult, margins};
 use std::path::Path;
 use std::time::Instant;
@@ -50,7 +51,7 @@ pub async fn run(global: &Global, args: &DemoArgs) -> Result<()> {
     bar.finish_and_clear();
     let generate_secs = started.elapsed().as_secs_f64();
 
-    let project = Project::load_dir(args.dir.clone(), global.store.clone())?;
+    let project = Project::load(args.dir.clone(), global.store.clone())?;
     if global.store.is_none() {
         remove_old_store(&args.dir)?;
     }
@@ -70,22 +71,18 @@ pub async fn run(global: &Global, args: &DemoArgs) -> Result<()> {
     let rfm =
         patron_engine::rfm::rfm(&facts, &project.config.rfm).map_err(|e| anyhow::anyhow!("{e}"))?;
     let margin = margins(&facts, &project.config.margin);
-    let revenue: Vec<(u32, f64)> = margin
-        .rows
-        .iter()
-        .filter(|r| r.orders > 0)
-        .map(|r| (r.customer, r.revenue.to_f64()))
-        .collect();
-    let abc = abc(&revenue, project.config.abc.a, project.config.abc.b);
+    let abc = abc(
+        &population(&margin, project.config.abc.basis),
+        project.config.abc.a,
+        project.config.abc.b,
+    );
     let clv = demo_clv(&facts, as_of)?;
     let mut rfm_summary = rfm_json(&rfm, &facts);
     rfm_summary.as_object_mut().map(|o| o.remove("customers"));
-    // The score run takes the fact set (the biggest thing in memory) and drops it early;
-    // profiling the sources does not need it.
-    let mut hidden = crate::output::Stages::new(true);
-    let (run_id, run, score_summary) =
-        crate::commands::score::score_and_store(&project, store.as_ref(), facts, &mut hidden)
-            .await?;
+    // The score run loads its own fact set (with the properties its rules read).
+    drop(facts);
+    let run = patron_app::score_run(&project, store.as_ref(), as_of, &mut patron_app::Silent)
+        .await?;
     let quality = quality_report(&project, 10).await?;
     let analysis_secs = analysis_started.elapsed().as_secs_f64();
     let total_secs = started.elapsed().as_secs_f64();
@@ -100,7 +97,7 @@ pub async fn run(global: &Global, args: &DemoArgs) -> Result<()> {
             "abc": { "classes": abc.classes, "pareto": abc.pareto },
             "margin": margin.total,
             "clv": clv,
-            "score_run": { "run": run_id, "summary": score_summary },
+            "score_run": { "run": run.id, "summary": run.summary },
             "quality": quality,
             "seconds": { "generate": generate_secs, "import": import_secs, "analyse": analysis_secs, "total": total_secs },
         }));
@@ -115,7 +112,7 @@ pub async fn run(global: &Global, args: &DemoArgs) -> Result<()> {
     print_value(&abc, &margin, currency);
     print_clv(&clv, currency);
     println!();
-    crate::commands::score::print_run(run_id, &run, &score_summary, currency);
+    crate::commands::score::print_run(&run, currency);
     println!("\nData quality:");
     print_report(&quality);
     println!(
@@ -179,7 +176,7 @@ fn demo_clv(
     as_of: patron_core::Timestamp,
 ) -> Result<serde_json::Value> {
     debug_assert_eq!(facts.as_of, as_of);
-    let (_, input, p) = default_clv(facts, 0)?.expect("no minimum number of buyers");
+    let (_, input, p) = default_clv(facts, 1)?.context("nobody has bought anything yet")?;
     let clv = p.clv.as_deref().unwrap_or_default();
     let alive = p.p_alive.iter().sum::<f64>() / p.p_alive.len().max(1) as f64;
     let potential = p

@@ -117,7 +117,7 @@ pub async fn matching_cards(
 
 /// `patron export`.
 pub async fn run(global: &Global, args: &ExportArgs) -> Result<()> {
-    let project = Project::load(global)?;
+    let project = crate::project::load(global)?;
     let filter = filter(&project, args.condition.as_deref(), args.segment.as_deref())?;
     let (run_id, cards) = matching_cards(&project, args.run, filter.as_ref()).await?;
     let rows: Vec<Value> = cards.iter().map(row).collect();

@@ -11,7 +11,6 @@
 use crate::cli::Global;
 use crate::error::Rejected;
 use crate::output::print_json;
-use crate::project::Project;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use patron_core::Timestamp;
@@ -50,7 +49,7 @@ pub async fn run(global: &Global, command: &FeedbackCommand) -> Result<()> {
 }
 
 async fn import(global: &Global, args: &ImportArgs) -> Result<()> {
-    let project = Project::load(global)?;
+    let project = crate::project::load(global)?;
     let store = project.open_store().await?;
     let known: HashSet<CustomerId> = store.customer_ids().await?.into_iter().collect();
     let name = args.file.display().to_string();

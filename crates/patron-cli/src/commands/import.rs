@@ -287,7 +287,7 @@ pub fn print_summary(summary: &ImportSummary) {
 
 /// `patron import`.
 pub async fn run(global: &Global, args: &ImportArgs) -> Result<()> {
-    let project = Project::load(global)?;
+    let project = crate::project::load(global)?;
     let summary = import_project(&project, args, global.quiet || global.json).await?;
     if global.json {
         print_json(&summary)

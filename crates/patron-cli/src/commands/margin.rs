@@ -3,14 +3,13 @@
 use crate::cli::{Global, MarginArgs};
 use crate::commands::load_facts_as_of;
 use crate::output::{Table, amount, count, print_json, with_customer_ids};
-use crate::project::Project;
 use anyhow::Result;
 use patron_engine::margin::margins;
 use serde_json::json;
 
 /// `patron margin`.
 pub async fn run(global: &Global, args: &MarginArgs) -> Result<()> {
-    let project = Project::load(global)?;
+    let project = crate::project::load(global)?;
     let facts = load_facts_as_of(&project, args.as_of.as_deref()).await?;
     let as_of = facts.as_of;
     let result = margins(&facts, &project.config.margin);

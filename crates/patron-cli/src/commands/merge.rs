@@ -2,14 +2,13 @@
 
 use crate::cli::{Global, MergeArgs};
 use crate::output::{Table, print_json};
-use crate::project::Project;
 use anyhow::Result;
 use patron_core::ids::CustomerId;
 use patron_store::MergeRecord;
 
 /// `patron merge`.
 pub async fn run(global: &Global, args: &MergeArgs) -> Result<()> {
-    let project = Project::load(global)?;
+    let project = crate::project::load(global)?;
     let store = project.open_store().await?;
     if args.list {
         let merges = store.merges().await?;

@@ -5,7 +5,7 @@ mod alarms;
 mod backtest;
 pub(crate) mod basket;
 mod bench;
-mod card_inputs;
+pub(crate) mod bench_live;
 pub(crate) mod clusters;
 mod clv;
 mod demo;

@@ -12,7 +12,6 @@
 use crate::cli::Global;
 use crate::commands::resolve_as_of;
 use crate::output::{Table, count, print_json};
-use crate::project::Project;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use patron_core::Timestamp;
@@ -200,7 +199,7 @@ fn target(kind: &str) -> Result<Target> {
 }
 
 async fn train_cmd(global: &Global, args: &TrainArgs) -> Result<()> {
-    let project = Project::load(global)?;
+    let project = crate::project::load(global)?;
     let store = project.open_store().await?;
     let as_of = resolve_as_of(store.as_ref(), args.as_of.as_deref()).await?;
     let facts = store.load_facts(as_of).await?;
@@ -275,7 +274,7 @@ async fn model_and_facts(
     kind: &str,
     as_of: Option<&str>,
 ) -> Result<(LatestModel, Timestamp, Facts)> {
-    let project = Project::load(global)?;
+    let project = crate::project::load(global)?;
     let store = project.open_store().await?;
     let Some(model) = latest_model(store.as_ref(), kind).await? else {
         bail!("no {kind} model yet: run `patron models train {kind}`");
@@ -397,7 +396,7 @@ fn print_report(info: &ModelInfo, r: &TrainReport) {
 }
 
 async fn list(global: &Global, args: &ListArgs) -> Result<()> {
-    let project = Project::load(global)?;
+    let project = crate::project::load(global)?;
     let store = project.open_store().await?;
     let models = store.models(args.kind.as_deref()).await?;
     if global.json {
@@ -438,7 +437,7 @@ fn metric(v: &Value) -> String {
 }
 
 async fn show(global: &Global, args: &ShowArgs) -> Result<()> {
-    let project = Project::load(global)?;
+    let project = crate::project::load(global)?;
     let store = project.open_store().await?;
     let Some(stored) = store.model(args.id).await? else {
         bail!("no model with id {} (see `patron models list`)", args.id);

@@ -3,7 +3,6 @@
 use crate::cli::Global;
 use crate::commands::load_facts_as_of;
 use crate::output::{Table, count, print_json, with_customer_ids};
-use crate::project::Project;
 use anyhow::Result;
 use clap::Args;
 use patron_engine::payment_risk::{PaymentRisk, PaymentRiskSettings, payment_risk};
@@ -22,7 +21,7 @@ pub struct PaymentRiskArgs {
 
 /// `patron payment-risk`.
 pub async fn run(global: &Global, args: &PaymentRiskArgs) -> Result<()> {
-    let project = Project::load(global)?;
+    let project = crate::project::load(global)?;
     let facts = load_facts_as_of(&project, args.as_of.as_deref()).await?;
     let settings = PaymentRiskSettings::default();
     let result = payment_risk(&facts, &settings);

@@ -250,7 +250,7 @@ pub fn print_report(r: &QualityReport) {
 
 /// `patron quality`.
 pub async fn run(global: &Global, args: &QualityArgs) -> Result<()> {
-    let project = Project::load(global)?;
+    let project = crate::project::load(global)?;
     let report = quality_report(&project, args.limit).await?;
     if global.json {
         print_json(&report)

@@ -3,17 +3,15 @@
 
 use crate::cli::{Global, ReportArgs};
 use crate::commands::export::matching_cards;
-use crate::commands::score::compile_settings;
 use crate::output::{Table, count, print_json};
-use crate::project::Project;
 use anyhow::{Context, Result};
 use patron_engine::scorecard::{Rate, SegmentKpi, observe, segment_kpis};
 use serde_json::{Value, json};
 
 /// `patron report`.
 pub async fn run(global: &Global, args: &ReportArgs) -> Result<()> {
-    let project = Project::load(global)?;
-    let settings = compile_settings(&project)?;
+    let project = crate::project::load(global)?;
+    let settings = project.settings()?;
     let store = project.open_store().await?;
     let runs = store.score_runs().await?;
     anyhow::ensure!(

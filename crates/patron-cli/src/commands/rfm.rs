@@ -3,7 +3,6 @@
 use crate::cli::{Global, RfmArgs};
 use crate::commands::load_facts_as_of;
 use crate::output::{Table, amount, count, print_json};
-use crate::project::Project;
 use anyhow::Result;
 use patron_core::facts::Facts;
 use patron_engine::rfm::{RfmResult, rfm};
@@ -74,7 +73,7 @@ pub fn print_segments(result: &RfmResult, currency: &str) {
 
 /// `patron rfm`.
 pub async fn run(global: &Global, args: &RfmArgs) -> Result<()> {
-    let project = Project::load(global)?;
+    let project = crate::project::load(global)?;
     let facts = load_facts_as_of(&project, args.as_of.as_deref()).await?;
     let result = rfm(&facts, &project.config.rfm).map_err(|e| anyhow::anyhow!("{e}"))?;
     if global.json {

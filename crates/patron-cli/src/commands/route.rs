@@ -4,14 +4,13 @@
 use crate::cli::{Global, RouteArgs};
 use crate::commands::show::stored_card;
 use crate::output::print_json;
-use crate::project::Project;
 use anyhow::{Context, Result};
 use patron_core::Timestamp;
 use patron_core::ids::CustomerId;
 
 /// `patron route`.
 pub async fn run(global: &Global, args: &RouteArgs) -> Result<()> {
-    let project = Project::load(global)?;
+    let project = crate::project::load(global)?;
     let store = project.open_store().await?;
     let id = CustomerId::parse(&args.customer)?;
     let (_, card) = stored_card(store.as_ref(), None, &id).await?;

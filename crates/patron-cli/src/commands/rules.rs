@@ -53,7 +53,7 @@ fn project_rules(project: &Project) -> Result<RuleSet> {
 
 /// `patron rules …`.
 pub async fn run(global: &Global, command: &RulesCommand) -> Result<()> {
-    let project = Project::load(global)?;
+    let project = crate::project::load(global)?;
     // Reading what is stored does not need the current rules to compile.
     match command {
         RulesCommand::Versions => return super::rules_versions::run(global, &project).await,
@@ -352,7 +352,7 @@ async fn diff(
 
 /// `patron explain CUSTOMER`.
 pub async fn explain(global: &Global, args: &ExplainArgs) -> Result<()> {
-    let project = Project::load(global)?;
+    let project = crate::project::load(global)?;
     let rules = project_rules(&project)?;
     let facts = rule_facts(&project, args.as_of.as_deref(), &[&rules]).await?;
     let id = patron_core::CustomerId::parse(&args.customer)?;

@@ -1,13 +1,12 @@
 //! `patron show CUSTOMER`: the score card of a customer from a stored run, with its history;
-//! `--live` scores the customer again against the run's frozen context and compares.
+//! `--live` scores the customer again alone — their own facts against the run's snapshot, the
+//! same function the run used — and compares.
 
 use crate::cli::{Global, ShowArgs};
-use crate::commands::score::{compile_settings, project_rules};
 use crate::output::{amount, print_json};
-use crate::project::Project;
 use anyhow::{Context, Result, bail};
 use patron_core::ids::CustomerId;
-use patron_engine::scorecard::{Card, ScoringContext, card};
+use patron_engine::scorecard::Card;
 use patron_store::Store;
 use serde_json::{Value, json};
 
@@ -30,7 +29,7 @@ pub async fn stored_card(
 
 /// `patron show`.
 pub async fn run(global: &Global, args: &ShowArgs) -> Result<()> {
-    let project = Project::load(global)?;
+    let project = crate::project::load(global)?;
     let store = project.open_store().await?;
     let id = CustomerId::parse(&args.customer)?;
     let (run_id, stored) = stored_card(store.as_ref(), args.run, &id).await?;
@@ -48,7 +47,7 @@ pub async fn run(global: &Global, args: &ShowArgs) -> Result<()> {
         .map(|a| json!(a))
         .collect();
     let live = if args.live {
-        Some(live_card(&project, store.as_ref(), run_id, &stored).await?)
+        Some(patron_app::live_card(&project, store.as_ref(), Some(run_id), &id).await?.1)
     } else {
         None
     };
@@ -89,45 +88,6 @@ pub async fn run(global: &Global, args: &ShowArgs) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Scores the customer again at the run's `as_of` with the run's frozen context.
-async fn live_card(
-    project: &Project,
-    store: &dyn Store,
-    run_id: i64,
-    stored: &Card,
-) -> Result<Card> {
-    let run = store
-        .score_run(Some(run_id))
-        .await?
-        .context("the run disappeared")?;
-    let context: Value = serde_json::from_str(&run.context)?;
-    let scoring: ScoringContext =
-        serde_json::from_value(context["scoring"].clone()).context("the run's context")?;
-    let settings = compile_settings(project)?;
-    let rules = project_rules(project)?;
-    let facts = store.load_facts(run.as_of).await?;
-    let index = facts
-        .customers
-        .ids
-        .iter()
-        .position(|c| c.as_str() == stored.customer_id)
-        .context("the customer is not in the fact set at the run's as_of")?;
-    // The inputs come from the same deterministic engines; the card from the frozen context.
-    let previous = crate::commands::score::previous_tiers(store, Some(run_id), run.as_of).await?;
-    let churn_model = crate::commands::card_inputs::churn_model(store, run.as_of).await?;
-    let inputs = crate::commands::card_inputs::gather(
-        facts,
-        &project.config,
-        rules.as_ref(),
-        previous,
-        churn_model.as_ref(),
-        &indicatif::ProgressBar::hidden(),
-    )?;
-    // Compared as stored: through the card's JSON (numbers with four decimals).
-    let live = card(&inputs.inputs[index], &scoring, &settings);
-    Ok(serde_json::from_str(&serde_json::to_string(&live)?)?)
 }
 
 fn pct(v: Option<f64>) -> String {

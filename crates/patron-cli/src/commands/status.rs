@@ -2,13 +2,12 @@
 
 use crate::cli::Global;
 use crate::output::{Table, count, print_json};
-use crate::project::Project;
 use anyhow::Result;
 use serde_json::json;
 
 /// `patron status`.
 pub async fn run(global: &Global) -> Result<()> {
-    let project = Project::load(global)?;
+    let project = crate::project::load(global)?;
     let store = project.open_store().await?;
     let s = store.status().await?;
     if global.json {

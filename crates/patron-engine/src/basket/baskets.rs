@@ -114,6 +114,17 @@ impl Baskets {
         }
     }
 
+    /// No baskets, only item names (sorted, distinct): a vocabulary in which
+    /// [`Baskets::item`] finds items by name, as a frozen model keeps it.
+    pub fn vocabulary(names: Vec<String>) -> Self {
+        debug_assert!(names.windows(2).all(|w| w[0] < w[1]));
+        Baskets {
+            offsets: Vec::new(),
+            members: Vec::new(),
+            names,
+        }
+    }
+
     /// Number of baskets.
     pub fn len(&self) -> usize {
         self.offsets.len().saturating_sub(1)

@@ -25,7 +25,7 @@ pub const ACCEPTED: &str = "offer_accepted";
 pub const DECLINED: &str = "offer_declined";
 
 /// How offers learn from outcomes.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct FeedbackSettings {
     /// A product declined within this many days before `as_of` is not offered again (90).
     pub decline_cooldown_days: i64,
@@ -131,7 +131,7 @@ pub fn recent_decline(
 }
 
 /// Offers and acceptances per item over all customers.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct OfferFeedback {
     /// Answered offers per item.
     pub offered: Vec<u32>,

@@ -10,7 +10,8 @@
 //! [`super::feedback`]): scores are multiplied by the product's smoothed acceptance rate
 //! relative to the average offer, and products the customer declined recently are left out.
 
-use super::feedback::{Learning, recent_decline};
+use super::feedback::{FeedbackSettings, Learning, OfferFeedback, recent_decline};
+use serde::{Deserialize, Serialize};
 use super::{Baskets, ItemLevel, Rule};
 use patron_core::facts::{Facts, Interner, NONE};
 use std::collections::BTreeMap;
@@ -180,9 +181,40 @@ pub fn next_best_offers_learned(
     rank(rules, history, as_of_day, margin, settings, Some(learning))
 }
 
-/// The ranking behind both entry points.
-fn rank(
-    rules: &[Rule],
+/// What ranking needs of a rule: the items it starts from, those it suggests, its confidence.
+trait RuleView {
+    fn antecedents(&self) -> &[u32];
+    fn consequents(&self) -> &[u32];
+    fn confidence(&self) -> f64;
+}
+
+impl RuleView for Rule {
+    fn antecedents(&self) -> &[u32] {
+        &self.antecedents
+    }
+    fn consequents(&self) -> &[u32] {
+        &self.consequents
+    }
+    fn confidence(&self) -> f64 {
+        self.confidence
+    }
+}
+
+impl RuleView for OfferRule {
+    fn antecedents(&self) -> &[u32] {
+        &self.antecedents
+    }
+    fn consequents(&self) -> &[u32] {
+        &self.consequents
+    }
+    fn confidence(&self) -> f64 {
+        self.confidence
+    }
+}
+
+/// The ranking behind every entry point.
+fn rank<R: RuleView>(
+    rules: &[R],
     history: &PurchaseHistory,
     as_of_day: i64,
     margin: &[f64],
@@ -207,16 +239,16 @@ fn rank(
         |item: u32| learning.map_or(1.0, |l| l.feedback.weight(item, l.settings.prior_strength));
     let mut best: BTreeMap<u32, Offer> = BTreeMap::new();
     for (index, rule) in rules.iter().enumerate() {
-        if !history.holds_all(&rule.antecedents) {
+        if !history.holds_all(rule.antecedents()) {
             continue;
         }
-        for &item in rule.consequents.iter().filter(|&&i| offerable(i)) {
+        for &item in rule.consequents().iter().filter(|&&i| offerable(i)) {
             let m = margin.get(item as usize).copied().unwrap_or(0.0);
             let w = weight(item);
             let offer = Offer {
                 item,
-                score: rule.confidence * m * w,
-                confidence: rule.confidence,
+                score: rule.confidence() * m * w,
+                confidence: rule.confidence(),
                 margin: m,
                 rule: index,
                 acceptance_weight: w,
@@ -283,6 +315,141 @@ pub fn best_offers(
             offers.into_iter().next()
         })
         .collect()
+}
+
+/// A rule as an offer model keeps it: A → C and its confidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OfferRule {
+    /// Item numbers of A, ascending.
+    pub antecedents: Vec<u32>,
+    /// Item numbers of C, ascending.
+    pub consequents: Vec<u32>,
+    /// s(A ∪ C) / s(A).
+    pub confidence: f64,
+}
+
+/// The next-best-offer model of a score run, frozen: the SKUs, the association rules over them,
+/// each SKU's unit margin and what customers answered to offers. [`OfferModel::best`] gives one
+/// customer their offer from their own purchases and answers; a run maps it over everyone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OfferModel {
+    /// Item names (SKUs), in item-number order.
+    pub items: Vec<String>,
+    /// Rules by lift, best first.
+    pub rules: Vec<OfferRule>,
+    /// Unit margin per item.
+    pub margins: Vec<f64>,
+    /// Offers made and accepted per item.
+    pub feedback: OfferFeedback,
+    /// How answers are learnt from.
+    pub learning: FeedbackSettings,
+    /// Support of the itemsets behind the rules.
+    pub min_support: f64,
+}
+
+impl OfferModel {
+    /// Fits the model on the SKU baskets of `facts` (non-product codes left out), keeping the
+    /// `max_rules` rules with the highest lift > 1; `None` with fewer than `min_baskets`
+    /// baskets.
+    pub fn fit(
+        facts: &Facts,
+        min_support: f64,
+        max_rules: usize,
+        min_baskets: usize,
+    ) -> Result<Option<OfferModel>, super::BasketError> {
+        use super::{BasketOptions, RuleSettings, association_rules, fpgrowth};
+        let options = BasketOptions {
+            level: ItemLevel::Sku,
+            exclude: super::NON_PRODUCT_CODES
+                .iter()
+                .map(|c| (*c).to_owned())
+                .collect(),
+        };
+        let baskets = Baskets::from_facts(facts, &options);
+        if baskets.len() < min_baskets {
+            return Ok(None);
+        }
+        let frequent = fpgrowth(&baskets, min_support, Some(3))?;
+        let mut rules = association_rules(
+            &frequent,
+            &RuleSettings {
+                min_lift: 1.0,
+                min_confidence: 0.0,
+            },
+        )?;
+        rules.truncate(max_rules);
+        let labels = super::feedback::LabelMap::new(facts, &baskets, ItemLevel::Sku);
+        Ok(Some(OfferModel {
+            items: baskets.names().to_vec(),
+            margins: unit_margins(facts, &baskets, ItemLevel::Sku),
+            feedback: super::feedback::OfferFeedback::from_facts(facts, &labels),
+            learning: FeedbackSettings::default(),
+            rules: rules
+                .into_iter()
+                .map(|r| OfferRule {
+                    antecedents: r.antecedents,
+                    consequents: r.consequents,
+                    confidence: r.confidence,
+                })
+                .collect(),
+            min_support,
+        }))
+    }
+
+    /// The model's items as a basket vocabulary, and the item of every SKU code of `facts`.
+    pub fn matcher<'a>(&'a self, facts: &'a Facts) -> OfferMatcher<'a> {
+        let vocabulary = Baskets::vocabulary(self.items.clone());
+        let (item_of_code, _) = item_of_code(facts, &vocabulary, ItemLevel::Sku);
+        OfferMatcher {
+            model: self,
+            facts,
+            vocabulary,
+            item_of_code,
+        }
+    }
+}
+
+/// An [`OfferModel`] bound to a fact set.
+pub struct OfferMatcher<'a> {
+    model: &'a OfferModel,
+    facts: &'a Facts,
+    vocabulary: Baskets,
+    item_of_code: Vec<u32>,
+}
+
+impl OfferMatcher<'_> {
+    /// The best offer for customer `c` of the fact set: nothing they bought, nothing they
+    /// declined recently, ranked by confidence × margin × learned acceptance.
+    pub fn best(&self, c: usize) -> Option<(String, Offer)> {
+        let facts = self.facts;
+        let codes = &facts.orders.sku;
+        let history = PurchaseHistory::new(facts.order_range(c).filter_map(|line| {
+            line_item(facts, &self.item_of_code, codes, line)
+                .map(|item| (item, facts.orders.timestamp[line].day_number()))
+        }));
+        let labels = super::feedback::LabelMap::new(facts, &self.vocabulary, ItemLevel::Sku);
+        let answers = super::feedback::customer_answers(facts, c, &labels);
+        let learning = Learning {
+            feedback: &self.model.feedback,
+            answers: &answers,
+            settings: self.model.learning,
+        };
+        let settings = OfferSettings {
+            top: 1,
+            rebuy_after_days: None,
+        };
+        let offer = rank(
+            &self.model.rules,
+            &history,
+            facts.as_of.day_number(),
+            &self.model.margins,
+            &settings,
+            Some(&learning),
+        )
+        .into_iter()
+        .next()?;
+        Some((self.model.items[offer.item as usize].clone(), offer))
+    }
 }
 
 #[cfg(test)]

@@ -36,6 +36,7 @@ pub mod hyp2f1;
 pub mod mbgnbd;
 pub mod optimise;
 pub mod paretonbd;
+pub mod policy;
 pub mod quadrature;
 pub mod sbg;
 pub mod special;
@@ -98,6 +99,9 @@ pub enum ClvError {
         /// Why it failed.
         reason: &'static str,
     },
+    /// A timing model name that is not one of `bgnbd`, `mbgnbd`, `paretonbd` (or `auto`).
+    #[error("unknown model {0:?}: use bgnbd, mbgnbd, paretonbd or auto")]
+    UnknownModel(String),
     /// The optimiser found no finite likelihood anywhere it looked.
     #[error("fitting {model} failed: {reason}")]
     FitFailed {

@@ -14,8 +14,8 @@ pub mod quantiles;
 use patron_core::config::{BinMethod, RfmSection};
 use patron_core::facts::Facts;
 use patron_core::{Money, Timestamp};
-use quantiles::{BinError, ntile, qcut, rank_first};
-use serde::Serialize;
+use quantiles::{BinError, qcut_edges};
+use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 
 /// One customer's RFM.
@@ -69,38 +69,39 @@ pub struct RfmResult {
     pub unsegmented: u64,
 }
 
-/// Raw R, F and M of each purchasing customer.
-fn raw_values(facts: &Facts) -> Vec<RfmRow> {
-    let as_of_day = facts.as_of.day_number();
+/// Raw R, F and M of customer `c`, if they bought anything before `facts.as_of`.
+pub fn raw_of(facts: &Facts, c: usize) -> Option<RfmRow> {
     let o = &facts.orders;
     let mut orders: Vec<u32> = Vec::new();
-    let mut rows = Vec::new();
-    for c in 0..facts.customers.len() {
-        orders.clear();
-        let mut monetary = Money::ZERO;
-        let mut last = None;
-        for i in facts.order_range(c) {
-            monetary += o.amount[i];
-            if !o.is_return[i] {
-                orders.push(o.order[i]);
-                last = Some(o.timestamp[i]);
-            }
+    let mut monetary = Money::ZERO;
+    let mut last = None;
+    for i in facts.order_range(c) {
+        monetary += o.amount[i];
+        if !o.is_return[i] {
+            orders.push(o.order[i]);
+            last = Some(o.timestamp[i]);
         }
-        let Some(last) = last else { continue };
-        orders.sort_unstable();
-        orders.dedup();
-        rows.push(RfmRow {
-            customer: c as u32,
-            recency_days: as_of_day - last.day_number(),
-            frequency: orders.len() as u32,
-            monetary,
-            r: 0,
-            f: 0,
-            m: 0,
-            segment: None,
-        });
     }
-    rows
+    let last = last?;
+    orders.sort_unstable();
+    orders.dedup();
+    Some(RfmRow {
+        customer: c as u32,
+        recency_days: facts.as_of.day_number() - last.day_number(),
+        frequency: orders.len() as u32,
+        monetary,
+        r: 0,
+        f: 0,
+        m: 0,
+        segment: None,
+    })
+}
+
+/// Raw R, F and M of each purchasing customer.
+fn raw_values(facts: &Facts) -> Vec<RfmRow> {
+    (0..facts.customers.len())
+        .filter_map(|c| raw_of(facts, c))
+        .collect()
 }
 
 /// Orders ids like numbers when both are whole numbers ("9" < "10"), else as text: the order
@@ -112,44 +113,159 @@ fn id_order(a: &str, b: &str) -> Ordering {
     }
 }
 
+/// How one of R, F and M is binned, frozen so that a customer scored alone gets the bin the
+/// population run gave them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Binner {
+    /// pandas `qcut` on the values: bin `1 + #{inner edges < v}`.
+    Edges(Vec<f64>),
+    /// Bins by position in (value, customer id) order (`rank(method="first")` in id order,
+    /// or `ntile`): the last member of each bin but the top one. A customer is in bin
+    /// `1 + #{boundaries before them}`, which is exact for the population and places a new
+    /// customer where the same sort would have put them.
+    Ranks(Vec<Option<(f64, String)>>),
+}
+
+impl Binner {
+    /// The 1-based bin of `value` for customer `id`.
+    pub fn bin(&self, value: f64, id: &str) -> u8 {
+        match self {
+            Binner::Edges(inner) => 1 + inner.partition_point(|e| *e < value) as u8,
+            Binner::Ranks(boundaries) => {
+                let after = |b: &Option<(f64, String)>| match b {
+                    None => true,
+                    Some((v, bid)) => value
+                        .total_cmp(v)
+                        .then_with(|| id_order(id, bid))
+                        .is_gt(),
+                };
+                1 + boundaries.iter().filter(|b| after(b)).count() as u8
+            }
+        }
+    }
+
+    /// qcut edges of `values` (an error when two edges coincide).
+    fn qcut(values: &[f64], bins: usize) -> Result<Binner, BinError> {
+        if values.is_empty() {
+            return Err(BinError::Empty);
+        }
+        let edges = qcut_edges(values, bins);
+        if edges.windows(2).any(|w| w[0] == w[1]) {
+            return Err(BinError::DuplicateEdges { edges });
+        }
+        Ok(Binner::Edges(edges[1..bins].to_vec()))
+    }
+
+    /// Rank boundaries of `sorted` (value, id) pairs, already in (value, id) order, where bin
+    /// `k` ends at the 1-based rank `ends[k]` (0 = before everyone).
+    fn ranks(sorted: &[(f64, &str)], ends: impl Iterator<Item = usize>) -> Binner {
+        Binner::Ranks(
+            ends.map(|end| {
+                (end >= 1).then(|| (sorted[end - 1].0, sorted[end - 1].1.to_owned()))
+            })
+            .collect(),
+        )
+    }
+}
+
+/// The frozen RFM binning of a population: what a score run keeps to give one customer the
+/// scores the batch gave them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RfmModel {
+    /// Number of bins.
+    pub bins: u8,
+    /// Recency (days; the bin is reversed into the score).
+    pub recency: Binner,
+    /// Frequency (distinct orders).
+    pub frequency: Binner,
+    /// Monetary (net revenue).
+    pub monetary: Binner,
+}
+
+impl RfmModel {
+    /// Fits the binning on raw rows (ids by customer index); `None` without any row.
+    pub fn fit(
+        rows: &[RfmRow],
+        ids: &[patron_core::ids::CustomerId],
+        settings: &RfmSection,
+    ) -> Result<Option<RfmModel>, BinError> {
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let bins = usize::from(settings.bins);
+        let id = |r: &RfmRow| ids[r.customer as usize].as_str();
+        let sorted = |value: &dyn Fn(&RfmRow) -> f64| {
+            let mut v: Vec<(f64, &str)> = rows.iter().map(|r| (value(r), id(r))).collect();
+            v.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| id_order(a.1, b.1)));
+            v
+        };
+        let recency = |r: &RfmRow| r.recency_days as f64;
+        let frequency = |r: &RfmRow| f64::from(r.frequency);
+        let monetary = |r: &RfmRow| r.monetary.to_f64();
+        let n = rows.len();
+        let model = match settings.method {
+            BinMethod::Qcut => {
+                let values = |f: &dyn Fn(&RfmRow) -> f64| rows.iter().map(f).collect::<Vec<_>>();
+                // F is binned on `rank(method="first")` in customer-id order, as pandas users
+                // do: qcut of the ranks 1..=n, whose inner edges e put rank k above the edge
+                // when k > e, i.e. after the customer at rank ⌊e⌋.
+                let ranks: Vec<f64> = (1..=n).map(|k| k as f64).collect();
+                let Binner::Edges(inner) = Binner::qcut(&ranks, bins)? else {
+                    unreachable!("qcut gives edges")
+                };
+                RfmModel {
+                    bins: settings.bins,
+                    recency: Binner::qcut(&values(&recency), bins)?,
+                    frequency: Binner::ranks(
+                        &sorted(&frequency),
+                        inner.iter().map(|e| e.floor() as usize),
+                    ),
+                    monetary: Binner::qcut(&values(&monetary), bins)?,
+                }
+            }
+            BinMethod::Ntile => {
+                // NTILE: sizes differ by at most one, the larger groups first.
+                let (base, extra) = (n / bins, n % bins);
+                let ends = move || {
+                    (0..bins - 1).scan(0, move |end, bin| {
+                        *end += base + usize::from(bin < extra);
+                        Some(*end)
+                    })
+                };
+                RfmModel {
+                    bins: settings.bins,
+                    recency: Binner::ranks(&sorted(&recency), ends()),
+                    frequency: Binner::ranks(&sorted(&frequency), ends()),
+                    monetary: Binner::ranks(&sorted(&monetary), ends()),
+                }
+            }
+        };
+        Ok(Some(model))
+    }
+
+    /// The R, F and M scores of a raw row of customer `id` (higher is better).
+    pub fn score(&self, row: &RfmRow, id: &str) -> (u8, u8, u8) {
+        let r = self.bins + 1 - self.recency.bin(row.recency_days as f64, id);
+        let f = self.frequency.bin(f64::from(row.frequency), id);
+        let m = self.monetary.bin(row.monetary.to_f64(), id);
+        (r, f, m)
+    }
+}
+
+/// The segment of a customer's scores: the index of the first matching rule.
+pub fn segment_of(settings: &RfmSection, r: u8, f: u8, m: u8) -> Option<usize> {
+    settings.segments.iter().position(|s| s.matches(r, f, m))
+}
+
 /// Computes RFM values, scores and segments for everyone with a purchase before `facts.as_of`.
+/// Ties in `ntile` are broken by customer id, like F's ranks.
 pub fn rfm(facts: &Facts, settings: &RfmSection) -> Result<RfmResult, BinError> {
     let mut rows = raw_values(facts);
-    let bins = usize::from(settings.bins);
-    if !rows.is_empty() {
-        let recency: Vec<f64> = rows.iter().map(|r| r.recency_days as f64).collect();
-        let monetary: Vec<f64> = rows.iter().map(|r| r.monetary.to_f64()).collect();
-        // Frequency in customer-id order, so rank(method="first") breaks ties like pandas.
-        let ids = &facts.customers.ids;
-        let mut by_id: Vec<usize> = (0..rows.len()).collect();
-        by_id.sort_by(|&a, &b| {
-            id_order(
-                ids[rows[a].customer as usize].as_str(),
-                ids[rows[b].customer as usize].as_str(),
-            )
-        });
-        let frequency: Vec<f64> = by_id
-            .iter()
-            .map(|&i| f64::from(rows[i].frequency))
-            .collect();
-        let (r, f_in_id_order, m) = match settings.method {
-            BinMethod::Qcut => (
-                qcut(&recency, bins)?,
-                qcut(&rank_first(&frequency), bins)?,
-                qcut(&monetary, bins)?,
-            ),
-            BinMethod::Ntile => (
-                ntile(&recency, bins),
-                ntile(&frequency, bins),
-                ntile(&monetary, bins),
-            ),
-        };
-        for (i, row) in rows.iter_mut().enumerate() {
-            row.r = settings.bins + 1 - r[i];
-            row.m = m[i];
-        }
-        for (position, &i) in by_id.iter().enumerate() {
-            rows[i].f = f_in_id_order[position];
+    let ids = &facts.customers.ids;
+    if let Some(model) = RfmModel::fit(&rows, ids, settings)? {
+        for row in &mut rows {
+            (row.r, row.f, row.m) = model.score(row, ids[row.customer as usize].as_str());
         }
     }
     Ok(segment(facts.as_of, rows, settings))
@@ -170,10 +286,7 @@ fn segment(as_of: Timestamp, mut rows: Vec<RfmRow>, settings: &RfmSection) -> Rf
     let mut unsegmented = 0;
     let total: Money = rows.iter().map(|r| r.monetary).sum();
     for row in &mut rows {
-        row.segment = settings
-            .segments
-            .iter()
-            .position(|s| s.matches(row.r, row.f, row.m));
+        row.segment = segment_of(settings, row.r, row.f, row.m);
         match row.segment {
             Some(s) => {
                 segments[s].customers += 1;

@@ -22,6 +22,7 @@ mod distribution;
 mod filter;
 mod inputs;
 mod kpi;
+pub mod pipeline;
 mod round;
 mod route;
 mod tier;
@@ -37,6 +38,10 @@ pub use distribution::{Distribution, STEPS};
 pub use filter::{CardFilter, FilterError, field_names};
 pub use inputs::{ChurnInput, CustomerInputs, Named, PaymentInput, from_facts, profiling_allowed};
 pub use kpi::{After, Rate, SegmentKpi, observe, segment_kpis};
+pub use pipeline::{
+    ChurnModelRef, Models, PipelineError, RunContext, SNAPSHOT_VERSION, Snapshot, customer_inputs,
+    event_inputs, snapshot_inputs,
+};
 pub use round::round4;
 pub use route::{Route, route};
 pub use tier::{TierCuts, portfolio, status};

@@ -247,19 +247,34 @@ pub(super) fn read_events(
         )?));
         e.event_type.push(e.types.intern(r.get_ref(2)?));
         if !properties.is_empty() {
-            let map: serde_json::Map<String, serde_json::Value> = text(r.get_ref(3)?)
-                .and_then(|t| serde_json::from_str(t).ok())
-                .unwrap_or_default();
+            let map = property_map(text(r.get_ref(3)?));
             for (name, column) in properties.iter().zip(&mut e.properties) {
-                column.push(match map.get(name) {
-                    Some(serde_json::Value::String(v)) => e.property_values.intern(v),
-                    Some(serde_json::Value::Null) | None => NONE,
-                    Some(other) => e.property_values.intern(&other.to_string()),
-                });
+                column.push(property_code(&map, name, &mut e.property_values));
             }
         }
     }
     Ok(e)
+}
+
+/// An event's stored properties (a JSON object; anything else counts as none).
+pub(super) fn property_map(stored: Option<&str>) -> serde_json::Map<String, serde_json::Value> {
+    stored
+        .and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or_default()
+}
+
+/// The code of property `name` in `values`: strings as they are, other values as JSON text,
+/// [`NONE`] when absent or null.
+pub(super) fn property_code(
+    map: &serde_json::Map<String, serde_json::Value>,
+    name: &str,
+    values: &mut Interner,
+) -> u32 {
+    match map.get(name) {
+        Some(serde_json::Value::String(v)) => values.intern(v),
+        Some(serde_json::Value::Null) | None => NONE,
+        Some(other) => values.intern(&other.to_string()),
+    }
 }
 
 /// The order that sorts rows by (customer, time), ties kept in table order: a counting sort by

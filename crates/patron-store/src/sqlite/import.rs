@@ -32,6 +32,10 @@ pub(crate) struct SqliteImport {
     events_written: usize,
     /// The index of events by customer was dropped for this import and is rebuilt at commit.
     events_index_dropped: bool,
+    /// Order lines written so far.
+    order_lines_written: usize,
+    /// The index of order lines by customer was dropped, likewise.
+    order_lines_index_dropped: bool,
 }
 
 /// An import of at least this many events drops the index of events by customer and builds it
@@ -40,6 +44,11 @@ pub(crate) struct SqliteImport {
 /// index kept, 79 s without). All inside the import's transaction, so a failed import still
 /// leaves the store, index included, as it was.
 const BULK_EVENTS: usize = 1_000_000;
+
+/// The index of migration 0009, as it is rebuilt after a bulk import of order lines (at least
+/// [`BULK_EVENTS`] of them, for the same reason).
+const ORDER_LINES_BY_CUSTOMER: &str =
+    "CREATE INDEX order_lines_by_customer ON order_lines (customer_key, ts)";
 
 /// The index of migration 0008, as it is rebuilt after a bulk import.
 const EVENTS_BY_CUSTOMER: &str =
@@ -88,6 +97,8 @@ impl SqliteImport {
             pool: pool.clone(),
             events_written: 0,
             events_index_dropped: false,
+            order_lines_written: 0,
+            order_lines_index_dropped: false,
         })
     }
 
@@ -194,6 +205,13 @@ impl ImportWriter for SqliteImport {
 
     async fn write_order_lines(&mut self, rows: &[OrderLine]) -> Result<WriteCounts> {
         self.saw("order_lines", rows.iter().map(|l| l.timestamp.secs()));
+        self.order_lines_written += rows.len();
+        if self.order_lines_written >= BULK_EVENTS && !self.order_lines_index_dropped {
+            sqlx::query("DROP INDEX IF EXISTS order_lines_by_customer")
+                .execute(&mut *self.tx)
+                .await?;
+            self.order_lines_index_dropped = true;
+        }
         let keys = rows
             .iter()
             .map(|l| self.key_of(&l.customer_id))
@@ -366,6 +384,11 @@ impl ImportWriter for SqliteImport {
         }
         if self.events_index_dropped {
             sqlx::query(EVENTS_BY_CUSTOMER)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        if self.order_lines_index_dropped {
+            sqlx::query(ORDER_LINES_BY_CUSTOMER)
                 .execute(&mut *self.tx)
                 .await?;
         }

@@ -1,6 +1,7 @@
 //! The SQLite backend: one file in the project directory, WAL journal, embedded migrations.
 
 mod bulk;
+mod customer;
 mod import;
 mod load;
 mod merge;
@@ -29,6 +30,8 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// The database file, for the bulk paths on plain connections.
     path: std::path::PathBuf,
+    /// A read-only connection kept open for loading one customer's facts.
+    single: customer::SingleReader,
 }
 
 fn migration(version: i64, name: &'static str, sql: &'static str) -> Migration {
@@ -83,6 +86,11 @@ fn migrator() -> Migrator {
             "events_by_customer",
             include_str!("../../migrations/sqlite/0008_events_by_customer.sql"),
         ),
+        migration(
+            9,
+            "order_lines_by_customer",
+            include_str!("../../migrations/sqlite/0009_order_lines_by_customer.sql"),
+        ),
     ])
 }
 
@@ -117,6 +125,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             pool,
             path: path.to_owned(),
+            single: customer::SingleReader::default(),
         })
     }
 
@@ -253,6 +262,15 @@ impl crate::Store for SqliteStore {
         options: &crate::FactOptions,
     ) -> Result<Facts> {
         load::load_facts_with(&self.path, as_of, options).await
+    }
+
+    async fn load_customer_facts(
+        &self,
+        id: &CustomerId,
+        as_of: Timestamp,
+        options: &crate::FactOptions,
+    ) -> Result<Option<Facts>> {
+        self.single.load(&self.path, id, as_of, options).await
     }
 
     async fn customers(&self) -> Result<Vec<Customer>> {

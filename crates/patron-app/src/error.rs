@@ -1,0 +1,71 @@
+//! The application layer's errors, each with a stable code that the CLI maps to an exit code
+//! and the server to an HTTP status.
+
+use patron_core::config::ConfigError;
+use patron_engine::scorecard::{CompileError, PipelineError};
+use patron_store::StoreError;
+
+/// Why a use case failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// No `patron.toml` in the project directory.
+    #[error("no patron.toml in {0}: run `patron init` there, or pass --project DIR")]
+    NoProject(String),
+    /// `patron.toml` is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The rules do not compile; each problem rendered with its place in `patron.toml`.
+    #[error("{} problem(s) in the rules; nothing was scored", .0.len())]
+    RulesInvalid(Vec<String>),
+    /// The score-card settings do not compile.
+    #[error("{} problem(s) in the score-card settings; nothing was scored", .0.len())]
+    ScorecardInvalid(Vec<CompileError>),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The store could not be opened.
+    #[error("cannot open the store {url}: {source}")]
+    StoreOpen {
+        /// The store URL.
+        url: String,
+        /// Why.
+        source: StoreError,
+    },
+    /// A model or the snapshot failed.
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+    /// The store holds no facts yet.
+    #[error("the store has no facts yet: run `patron import` first")]
+    NoFacts,
+    /// No score run (or not the one asked for).
+    #[error("{0}")]
+    NoRun(String),
+    /// The customer is unknown, merged away, or not yet acquired at the run's `as_of`.
+    #[error("{0}")]
+    UnknownCustomer(String),
+    /// A stored run or model could not be read back.
+    #[error("{0}")]
+    Corrupt(String),
+    /// The project changed since the run in a way that makes its snapshot unusable.
+    #[error("{0}")]
+    Stale(String),
+}
+
+impl AppError {
+    /// The stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::NoProject(_) => "project_missing",
+            AppError::Config(e) => e.code(),
+            AppError::RulesInvalid(_) => "rules_invalid",
+            AppError::ScorecardInvalid(_) => "scorecard_invalid",
+            AppError::Store(e) | AppError::StoreOpen { source: e, .. } => e.code(),
+            AppError::Pipeline(e) => e.code(),
+            AppError::NoFacts => "no_facts",
+            AppError::NoRun(_) => "no_run",
+            AppError::UnknownCustomer(_) => "unknown_customer",
+            AppError::Corrupt(_) => "store_corrupt",
+            AppError::Stale(_) => "snapshot_stale",
+        }
+    }
+}

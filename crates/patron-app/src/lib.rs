@@ -1,0 +1,22 @@
+//! Patron's application layer: the use cases that the CLI and the server both call.
+//!
+//! A use case takes a loaded [`Project`], an open store and typed arguments, reports progress
+//! through [`Progress`], and returns a typed result or an [`AppError`] with a stable code. It
+//! never parses flags, prints, or speaks HTTP: that is the callers' job.
+//!
+//! * [`score`] — a score run: population fits frozen into a snapshot, then every customer's
+//!   card from their own facts and that snapshot, stored chunk by chunk with alarm episodes.
+//! * [`live`] — one customer's card from their own facts, read through the store's indexes,
+//!   against a stored run's snapshot: the same function the run mapped over everyone.
+
+pub mod error;
+pub mod live;
+pub mod progress;
+pub mod project;
+pub mod score;
+
+pub use error::AppError;
+pub use live::{LiveCheck, LiveScorer, live_card, verify};
+pub use progress::{Progress, Silent};
+pub use project::Project;
+pub use score::{ScoreRun, score_run};

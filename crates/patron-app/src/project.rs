@@ -1,0 +1,94 @@
+//! A project: its directory, its checked configuration, its store — and what every use case
+//! compiles from the configuration once (score-card settings, rules, fact options).
+
+use crate::AppError;
+use patron_core::Timestamp;
+use patron_core::config::{CONFIG_FILE, ProjectConfig};
+use patron_engine::rules::RuleSet;
+use patron_engine::scorecard::Settings;
+use patron_store::{FactOptions, Store};
+use std::path::PathBuf;
+
+/// A loaded project.
+pub struct Project {
+    /// The project directory.
+    pub dir: PathBuf,
+    /// Its configuration.
+    pub config: ProjectConfig,
+    /// The store URL (flag/env over config).
+    pub store_url: String,
+}
+
+impl Project {
+    /// Loads `patron.toml` from `dir`; `store` overrides its store URL.
+    pub fn load(dir: PathBuf, store: Option<String>) -> Result<Self, AppError> {
+        let path = dir.join(CONFIG_FILE);
+        if !path.exists() {
+            return Err(AppError::NoProject(dir.display().to_string()));
+        }
+        let config = ProjectConfig::load(&path)?;
+        let store_url = store.unwrap_or_else(|| config.store.url.clone());
+        Ok(Project {
+            dir,
+            config,
+            store_url,
+        })
+    }
+
+    /// Opens the store.
+    pub async fn open_store(&self) -> Result<Box<dyn Store>, AppError> {
+        patron_store::open(&self.store_url, &self.dir)
+            .await
+            .map_err(|source| AppError::StoreOpen {
+                url: self.store_url.clone(),
+                source,
+            })
+    }
+
+    /// The score-card settings, checked.
+    pub fn settings(&self) -> Result<Settings, AppError> {
+        Settings::compile(&self.config).map_err(AppError::ScorecardInvalid)
+    }
+
+    /// The project's rules, compiled, if it has any.
+    pub fn rules(&self) -> Result<Option<RuleSet>, AppError> {
+        if self.config.scores.is_empty() {
+            return Ok(None);
+        }
+        RuleSet::compile(&self.config.rules())
+            .map(Some)
+            .map_err(|errors| {
+                let path = self.dir.join(CONFIG_FILE);
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                AppError::RulesInvalid(
+                    errors
+                        .iter()
+                        .map(|e| e.render(&path.display().to_string(), &text))
+                        .collect(),
+                )
+            })
+    }
+}
+
+/// The optional fact columns the rule sets read (their event properties).
+pub fn fact_options(rule_sets: &[&RuleSet]) -> FactOptions {
+    let mut event_properties: Vec<String> = Vec::new();
+    for name in rule_sets.iter().flat_map(|r| r.event_properties()) {
+        if !event_properties.iter().any(|p| p == name) {
+            event_properties.push(name.to_owned());
+        }
+    }
+    FactOptions { event_properties }
+}
+
+/// The `as_of` of a computation: the given time, or midnight after the day of the last fact.
+pub async fn resolve_as_of(
+    store: &dyn Store,
+    given: Option<Timestamp>,
+) -> Result<Timestamp, AppError> {
+    if let Some(t) = given {
+        return Ok(t);
+    }
+    let last = store.last_fact_time().await?.ok_or(AppError::NoFacts)?;
+    Ok(Timestamp::from_date(last.date()).plus_days(1))
+}

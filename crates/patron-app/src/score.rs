@@ -1,0 +1,419 @@
+//! A score run: every customer's card as of a time, stored with the run's frozen context and
+//! snapshot; alarm episodes raised and cleared.
+//!
+//! The run loads the facts once, computes what reads events (fact-derived inputs, the churn
+//! model, the rules), frees the events, fits the population-level models into a
+//! [`Snapshot`], and computes every card from the customer's own facts and that snapshot —
+//! the path [`crate::live`] takes for one customer.
+
+use crate::project::{Project, fact_options};
+use crate::{AppError, Progress};
+use patron_core::Timestamp;
+use patron_core::facts::EventColumns;
+use patron_engine::predict::Predictor;
+use patron_engine::scorecard::{
+    AlarmChanges, AlarmHit, Card, ChurnModelRef, Models, OpenAlarm, RunContext, ScoringContext,
+    Snapshot, build_context, card, event_inputs, reconcile, snapshot_inputs,
+};
+use patron_store::{CardRecord, ScoreRunEnd, ScoreRunHeader, ScoreRunRecord, Store};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
+
+/// Cards are computed, counted, serialised and handed to the store this many at a time, so a
+/// run of millions of customers never holds more than a few chunks of cards in memory.
+const CHUNK: usize = 20_000;
+
+/// A stored score run and what it computed.
+#[derive(Debug, Clone)]
+pub struct ScoreRun {
+    /// The run's id.
+    pub id: i64,
+    /// What the run froze.
+    pub context: RunContext,
+    /// Counts: customers, tiers, status, alarms, actions (the summary stored with the run).
+    pub summary: Value,
+    /// Seconds per stage and part.
+    pub seconds: BTreeMap<&'static str, f64>,
+}
+
+/// The run before `as_of` that a new run compares tiers with: the one with the latest `as_of`
+/// before it (the latest created among equals).
+pub fn previous_run(runs: &[ScoreRunRecord], as_of: Timestamp) -> Option<&ScoreRunRecord> {
+    runs.iter()
+        .filter(|r| r.as_of < as_of)
+        .max_by_key(|r| (r.as_of, r.id))
+}
+
+/// The newest churn model trained as of `as_of` or earlier (a model trained later has seen
+/// what happened after `as_of`), loaded, with how cards name it.
+pub async fn churn_model(
+    store: &dyn Store,
+    as_of: Timestamp,
+) -> Result<Option<(Predictor, ChurnModelRef)>, AppError> {
+    let infos = store.models(Some("churn")).await?;
+    let Some(best) = infos
+        .iter()
+        .filter(|m| m.as_of <= as_of)
+        .max_by_key(|m| (m.as_of, m.id))
+    else {
+        return Ok(None);
+    };
+    load_churn_model(store, best.id).await.map(Some)
+}
+
+/// The registered churn model `id`.
+pub async fn load_churn_model(
+    store: &dyn Store,
+    id: i64,
+) -> Result<(Predictor, ChurnModelRef), AppError> {
+    let stored = store
+        .model(id)
+        .await?
+        .ok_or_else(|| AppError::Corrupt(format!("churn model {id} is not in the registry")))?;
+    let predictor = Predictor::from_json(&stored.model)
+        .map_err(|e| AppError::Corrupt(format!("churn model {id}: {e}")))?;
+    let reference = ChurnModelRef {
+        id,
+        source: format!(
+            "gbm:churn v{} (model {})",
+            stored.info.version, stored.info.id
+        ),
+    };
+    Ok((predictor, reference))
+}
+
+/// Times the parts of a computation.
+struct Laps {
+    last: Instant,
+    seconds: BTreeMap<&'static str, f64>,
+}
+
+impl Laps {
+    fn new() -> Self {
+        Laps {
+            last: Instant::now(),
+            seconds: BTreeMap::new(),
+        }
+    }
+
+    fn lap(&mut self, name: &'static str) {
+        let now = Instant::now();
+        self.seconds
+            .insert(name, (now - self.last).as_secs_f64());
+        self.last = now;
+    }
+}
+
+/// Scores every customer as of `as_of` and stores the run.
+pub async fn score_run(
+    project: &Project,
+    store: &dyn Store,
+    as_of: Timestamp,
+    progress: &mut dyn Progress,
+) -> Result<ScoreRun, AppError> {
+    let started = Instant::now();
+    // Settings and rules are checked before anything is loaded.
+    let settings = project.settings()?;
+    let rules = project.rules()?;
+    progress.stage("load", None);
+    progress.message("facts from the store");
+    let mut laps = Laps::new();
+    let options = fact_options(&rules.iter().collect::<Vec<_>>());
+    let facts = store.load_facts_with(as_of, &options).await?;
+    laps.lap("load");
+    let runs = store.score_runs().await?;
+    let previous = previous_run(&runs, as_of).map(|r| r.id);
+    let mut previous_tiers: HashMap<String, String> = match previous {
+        Some(run) => store
+            .run_tiers(run)
+            .await?
+            .into_iter()
+            .map(|(id, tier)| (id.to_string(), tier))
+            .collect(),
+        None => HashMap::new(),
+    };
+    let churn = churn_model(store, as_of).await?;
+    // Open episodes are read before the run starts writing.
+    let open: Vec<OpenAlarm> = store
+        .alarms(true)
+        .await?
+        .into_iter()
+        .map(|a| OpenAlarm {
+            customer_id: a.customer_id.to_string(),
+            kind: a.kind,
+        })
+        .collect();
+
+    progress.stage("inputs", Some(3));
+    let (inputs, snapshot, models) = {
+        let models = Models {
+            config: &project.config,
+            rules: rules.as_ref(),
+            churn: churn.as_ref().map(|(p, r)| (p, r)),
+        };
+        let mut facts = facts;
+        let mut part = |name: &'static str| {
+            laps.lap(match name {
+                "facts" => "inputs.facts",
+                "churn" => "inputs.churn",
+                "rules" => "inputs.rules",
+                "fit" => "inputs.fit",
+                _ => "inputs.customers",
+            });
+        };
+        let events = event_inputs(
+            &facts,
+            &models,
+            &mut |id| previous_tiers.remove(id),
+            &mut part,
+        )?;
+        drop(previous_tiers);
+        // Nothing below reads events: the largest table is freed before the fits.
+        facts.events = EventColumns {
+            offsets: vec![0; facts.customers.len() + 1],
+            ..Default::default()
+        };
+        progress.advance(1);
+        progress.message("population models");
+        let (snapshot, report) = Snapshot::fit(
+            &facts,
+            &project.config,
+            rules.as_ref().map(|r| r.version().to_owned()),
+            churn.as_ref().map(|(_, r)| r.clone()),
+            previous,
+        )?;
+        // Cards are computed from the snapshot as stored, exactly as a customer scored alone
+        // later reads it back.
+        let snapshot = round_trip(&snapshot)?;
+        part("fit");
+        progress.advance(1);
+        progress.message("customers");
+        let inputs = snapshot_inputs(&facts, &snapshot, &project.config, events, &mut part)?;
+        progress.advance(1);
+        (inputs, snapshot, report)
+    };
+
+    progress.stage("cards", Some(inputs.len() as u64));
+    let score_names: Vec<String> = rules
+        .as_ref()
+        .map(|r| r.score_names().iter().map(|s| (*s).to_owned()).collect())
+        .unwrap_or_default();
+    let mut scoring = build_context(&inputs, &settings, as_of, &score_names);
+    scoring.clv_method = snapshot.clv_method();
+    let context = RunContext {
+        scoring: round_trip(&scoring)?,
+        rules_version: snapshot.rules_version.clone(),
+        snapshot: Some(snapshot),
+        models,
+    };
+    let mut writer = store
+        .begin_score_run(ScoreRunHeader {
+            as_of,
+            rules_version: context.rules_version.clone(),
+            context: serde_json::to_string(&context).map_err(corrupt)?,
+        })
+        .await?;
+    let mut tally = Tally::default();
+    let mut holding: Vec<(String, AlarmHit)> = Vec::new();
+    for chunk in inputs.chunks(CHUNK) {
+        // Each card is computed, serialised and dropped on the thread that made it; only its
+        // row and what the summary counts come back.
+        let rows: Vec<(CardRecord, Counted)> = {
+            use rayon::prelude::*;
+            chunk
+                .par_iter()
+                .map(|inputs| {
+                    let card = card(inputs, &context.scoring, &settings);
+                    Ok((card_record(&card)?, Counted::from(card)))
+                })
+                .collect::<Result<_, AppError>>()?
+        };
+        let mut records = Vec::with_capacity(rows.len());
+        for (record, counted) in rows {
+            tally.add(&counted);
+            holding.extend(
+                counted
+                    .alarms
+                    .into_iter()
+                    .map(|a| (counted.customer_id.clone(), a)),
+            );
+            records.push(record);
+        }
+        writer.write_cards(records).await?;
+        progress.advance(chunk.len() as u64);
+    }
+    drop(inputs);
+    laps.lap("cards");
+
+    progress.stage("save", None);
+    let changes = reconcile(&open, holding.iter().map(|(c, a)| (c.as_str(), a)));
+    let summary = tally.summary(&changes);
+    let parse = |id: &str| {
+        patron_core::ids::CustomerId::parse(id).map_err(|e| AppError::Corrupt(e.to_string()))
+    };
+    let end = ScoreRunEnd {
+        summary: summary.clone(),
+        raised: changes
+            .raised
+            .iter()
+            .map(|(c, k, e)| Ok((parse(c)?, k.clone(), e.clone())))
+            .collect::<Result<_, AppError>>()?,
+        cleared: changes
+            .cleared
+            .iter()
+            .map(|o| Ok((parse(&o.customer_id)?, o.kind.clone())))
+            .collect::<Result<_, AppError>>()?,
+    };
+    let id = writer.finish(end).await?;
+    laps.lap("save");
+    let mut seconds = laps.seconds;
+    let inputs_total: f64 = seconds
+        .iter()
+        .filter(|(k, _)| k.starts_with("inputs."))
+        .map(|(_, v)| v)
+        .sum();
+    seconds.insert("inputs", inputs_total);
+    seconds.insert("total", started.elapsed().as_secs_f64());
+    Ok(ScoreRun {
+        id,
+        context,
+        summary,
+        seconds,
+    })
+}
+
+fn corrupt(e: serde_json::Error) -> AppError {
+    AppError::Corrupt(e.to_string())
+}
+
+/// `value` written as JSON and read back: what a later reader of the stored run sees.
+fn round_trip<T: serde::Serialize + serde::de::DeserializeOwned>(value: &T) -> Result<T, AppError> {
+    serde_json::from_str(&serde_json::to_string(value).map_err(corrupt)?).map_err(corrupt)
+}
+
+/// The stored row of a card.
+pub fn card_record(card: &Card) -> Result<CardRecord, AppError> {
+    // One buffer of a typical card's size (growing from serde_json's default of 128 bytes
+    // copies a card five times over).
+    let mut buffer = Vec::with_capacity(4096);
+    serde_json::to_writer(&mut buffer, card).map_err(corrupt)?;
+    Ok(CardRecord {
+        customer_id: patron_core::ids::CustomerId::parse(&card.customer_id)
+            .map_err(|e| AppError::Corrupt(e.to_string()))?,
+        tier: card.tier.clone(),
+        status: card.status.clone(),
+        value_score: card.value_score,
+        churn_risk: card.churn_risk,
+        clv: card.clv,
+        stage: card.stage.clone(),
+        action: card.action.clone(),
+        card: String::from_utf8(buffer).map_err(|e| AppError::Corrupt(e.to_string()))?,
+    })
+}
+
+/// Counts of a run, gathered card by card.
+#[derive(Debug, Default)]
+struct Tally {
+    customers: u64,
+    leads: u64,
+    no_consent: u64,
+    tiers: BTreeMap<String, (u64, f64)>,
+    profiled_tiers: BTreeMap<String, u64>,
+    profiled: u64,
+    status: BTreeMap<String, u64>,
+    actions: BTreeMap<String, u64>,
+    holding: BTreeMap<String, u64>,
+    at_risk_value: f64,
+}
+
+/// What the summary counts of one card.
+struct Counted {
+    customer_id: String,
+    lead: bool,
+    profiling: bool,
+    tier: String,
+    status: String,
+    clv: Option<f64>,
+    action_rule: Option<String>,
+    alarms: Vec<AlarmHit>,
+}
+
+impl From<Card> for Counted {
+    fn from(c: Card) -> Self {
+        Counted {
+            customer_id: c.customer_id,
+            lead: c.lead,
+            profiling: c.profiling,
+            tier: c.tier,
+            status: c.status,
+            clv: c.clv,
+            action_rule: c.action_rule,
+            alarms: c.alarms,
+        }
+    }
+}
+
+impl Tally {
+    fn add(&mut self, c: &Counted) {
+        self.customers += 1;
+        self.leads += u64::from(c.lead);
+        self.no_consent += u64::from(!c.profiling);
+        let t = self.tiers.entry(c.tier.clone()).or_default();
+        t.0 += 1;
+        t.1 += c.clv.unwrap_or(0.0);
+        // Tier shares are over the population the tiers are cut from: buyers with profiling.
+        if !c.lead && c.profiling {
+            self.profiled += 1;
+            *self.profiled_tiers.entry(c.tier.clone()).or_default() += 1;
+        }
+        *self.status.entry(c.status.clone()).or_default() += 1;
+        if let Some(a) = &c.action_rule {
+            *self.actions.entry(a.clone()).or_default() += 1;
+        }
+        for a in &c.alarms {
+            *self.holding.entry(a.kind.clone()).or_default() += 1;
+        }
+        if c.status == "At Risk" {
+            self.at_risk_value += c.clv.unwrap_or(0.0);
+        }
+    }
+
+    fn summary(&self, changes: &AlarmChanges) -> Value {
+        let profiled = self.profiled.max(1) as f64;
+        let mut raised: BTreeMap<&str, u64> = BTreeMap::new();
+        for (_, kind, _) in &changes.raised {
+            *raised.entry(kind).or_default() += 1;
+        }
+        let mut cleared: BTreeMap<&str, u64> = BTreeMap::new();
+        for o in &changes.cleared {
+            *cleared.entry(&o.kind).or_default() += 1;
+        }
+        json!({
+            "customers": self.customers,
+            "leads": self.leads,
+            "no_profiling_consent": self.no_consent,
+            "tiers": self.tiers.iter().map(|(t, (n, clv))| json!({
+                "tier": t, "customers": n, "clv": clv,
+                "share_of_profiled_buyers": self.profiled_tiers.get(t).map_or(0.0, |p| *p as f64 / profiled),
+            })).collect::<Vec<_>>(),
+            "status": self.status,
+            "at_risk_clv": self.at_risk_value,
+            "alarms": { "holding": self.holding, "raised": raised, "cleared": cleared, "continuing": changes.continuing.len() },
+            "actions": self.actions,
+        })
+    }
+}
+
+/// The context a stored run froze, read back through its type.
+pub fn run_context(run: &ScoreRunRecord) -> Result<RunContext, AppError> {
+    serde_json::from_str(&run.context)
+        .map_err(|e| AppError::Corrupt(format!("score run {}: its context: {e}", run.id)))
+}
+
+/// A run's scoring context alone (runs of every version have one).
+pub fn scoring_context(run: &ScoreRunRecord) -> Result<ScoringContext, AppError> {
+    let value: Value = serde_json::from_str(&run.context).map_err(corrupt)?;
+    serde_json::from_value(value["scoring"].clone())
+        .map_err(|e| AppError::Corrupt(format!("score run {}: its context: {e}", run.id)))
+}
