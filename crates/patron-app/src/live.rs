@@ -3,9 +3,9 @@
 //! the function a score run maps over everyone, so the card equals the run's card for the same
 //! `as_of`.
 
+use crate::AppError;
 use crate::project::{Project, fact_options};
 use crate::score::{load_churn_model, run_context};
-use crate::AppError;
 use patron_core::Timestamp;
 use patron_core::ids::CustomerId;
 use patron_engine::predict::Predictor;
@@ -109,7 +109,10 @@ impl LiveScorer {
         let mut previous = previous_tier;
         let inputs = customer_inputs(&facts, &self.snapshot, &models, &mut |_| previous.take())?;
         let inputs = inputs.first().ok_or_else(|| {
-            AppError::UnknownCustomer(format!("customer {id} has no facts before {}", as_of.date()))
+            AppError::UnknownCustomer(format!(
+                "customer {id} has no facts before {}",
+                as_of.date()
+            ))
         })?;
         let live = card(inputs, &self.context.scoring, &self.settings);
         // As stored: through the card's JSON (numbers with four decimals).
@@ -168,7 +171,9 @@ pub async fn verify(
             Some(record) => serde_json::from_str(&record.card)
                 .map_err(|e| AppError::Corrupt(format!("card of {id} in run {run}: {e}")))?,
             None => {
-                check.differing.push((id.to_string(), "no stored card".into()));
+                check
+                    .differing
+                    .push((id.to_string(), "no stored card".into()));
                 continue;
             }
         };

@@ -99,8 +99,7 @@ impl Laps {
 
     fn lap(&mut self, name: &'static str) {
         let now = Instant::now();
-        self.seconds
-            .insert(name, (now - self.last).as_secs_f64());
+        self.seconds.insert(name, (now - self.last).as_secs_f64());
         self.last = now;
     }
 }

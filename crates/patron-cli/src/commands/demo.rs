@@ -2,7 +2,6 @@
 
 use crate::cli::{DemoArgs, Global, ImportArgs};
 use crate::commands::clv::fit_json;
-use patron_engine::clv::policy::default_clv;
 use crate::commands::import::{import_project, print_summary};
 use crate::commands::quality::{print_report, quality_report};
 use crate::commands::resolve_as_of;
@@ -12,6 +11,7 @@ use crate::project::Project;
 use anyhow::{Context, Result};
 use patron_demo::{DemoOptions, DemoSummary, generate};
 use patron_engine::abc::{AbcResult, abc, population};
+use patron_engine::clv::policy::default_clv;
 use patron_engine::margin::{MarginResult, margins};
 use std::path::Path;
 use std::time::Instant;
@@ -81,8 +81,8 @@ pub async fn run(global: &Global, args: &DemoArgs) -> Result<()> {
     rfm_summary.as_object_mut().map(|o| o.remove("customers"));
     // The score run loads its own fact set (with the properties its rules read).
     drop(facts);
-    let run = patron_app::score_run(&project, store.as_ref(), as_of, &mut patron_app::Silent)
-        .await?;
+    let run =
+        patron_app::score_run(&project, store.as_ref(), as_of, &mut patron_app::Silent).await?;
     let quality = quality_report(&project, 10).await?;
     let analysis_secs = analysis_started.elapsed().as_secs_f64();
     let total_secs = started.elapsed().as_secs_f64();

@@ -47,7 +47,11 @@ pub async fn run(global: &Global, args: &ShowArgs) -> Result<()> {
         .map(|a| json!(a))
         .collect();
     let live = if args.live {
-        Some(patron_app::live_card(&project, store.as_ref(), Some(run_id), &id).await?.1)
+        Some(
+            patron_app::live_card(&project, store.as_ref(), Some(run_id), &id)
+                .await?
+                .1,
+        )
     } else {
         None
     };

@@ -9,6 +9,7 @@ mod clv;
 mod demo;
 mod examples;
 mod german;
+mod live;
 mod offers;
 mod payment_risk;
 mod rules;

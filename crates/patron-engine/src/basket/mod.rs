@@ -24,8 +24,8 @@ pub use feedback::{
 };
 pub use fpgrowth::{FrequentItemsets, Itemset, fpgrowth, min_count};
 pub use offers::{
-    Offer, OfferMatcher, OfferModel, OfferRule, OfferSettings, PurchaseHistory, best_offers, next_best_offers, next_best_offers_learned,
-    purchase_history, unit_margins,
+    Offer, OfferMatcher, OfferModel, OfferRule, OfferSettings, PurchaseHistory, best_offers,
+    next_best_offers, next_best_offers_learned, purchase_history, unit_margins,
 };
 pub use rules::{Rule, RuleSettings, association_rules};
 

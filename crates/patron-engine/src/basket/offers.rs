@@ -11,9 +11,9 @@
 //! relative to the average offer, and products the customer declined recently are left out.
 
 use super::feedback::{FeedbackSettings, Learning, OfferFeedback, recent_decline};
-use serde::{Deserialize, Serialize};
 use super::{Baskets, ItemLevel, Rule};
 use patron_core::facts::{Facts, Interner, NONE};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The distinct items a customer bought before `as_of`, with the day of the last purchase.

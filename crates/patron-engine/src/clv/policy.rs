@@ -70,7 +70,14 @@ pub fn input_from_facts(
         return Err(ClvError::Empty("no customer has a purchase in the window"));
     }
     let holdout = if auto {
-        Some(holdout_split(facts, s, start_day, end_day, unit, holdout_days)?)
+        Some(holdout_split(
+            facts,
+            s,
+            start_day,
+            end_day,
+            unit,
+            holdout_days,
+        )?)
     } else {
         None
     };

@@ -135,10 +135,7 @@ impl Binner {
             Binner::Ranks(boundaries) => {
                 let after = |b: &Option<(f64, String)>| match b {
                     None => true,
-                    Some((v, bid)) => value
-                        .total_cmp(v)
-                        .then_with(|| id_order(id, bid))
-                        .is_gt(),
+                    Some((v, bid)) => value.total_cmp(v).then_with(|| id_order(id, bid)).is_gt(),
                 };
                 1 + boundaries.iter().filter(|b| after(b)).count() as u8
             }
@@ -161,10 +158,8 @@ impl Binner {
     /// `k` ends at the 1-based rank `ends[k]` (0 = before everyone).
     fn ranks(sorted: &[(f64, &str)], ends: impl Iterator<Item = usize>) -> Binner {
         Binner::Ranks(
-            ends.map(|end| {
-                (end >= 1).then(|| (sorted[end - 1].0, sorted[end - 1].1.to_owned()))
-            })
-            .collect(),
+            ends.map(|end| (end >= 1).then(|| (sorted[end - 1].0, sorted[end - 1].1.to_owned())))
+                .collect(),
         )
     }
 }

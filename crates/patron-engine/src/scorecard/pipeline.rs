@@ -14,8 +14,8 @@ use super::inputs::{ChurnInput, CustomerInputs, PaymentInput, from_facts};
 use crate::abc::{AbcCuts, abc, basis_value, population};
 use crate::basket::OfferModel;
 use crate::clv::ClvError;
-use crate::clv::policy::{ClvSnapshot, DEFAULT_CLV_MONTHS, DEFAULT_DISCOUNT_RATE, default_clv};
 use crate::clv::TimeUnit;
+use crate::clv::policy::{ClvSnapshot, DEFAULT_CLV_MONTHS, DEFAULT_DISCOUNT_RATE, default_clv};
 use crate::margin::{MarginCalculator, margins};
 use crate::ml::calibration::Calibrator;
 use crate::payment_risk::{PaymentRiskSettings, assess, calibrate, evidence};
@@ -406,7 +406,11 @@ fn payment_input(
     settings: &PaymentRiskSettings,
     snapshot: &Snapshot,
 ) -> Option<PaymentInput> {
-    let e = evidence(facts.invoices.of_or_empty(c), facts.as_of, settings.trend_days)?;
+    let e = evidence(
+        facts.invoices.of_or_empty(c),
+        facts.as_of,
+        settings.trend_days,
+    )?;
     let r = assess(c as u32, e, settings, snapshot.payment_calibrator.as_ref());
     let e = &r.evidence;
     let mut evidence = Vec::new();
