@@ -34,6 +34,20 @@ pub enum AppError {
     /// A model or the snapshot failed.
     #[error(transparent)]
     Pipeline(#[from] PipelineError),
+    /// `--source` names a source that `patron.toml` does not have.
+    #[error("there is no [sources.{0}] in patron.toml")]
+    UnknownSource(String),
+    /// Reading a source failed (a file that cannot be opened, a header that does not match…).
+    #[error(transparent)]
+    Ingest(#[from] patron_ingest::IngestError),
+    /// More rows were rejected than allowed; nothing was imported.
+    #[error("{} row(s) rejected (allowed: {allowed}); nothing was imported", .rejections.len())]
+    Rejected {
+        /// `max_errors`.
+        allowed: u64,
+        /// The rejected rows (up to one more than allowed).
+        rejections: Vec<patron_ingest::Rejection>,
+    },
     /// The store holds no facts yet.
     #[error("the store has no facts yet: run `patron import` first")]
     NoFacts,
@@ -61,6 +75,9 @@ impl AppError {
             AppError::ScorecardInvalid(_) => "scorecard_invalid",
             AppError::Store(e) | AppError::StoreOpen { source: e, .. } => e.code(),
             AppError::Pipeline(e) => e.code(),
+            AppError::UnknownSource(_) => "source_unknown",
+            AppError::Ingest(e) => e.code(),
+            AppError::Rejected { .. } => "rows_rejected",
             AppError::NoFacts => "no_facts",
             AppError::NoRun(_) => "no_run",
             AppError::UnknownCustomer(_) => "unknown_customer",

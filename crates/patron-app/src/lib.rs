@@ -4,18 +4,21 @@
 //! through [`Progress`], and returns a typed result or an [`AppError`] with a stable code. It
 //! never parses flags, prints, or speaks HTTP: that is the callers' job.
 //!
+//! * [`import`] — the project's sources into the store, all or nothing.
 //! * [`score`] — a score run: population fits frozen into a snapshot, then every customer's
 //!   card from their own facts and that snapshot, stored chunk by chunk with alarm episodes.
 //! * [`live`] — one customer's card from their own facts, read through the store's indexes,
 //!   against a stored run's snapshot: the same function the run mapped over everyone.
 
 pub mod error;
+pub mod import;
 pub mod live;
 pub mod progress;
 pub mod project;
 pub mod score;
 
 pub use error::AppError;
+pub use import::{ImportRequest, Imported, import};
 pub use live::{LiveCheck, LiveScorer, live_card, verify};
 pub use progress::{Progress, Silent};
 pub use project::Project;

@@ -9,6 +9,11 @@ pub trait Progress {
     fn message(&mut self, text: &str);
     /// `n` more steps of the current stage are done.
     fn advance(&mut self, n: u64);
+    /// `done` of `total` steps of the current stage are done (when the total grows as work is
+    /// discovered).
+    fn position(&mut self, done: u64, total: u64) {
+        let _ = (done, total);
+    }
 }
 
 /// Progress that nobody watches.

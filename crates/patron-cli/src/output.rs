@@ -174,6 +174,13 @@ impl Stages {
         bar
     }
 
+    /// Ends the current stage and removes its line.
+    pub fn clear(&mut self) {
+        if let Some(bar) = self.current.take() {
+            bar.finish_and_clear();
+        }
+    }
+
     /// Ends the current stage, leaving its line with the time it took.
     pub fn finish(&mut self) {
         if let Some(bar) = self.current.take() {
@@ -199,6 +206,12 @@ impl patron_app::Progress for Stages {
     fn advance(&mut self, n: u64) {
         if let Some(bar) = &self.current {
             bar.inc(n);
+        }
+    }
+    fn position(&mut self, done: u64, total: u64) {
+        if let Some(bar) = &self.current {
+            bar.set_length(total);
+            bar.set_position(done);
         }
     }
 }

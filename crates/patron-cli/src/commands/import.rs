@@ -2,71 +2,17 @@
 
 use crate::cli::{Global, ImportArgs};
 use crate::error::Rejected;
-use crate::output::{Table, count, print_json, progress};
+use crate::output::{Stages, Table, count, print_json};
 use crate::project::Project;
 use anyhow::{Context, Result};
-use patron_ingest::{Chunk, CustomerSet, ReadOptions, Rejection, Sink, SourceReport, read_sources};
-use patron_store::{ImportWriter, SourceRecord, WriteCounts};
+use patron_app::AppError;
+use patron_app::ImportRequest;
+use patron_app::import::SourceSummary;
+use patron_ingest::Rejection;
 use serde::Serialize;
-use std::collections::BTreeMap;
-use std::ops::ControlFlow;
 use std::path::Path;
-use tokio::sync::mpsc;
 
-/// What the reader thread sends to the writer.
-enum Message {
-    Chunk(Chunk),
-    Reject(Rejection),
-    Progress {
-        source: String,
-        done: u64,
-        total: u64,
-    },
-}
-
-/// Forwards records from the blocking reader to the async writer; stops when the writer hangs up.
-struct ChannelSink(mpsc::Sender<Message>);
-
-impl ChannelSink {
-    fn send(&self, m: Message) -> ControlFlow<()> {
-        if self.0.blocking_send(m).is_ok() {
-            ControlFlow::Continue(())
-        } else {
-            ControlFlow::Break(())
-        }
-    }
-}
-
-impl Sink for ChannelSink {
-    fn chunk(&mut self, chunk: Chunk) -> ControlFlow<()> {
-        self.send(Message::Chunk(chunk))
-    }
-    fn reject(&mut self, rejection: Rejection) -> ControlFlow<()> {
-        self.send(Message::Reject(rejection))
-    }
-    fn progress(&mut self, source: &str, done: u64, total: u64) {
-        let _ = self.send(Message::Progress {
-            source: source.to_owned(),
-            done,
-            total,
-        });
-    }
-}
-
-/// One source's line in the summary.
-#[derive(Debug, Serialize)]
-pub struct SourceSummary {
-    #[serde(flatten)]
-    pub read: SourceReport,
-    /// New records written.
-    pub imported: u64,
-    /// Existing records changed (customers).
-    pub updated: u64,
-    /// Records already in the store.
-    pub duplicates: u64,
-}
-
-/// The result of an import.
+/// The result of an import, as printed.
 #[derive(Debug, Serialize)]
 pub struct ImportSummary {
     pub import_id: i64,
@@ -75,149 +21,61 @@ pub struct ImportSummary {
     pub rejects_file: Option<String>,
 }
 
-/// Imports the project's sources; on any failure nothing is written.
+/// Imports the project's sources; on any failure nothing is written. Rejected rows are
+/// printed (the first ten) or written to `--rejects`.
 pub async fn import_project(
     project: &Project,
     args: &ImportArgs,
     quiet: bool,
 ) -> Result<ImportSummary> {
-    let mut config = project.config.clone();
-    if !args.sources.is_empty() {
-        for name in &args.sources {
-            anyhow::ensure!(
-                config.sources.contains_key(name),
-                "there is no [sources.{name}] in patron.toml"
+    let store = project.open_store().await?;
+    let request = ImportRequest {
+        sources: args.sources.clone(),
+        max_errors: args.max_errors,
+    };
+    let mut stages = Stages::new(quiet);
+    let result = patron_app::import(project, store.as_ref(), &request, &mut stages).await;
+    stages.clear();
+    let imported = match result {
+        Ok(imported) => imported,
+        Err(AppError::Rejected {
+            allowed,
+            rejections,
+        }) => {
+            print_rejections(&rejections, 10);
+            if let Some(path) = &args.rejects {
+                write_rejects(path, &rejections)?;
+            }
+            return Err(Rejected {
+                rejected: rejections.len() as u64,
+                allowed,
+            }
+            .into());
+        }
+        Err(e @ AppError::Store(_)) => {
+            return Err(
+                anyhow::Error::from(e).context("writing to the store failed; nothing was imported")
             );
         }
-        config.sources.retain(|name, _| args.sources.contains(name));
-    }
-    let store = project.open_store().await?;
-    let known: CustomerSet = store.customer_ids().await?.into_iter().collect();
-    let (sender, mut receiver) = mpsc::channel::<Message>(4);
-    let options = ReadOptions {
-        project_dir: project.dir.clone(),
-        known_customers: known,
+        Err(e) => return Err(e.into()),
     };
-    let reader = tokio::task::spawn_blocking(move || {
-        read_sources(&config, options, &mut ChannelSink(sender))
-    });
-
-    let mut writer = store.begin_import().await?;
-    let mut written: BTreeMap<String, WriteCounts> = BTreeMap::new();
-    let mut rejections: Vec<Rejection> = Vec::new();
-    let bar = progress(0, "reading", quiet);
-    let mut write_error = None;
-    while let Some(message) = receiver.recv().await {
-        match message {
-            Message::Progress {
-                source,
-                done,
-                total,
-            } => {
-                bar.set_length(total);
-                bar.set_position(done);
-                bar.set_message(source);
-            }
-            Message::Reject(r) => {
-                rejections.push(r);
-                if rejections.len() as u64 > args.max_errors {
-                    break;
-                }
-            }
-            Message::Chunk(chunk) => match write_chunk(writer.as_mut(), &chunk).await {
-                Ok(counts) => *written.entry(chunk.source.clone()).or_default() += counts,
-                Err(e) => {
-                    write_error = Some(e);
-                    break;
-                }
-            },
-        }
-    }
-    drop(receiver);
-    bar.finish_and_clear();
-    let read_result = reader.await.context("the reader thread failed")?;
-    let too_many = rejections.len() as u64 > args.max_errors;
-    let reports = match (read_result, write_error, too_many) {
-        (Ok(reports), None, false) => reports,
-        (read_result, write_error, _) => {
-            writer.rollback().await?;
-            if let Some(e) = write_error {
-                return Err(e.context("writing to the store failed; nothing was imported"));
-            }
-            if too_many {
-                print_rejections(&rejections, 10);
-                if let Some(path) = &args.rejects {
-                    write_rejects(path, &rejections)?;
-                }
-                return Err(Rejected {
-                    rejected: rejections.len() as u64,
-                    allowed: args.max_errors,
-                }
-                .into());
-            }
-            return Err(read_result
-                .err()
-                .map_or_else(|| anyhow::anyhow!("import failed"), anyhow::Error::from));
-        }
-    };
-    let summary = summarise(reports, written);
-    let records: Vec<SourceRecord> = summary
-        .iter()
-        .map(|s| SourceRecord {
-            name: s.read.source.clone(),
-            entity: s.read.entity.map_or_else(String::new, |e| e.to_string()),
-            path: s.read.path.display().to_string(),
-            rows_new: s.imported,
-        })
-        .collect();
-    let import_id = writer
-        .commit(&records, serde_json::to_value(&summary)?)
-        .await?;
+    let rejections = &imported.rejections;
     let rejects_file = match (&args.rejects, rejections.is_empty()) {
         (Some(path), false) => {
-            write_rejects(path, &rejections)?;
+            write_rejects(path, rejections)?;
             Some(path.display().to_string())
         }
         _ => None,
     };
     if !rejections.is_empty() && rejects_file.is_none() {
-        print_rejections(&rejections, 10);
+        print_rejections(rejections, 10);
     }
     Ok(ImportSummary {
-        import_id,
-        sources: summary,
+        import_id: imported.import_id,
+        sources: imported.sources,
         rejected: rejections.len() as u64,
         rejects_file,
     })
-}
-
-fn summarise(
-    reports: Vec<SourceReport>,
-    mut written: BTreeMap<String, WriteCounts>,
-) -> Vec<SourceSummary> {
-    reports
-        .into_iter()
-        .map(|read| {
-            let w = written.remove(&read.source).unwrap_or_default();
-            SourceSummary {
-                read,
-                imported: w.inserted,
-                updated: w.updated,
-                duplicates: w.duplicates,
-            }
-        })
-        .collect()
-}
-
-async fn write_chunk(writer: &mut dyn ImportWriter, chunk: &Chunk) -> Result<WriteCounts> {
-    // Stubs are written first (facts refer to them) but not counted: the reader counts them.
-    let mut counts = writer.write_customers(&chunk.customers).await?;
-    counts += writer.write_order_lines(&chunk.order_lines).await?;
-    counts += writer.write_events(&chunk.events).await?;
-    counts += writer.write_tickets(&chunk.tickets).await?;
-    counts += writer.write_invoices(&chunk.invoices).await?;
-    counts += writer.write_outcomes(&chunk.outcomes).await?;
-    Ok(counts)
 }
 
 fn print_rejections(rejections: &[Rejection], limit: usize) {

@@ -174,8 +174,7 @@ pub(super) struct RawOrders {
     pub(super) channels: ColumnInterner,
 }
 
-pub(super) fn read_orders(path: &Path, t: i64) -> rusqlite::Result<RawOrders> {
-    let conn = reader(path)?;
+pub(super) fn read_orders(conn: &Connection, t: i64) -> rusqlite::Result<RawOrders> {
     let mut stmt = conn.prepare(
         "SELECT customer_key, ts, order_id, sku, category, channel, quantity, amount, cost, is_return
          FROM order_lines WHERE ts < ?1",
@@ -218,11 +217,10 @@ pub(super) struct RawEvents {
 }
 
 pub(super) fn read_events(
-    path: &Path,
+    conn: &Connection,
     t: i64,
     properties: &[String],
 ) -> rusqlite::Result<RawEvents> {
-    let conn = reader(path)?;
     // Without properties the covering index by (customer, time) is read: a third of the
     // table's bytes, in the order the fact set wants.
     let sql = if properties.is_empty() {

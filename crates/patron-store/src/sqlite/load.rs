@@ -12,6 +12,7 @@ use patron_core::facts::{
 use patron_core::ids::CustomerId;
 use patron_core::model::{AttrValue, Consent};
 use patron_core::{Money, Timestamp};
+use rusqlite::{Connection, OpenFlags};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -39,22 +40,102 @@ fn joined<T>(result: std::thread::Result<rusqlite::Result<T>>, what: &str) -> Re
         .map_err(bulk_error)
 }
 
+/// Read connections that all see the store as of one moment, each inside a read transaction.
+enum Readers {
+    /// Orders and events scanned on threads of their own, the rest on a third connection.
+    Parallel {
+        orders: Box<Connection>,
+        events: Box<Connection>,
+        rest: Box<Connection>,
+    },
+    /// One connection for everything, one table after another.
+    Sequential(Connection),
+}
+
+/// A reader inside a read transaction whose snapshot is taken (the first read of a WAL
+/// database fixes what the transaction sees).
+fn pinned_reader(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = bulk::reader(path)?;
+    conn.execute_batch("BEGIN")?;
+    conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))?;
+    Ok(conn)
+}
+
+/// Connections whose snapshots are the same. Readers on separate connections each see the
+/// store as of their own first read, so a commit between two of them would give a fact set
+/// that is half old, half new. To rule that out the readers are opened while this process
+/// holds the write lock for a moment (no commit can happen in between). When another process
+/// is writing right now, all tables are read on one connection instead (consistent, slower);
+/// a read-only store cannot change, so its readers need no lock.
+fn consistent_readers(path: &Path) -> rusqlite::Result<Readers> {
+    let parallel = || -> rusqlite::Result<Readers> {
+        Ok(Readers::Parallel {
+            orders: Box::new(pinned_reader(path)?),
+            events: Box::new(pinned_reader(path)?),
+            rest: Box::new(pinned_reader(path)?),
+        })
+    };
+    let gate = match Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    ) {
+        Ok(gate) => gate,
+        // The file (or its directory) is read-only: nobody can commit to it.
+        Err(_) => return parallel(),
+    };
+    gate.busy_timeout(std::time::Duration::from_millis(200))?;
+    match gate.execute_batch("BEGIN IMMEDIATE") {
+        Ok(()) => {
+            let readers = parallel();
+            gate.execute_batch("COMMIT")?;
+            readers
+        }
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if matches!(
+                e.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ) =>
+        {
+            Ok(Readers::Sequential(pinned_reader(path)?))
+        }
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ReadOnly => {
+            parallel()
+        }
+        Err(e) => Err(e),
+    }
+}
+
 fn load_blocking(path: &Path, as_of: Timestamp, options: &FactOptions) -> Result<Facts> {
     let t = as_of.secs();
-    let (customers, orders, events, tickets, invoices) = std::thread::scope(|s| {
-        let orders = s.spawn(|| bulk::read_orders(path, t));
-        let events = s.spawn(|| bulk::read_events(path, t, &options.event_properties));
-        let customers = read_customers(path);
-        let tickets = read_tickets(path, t);
-        let invoices = read_invoices(path, t);
-        (
-            customers,
-            joined(orders.join(), "order"),
-            joined(events.join(), "event"),
-            tickets,
-            invoices,
-        )
-    });
+    let readers = consistent_readers(path).map_err(bulk_error)?;
+    let properties = &options.event_properties;
+    let (customers, orders, events, tickets, invoices, outcomes) = match readers {
+        Readers::Parallel {
+            orders,
+            events,
+            rest,
+        } => std::thread::scope(|s| {
+            let orders = s.spawn(move || bulk::read_orders(&orders, t));
+            let events = s.spawn(move || bulk::read_events(&events, t, properties));
+            (
+                read_customers(&rest),
+                joined(orders.join(), "order"),
+                joined(events.join(), "event"),
+                read_tickets(&rest, t),
+                read_invoices(&rest, t),
+                read_outcomes(&rest, t),
+            )
+        }),
+        Readers::Sequential(conn) => (
+            read_customers(&conn),
+            bulk::read_orders(&conn, t).map_err(bulk_error),
+            bulk::read_events(&conn, t, properties).map_err(bulk_error),
+            read_tickets(&conn, t),
+            read_invoices(&conn, t),
+            read_outcomes(&conn, t),
+        ),
+    };
+    let outcomes = outcomes.map_err(bulk_error)?;
     let customers = customers.map_err(bulk_error)?;
     let (orders, events) = (orders?, events?);
     let (tickets, invoices) = (tickets.map_err(bulk_error)?, invoices.map_err(bulk_error)?);
@@ -98,11 +179,7 @@ fn load_blocking(path: &Path, as_of: Timestamp, options: &FactOptions) -> Result
     });
     facts.tickets = grouped(tickets, &index_of_key, n);
     facts.invoices = grouped(invoices, &index_of_key, n);
-    facts.outcomes = grouped(
-        read_outcomes(path, t).map_err(bulk_error)?,
-        &index_of_key,
-        n,
-    );
+    facts.outcomes = grouped(outcomes, &index_of_key, n);
     Ok(facts)
 }
 
@@ -122,8 +199,7 @@ fn flag(v: rusqlite::types::ValueRef<'_>) -> Option<bool> {
     int(v).map(|i| i != 0)
 }
 
-fn read_customers(path: &Path) -> rusqlite::Result<RawCustomers> {
-    let conn = bulk::reader(path)?;
+fn read_customers(conn: &Connection) -> rusqlite::Result<RawCustomers> {
     let max_key: i64 = conn.query_row("SELECT COALESCE(MAX(key), 0) FROM customers", [], |r| {
         r.get(0)
     })?;
@@ -351,8 +427,7 @@ fn grouped<T>(keyed: Keyed<T>, index_of_key: &[u32], n: usize) -> Grouped<T> {
     }
 }
 
-fn read_tickets(path: &Path, t: i64) -> rusqlite::Result<Keyed<TicketRow>> {
-    let conn = bulk::reader(path)?;
+fn read_tickets(conn: &Connection, t: i64) -> rusqlite::Result<Keyed<TicketRow>> {
     let mut stmt = conn.prepare(
         "SELECT customer_key, opened_at, closed_at, escalated, sentiment, handling_minutes, text FROM tickets
          WHERE opened_at < ?1 ORDER BY ticket_id",
@@ -376,8 +451,7 @@ fn read_tickets(path: &Path, t: i64) -> rusqlite::Result<Keyed<TicketRow>> {
     Ok(out.sorted_by(|t| t.opened_at))
 }
 
-fn read_invoices(path: &Path, t: i64) -> rusqlite::Result<Keyed<InvoiceRow>> {
-    let conn = bulk::reader(path)?;
+fn read_invoices(conn: &Connection, t: i64) -> rusqlite::Result<Keyed<InvoiceRow>> {
     let mut stmt = conn.prepare(
         "SELECT customer_key, issued_at, due_at, paid_at, amount FROM invoices
          WHERE issued_at < ?1 ORDER BY invoice_id",
@@ -400,8 +474,7 @@ fn read_invoices(path: &Path, t: i64) -> rusqlite::Result<Keyed<InvoiceRow>> {
     Ok(out.sorted_by(|i| i.issued_at))
 }
 
-fn read_outcomes(path: &Path, t: i64) -> rusqlite::Result<Keyed<OutcomeRow>> {
-    let conn = bulk::reader(path)?;
+fn read_outcomes(conn: &Connection, t: i64) -> rusqlite::Result<Keyed<OutcomeRow>> {
     let mut stmt = conn.prepare(
         "SELECT customer_key, at, kind, label FROM outcomes WHERE at < ?1 ORDER BY customer_key, kind, at",
     )?;

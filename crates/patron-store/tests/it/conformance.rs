@@ -300,3 +300,85 @@ async fn events_load_by_customer_and_time_with_ties_in_event_id_order() {
     assert_eq!(types, ["a_first", "tie_e10", "tie_e2", "b_first"]);
     assert_eq!(e.offsets, [0, 3, 4]);
 }
+
+/// Customer `c`'s order lines of a fact set as (time, order id, amount), in fact-set order.
+fn lines_of(f: &patron_core::facts::Facts, c: usize) -> Vec<(Timestamp, String, Money)> {
+    f.order_range(c)
+        .map(|i| {
+            let o = &f.orders;
+            (
+                o.timestamp[i],
+                o.order_ids.name(o.order[i]).to_owned(),
+                o.amount[i],
+            )
+        })
+        .collect()
+}
+
+fn events_of(f: &patron_core::facts::Facts, c: usize) -> Vec<(Timestamp, String)> {
+    f.event_range(c)
+        .map(|i| {
+            let e = &f.events;
+            (e.timestamp[i], e.types.name(e.event_type[i]).to_owned())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn one_customer_loads_alone_as_in_the_full_load() {
+    let (_dir, store) = seeded().await;
+    let options = patron_store::FactOptions::default();
+    for as_of in ["2024-02-15", "2024-12-31"] {
+        let full = store.load_facts(ts(as_of)).await.unwrap();
+        for c in 0..full.customers.len() {
+            let who = full.customers.ids[c].clone();
+            let alone = store
+                .load_customer_facts(&who, ts(as_of), &options)
+                .await
+                .unwrap()
+                .expect("a customer of the full load loads alone");
+            assert_eq!(alone.customers.ids, std::slice::from_ref(&who));
+            assert_eq!(alone.customers.created_at, [full.customers.created_at[c]]);
+            assert_eq!(alone.customers.consent, [full.customers.consent[c]]);
+            assert_eq!(lines_of(&alone, 0), lines_of(&full, c), "{who} {as_of}");
+            assert_eq!(events_of(&alone, 0), events_of(&full, c), "{who} {as_of}");
+        }
+    }
+    // Not yet acquired, and unknown: no fact set.
+    assert!(
+        store
+            .load_customer_facts(&id("B"), ts("2024-02-15"), &options)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .load_customer_facts(&id("NOBODY"), ts("2024-12-31"), &options)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn facts_load_from_one_snapshot_while_another_process_writes() {
+    let (dir, store) = seeded().await;
+    let before = store.load_facts(ts("2025-01-01")).await.unwrap();
+    // Another connection holds the write lock with an uncommitted order line: the load reads
+    // every table on one connection (one snapshot) and sees none of it.
+    let other = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
+    other
+        .execute_batch(
+            "BEGIN IMMEDIATE;
+             INSERT INTO order_lines (order_id, line_no, customer_key, ts, quantity, amount, is_return)
+             SELECT 'O9', 1, key, 1717200000, 1, 999, 0 FROM customers WHERE id = 'A';",
+        )
+        .unwrap();
+    let during = store.load_facts(ts("2025-01-01")).await.unwrap();
+    assert_eq!(during.orders.amount, before.orders.amount);
+    assert_eq!(during.customers.ids, before.customers.ids);
+    other.execute_batch("COMMIT").unwrap();
+    let after = store.load_facts(ts("2025-01-01")).await.unwrap();
+    assert_eq!(after.orders.amount.len(), before.orders.amount.len() + 1);
+}

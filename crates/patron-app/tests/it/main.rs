@@ -1,0 +1,4 @@
+//! The use cases called directly, as the server will call them: import, score run and live
+//! card on a generated company. One test binary for the crate.
+
+mod scoring;

@@ -1,0 +1,99 @@
+//! Import, score run and single-customer scoring on a seeded 1,500-customer demo company.
+
+use patron_app::{ImportRequest, Project, Silent, import, score_run, verify};
+use patron_core::Timestamp;
+use patron_core::ids::CustomerId;
+use patron_demo::{DemoOptions, generate};
+
+fn demo(dir: &std::path::Path, customers: u64) -> Project {
+    let options = DemoOptions {
+        customers,
+        ..DemoOptions::default()
+    };
+    generate(&options, dir, &mut |_| {}).expect("the demo is written");
+    Project::load(dir.to_owned(), None).expect("the demo's patron.toml loads")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_score_and_score_each_customer_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = demo(dir.path(), 1500);
+    let store = project.open_store().await.unwrap();
+
+    // Import: every source, all or nothing; a second import adds nothing.
+    let first = import(
+        &project,
+        store.as_ref(),
+        &ImportRequest::default(),
+        &mut Silent,
+    )
+    .await
+    .unwrap();
+    let imported: u64 = first.sources.iter().map(|s| s.imported).sum();
+    assert!(imported > 10_000, "{imported}");
+    assert!(first.rejections.is_empty());
+    let again = import(
+        &project,
+        store.as_ref(),
+        &ImportRequest::default(),
+        &mut Silent,
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.sources.iter().map(|s| s.imported).sum::<u64>(), 0);
+    let unknown = ImportRequest {
+        sources: vec!["nope".into()],
+        max_errors: 0,
+    };
+    let err = import(&project, store.as_ref(), &unknown, &mut Silent)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "source_unknown");
+
+    // A score run: cards for everyone, a typed context with the snapshot.
+    let as_of = Timestamp::parse_flexible("2026-06-30").unwrap();
+    let run = score_run(&project, store.as_ref(), as_of, &mut Silent)
+        .await
+        .unwrap();
+    let customers = run.summary["customers"].as_u64().unwrap();
+    assert!(customers > 1000, "{}", run.summary);
+    let snapshot = run.context.snapshot.as_ref().expect("a snapshot");
+    assert_eq!(snapshot.version, patron_engine::scorecard::SNAPSHOT_VERSION);
+    assert!(snapshot.clv.is_some() && snapshot.rfm.is_some() && snapshot.abc.is_some());
+
+    // Every customer scored alone equals the run's card.
+    let ids: Vec<CustomerId> = store
+        .run_tiers(run.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(ids.len() as u64, customers);
+    let check = verify(&project, store.as_ref(), Some(run.id), &ids)
+        .await
+        .unwrap();
+    assert_eq!(check.checked as u64, customers);
+    assert_eq!(check.identical, check.checked, "{:?}", check.differing);
+
+    // A later run compares tiers with this one: scored alone, the previous tier is the same.
+    let later = Timestamp::parse_flexible("2026-07-01").unwrap();
+    let run2 = score_run(&project, store.as_ref(), later, &mut Silent)
+        .await
+        .unwrap();
+    assert_eq!(
+        run2.context.snapshot.as_ref().unwrap().previous_run,
+        Some(run.id)
+    );
+    let check = verify(&project, store.as_ref(), Some(run2.id), &ids[..200])
+        .await
+        .unwrap();
+    assert_eq!(check.identical, 200, "{:?}", check.differing);
+
+    // Unknown customers are an error with a stable code, not an empty card.
+    let nobody = CustomerId::parse("NOBODY").unwrap();
+    let err = patron_app::live_card(&project, store.as_ref(), None, &nobody)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "unknown_customer");
+}
