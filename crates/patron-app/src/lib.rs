@@ -5,6 +5,7 @@
 //! never parses flags, prints, or speaks HTTP: that is the callers' job.
 //!
 //! * [`import`] — the project's sources into the store, all or nothing.
+//! * [`publish`] — a rule set's scores, stages and triggers over the whole history, resumable.
 //! * [`score`] — a score run: population fits frozen into a snapshot, then every customer's
 //!   card from their own facts and that snapshot, stored chunk by chunk with alarm episodes.
 //! * [`live`] — one customer's card from their own facts, read through the store's indexes,
@@ -15,6 +16,7 @@ pub mod import;
 pub mod live;
 pub mod progress;
 pub mod project;
+pub mod publish;
 pub mod score;
 
 pub use error::AppError;

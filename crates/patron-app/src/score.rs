@@ -161,6 +161,8 @@ pub async fn score_run(
                 _ => "inputs.customers",
             });
         };
+        // What the run scored, recorded with it (before the events are freed).
+        let digest = facts.digest();
         let events = event_inputs(
             &facts,
             &models,
@@ -177,6 +179,7 @@ pub async fn score_run(
         progress.message("population models");
         let (snapshot, report) = Snapshot::fit(
             &facts,
+            digest,
             &project.config,
             rules.as_ref().map(|r| r.version().to_owned()),
             churn.as_ref().map(|(_, r)| r.clone()),

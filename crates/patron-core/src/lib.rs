@@ -7,6 +7,7 @@
 pub mod config;
 pub mod error;
 pub mod facts;
+pub mod hash;
 pub mod ids;
 pub mod model;
 pub mod money;

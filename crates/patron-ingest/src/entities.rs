@@ -256,20 +256,21 @@ impl EntityBuilder {
         kind: &str,
         props: &BTreeMap<String, String>,
     ) -> EventId {
-        let mut h = Fnv::default();
+        let mut h = patron_core::hash::Fnv64::new();
         match actor {
-            Actor::Customer(c) => h.write(c.as_str()),
-            Actor::Anonymous(a) => h.write(&format!("anon:{a}")),
+            Actor::Customer(c) => h.field(c.as_str()),
+            Actor::Anonymous(a) => h.field(&format!("anon:{a}")),
         }
-        h.write(&ts.secs().to_string());
-        h.write(kind);
+        h.field(&ts.secs().to_string());
+        h.field(kind);
         for (k, v) in props {
-            h.write(k);
-            h.write(v);
+            h.field(k);
+            h.field(v);
         }
-        let occurrence = self.event_occurrences.entry(h.0).or_insert(0);
+        let hash = h.finish();
+        let occurrence = self.event_occurrences.entry(hash).or_insert(0);
         *occurrence += 1;
-        EventId::parse(&format!("h{:016x}-{}", h.0, occurrence)).expect("derived ids are valid")
+        EventId::parse(&format!("h{hash:016x}-{occurrence}")).expect("derived ids are valid")
     }
 
     fn ticket(&self, m: &mut Mapping, row: &Row<'_>) -> Result<Ticket, RowError> {
@@ -350,21 +351,5 @@ impl EntityBuilder {
             at,
             label: self.text(m, "label", row)?,
         })
-    }
-}
-
-/// FNV-1a, 64 bit: a stable hash (std's hasher is randomised per process).
-#[derive(Default)]
-struct Fnv(u64);
-
-impl Fnv {
-    fn write(&mut self, s: &str) {
-        if self.0 == 0 {
-            self.0 = 0xcbf2_9ce4_8422_2325;
-        }
-        for b in s.bytes().chain(std::iter::once(0xff)) {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
     }
 }

@@ -97,3 +97,43 @@ async fn import_score_and_score_each_customer_alone() {
         .unwrap_err();
     assert_eq!(err.code(), "unknown_customer");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publish_in_batches_resumes_and_then_is_up_to_date() {
+    use patron_app::publish::{PublishOptions, PublishState, publish};
+    let dir = tempfile::tempdir().unwrap();
+    let project = demo(dir.path(), 600);
+    let store = project.open_store().await.unwrap();
+    import(&project, store.as_ref(), &ImportRequest::default(), &mut Silent)
+        .await
+        .unwrap();
+    let rules = project.rules().unwrap().expect("the demo has rules");
+    let as_of = Timestamp::parse_flexible("2026-06-30").unwrap();
+    let interrupted = PublishOptions {
+        batch_size: 100,
+        stop_after_batches: Some(2),
+        ..PublishOptions::default()
+    };
+    let first = publish(&project, store.as_ref(), &rules, as_of, &interrupted, &mut Silent)
+        .await
+        .unwrap();
+    assert_eq!(first.state, PublishState::Interrupted);
+    assert_eq!(first.written.customers, 200);
+    let options = PublishOptions {
+        batch_size: 100,
+        ..PublishOptions::default()
+    };
+    let second = publish(&project, store.as_ref(), &rules, as_of, &options, &mut Silent)
+        .await
+        .unwrap();
+    assert_eq!(second.state, PublishState::Resumed);
+    assert_eq!(second.written.customers, second.customers - 200);
+    let third = publish(&project, store.as_ref(), &rules, as_of, &options, &mut Silent)
+        .await
+        .unwrap();
+    assert_eq!(third.state, PublishState::UpToDate);
+    assert_eq!(third.written.customers, 0);
+    // The stored scores are the rule set's scores of every customer.
+    let stored = store.rule_run_scores(second.run.id).await.unwrap();
+    assert_eq!(stored.len() as u64, second.customers);
+}

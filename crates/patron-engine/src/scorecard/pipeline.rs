@@ -76,6 +76,9 @@ pub struct Snapshot {
     pub rules_version: Option<String>,
     /// The previous run whose tiers the cards compare with.
     pub previous_run: Option<i64>,
+    /// [`Facts::digest`] of the facts the run used: two runs with the same digest, rules
+    /// version and models scored the same facts.
+    pub facts_digest: String,
 }
 
 /// Why the snapshot could not be fitted.
@@ -122,9 +125,11 @@ pub struct RunContext {
 
 impl Snapshot {
     /// Fits the population-level models on `facts` (a run's whole fact set; events are not
-    /// read, so they may already be freed). Returns the snapshot and a report of the models.
+    /// read, so they may already be freed; `facts_digest` is their digest taken before).
+    /// Returns the snapshot and a report of the models.
     pub fn fit(
         facts: &Facts,
+        facts_digest: String,
         config: &ProjectConfig,
         rules_version: Option<String>,
         churn_model: Option<ChurnModelRef>,
@@ -191,6 +196,7 @@ impl Snapshot {
                 churn_model,
                 rules_version,
                 previous_run,
+                facts_digest,
             },
             report,
         ))

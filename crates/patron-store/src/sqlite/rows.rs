@@ -39,12 +39,9 @@ pub(crate) fn customer_from_row(r: &SqliteRow) -> Result<Customer> {
 /// A stable 63-bit fingerprint of a customer's content, to tell changed records from repeats.
 pub(crate) fn fingerprint(c: &Customer) -> i64 {
     let json = serde_json::to_string(c).unwrap_or_default();
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in json.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    (h >> 1) as i64
+    let mut h = patron_core::hash::Fnv64::new();
+    h.bytes(json.as_bytes());
+    (h.finish() >> 1) as i64
 }
 
 pub(crate) fn attributes_json(c: &Customer) -> String {
