@@ -8,6 +8,7 @@ pub mod config;
 pub mod error;
 pub mod facts;
 pub mod ids;
+pub mod limits;
 pub mod model;
 pub mod money;
 pub mod random;

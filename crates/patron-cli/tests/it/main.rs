@@ -9,6 +9,7 @@ mod clv;
 mod demo;
 mod examples;
 mod german;
+mod limits;
 mod offers;
 mod payment_risk;
 mod rules;

@@ -130,6 +130,25 @@ impl SqliteStore {
         Ok(n as u64)
     }
 
+    /// Total revenue: SQLite's exact integer `SUM`, or where that overflows its 64 bits (only
+    /// possible with far more than 9,000 lines at the largest amount allowed), the
+    /// floating-point `TOTAL`, saturated to what [`Money`] holds.
+    async fn revenue(&self) -> Result<Money> {
+        match sqlx::query_scalar::<_, Option<i64>>("SELECT SUM(amount) FROM order_lines")
+            .fetch_one(&self.pool)
+            .await
+        {
+            Ok(sum) => Ok(Money::from_raw(sum.unwrap_or(0))),
+            Err(e) if e.to_string().contains("integer overflow") => {
+                let total: f64 = sqlx::query_scalar("SELECT TOTAL(amount) FROM order_lines")
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(Money::from_raw(total as i64))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
     async fn range(&self, sql: &'static str) -> Result<TableStatus> {
         let row = sqlx::query(sql).fetch_one(&self.pool).await?;
         let rows: i64 = row.try_get(0)?;
@@ -187,9 +206,7 @@ impl crate::Store for SqliteStore {
             self.range("SELECT COUNT(*), MIN(at), MAX(at) FROM outcomes")
                 .await?,
         );
-        let revenue: Option<i64> = sqlx::query_scalar("SELECT SUM(amount) FROM order_lines")
-            .fetch_one(&self.pool)
-            .await?;
+        let revenue = self.revenue().await?;
         let sources = sqlx::query(
             "SELECT s.name, s.entity, s.path, s.last_import, i.started_at, s.rows_new
              FROM sources s JOIN imports i ON i.id = s.last_import ORDER BY s.name",
@@ -227,7 +244,7 @@ impl crate::Store for SqliteStore {
             tickets: ranges["tickets"].rows,
             invoices: ranges["invoices"].rows,
             outcomes: ranges["outcomes"].rows,
-            revenue: Money::from_raw(revenue.unwrap_or(0)),
+            revenue,
             ranges,
             sources,
             imports: self.count("SELECT COUNT(*) FROM imports").await?,
