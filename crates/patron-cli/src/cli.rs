@@ -145,6 +145,13 @@ pub enum Command {
     /// win-back, offer acceptance (once the churn horizon after the run has passed).
     #[command(after_help = "Examples:\n  patron report\n  patron report --run 2 --json")]
     Report(ReportArgs),
+    /// A consistent copy of the store while other commands go on reading and writing.
+    #[command(after_help = "Example:\n  patron backup /backups/patron-2026-06-30.db")]
+    Backup(crate::commands::backup::BackupArgs),
+    /// Check the store: the database's integrity, and that every stored run, card and model
+    /// decodes (exit 1 when damaged).
+    #[command(after_help = "Examples:\n  patron check\n  patron check --quick --json")]
+    Check(crate::commands::check::CheckArgs),
 }
 
 #[derive(Debug, Args)]

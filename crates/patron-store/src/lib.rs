@@ -53,6 +53,9 @@ pub enum StoreError {
     /// A rule run that cannot be started, continued or finished as asked.
     #[error("{0}")]
     RuleRun(String),
+    /// A backup that cannot be made.
+    #[error("backup failed: {0}")]
+    Backup(String),
 }
 
 impl StoreError {
@@ -65,6 +68,7 @@ impl StoreError {
             StoreError::UnknownCustomer(_) => "unknown_customer",
             StoreError::Merge(_) => "merge_refused",
             StoreError::RuleRun(_) => "rule_run_conflict",
+            StoreError::Backup(_) => "backup_failed",
         }
     }
 }
@@ -273,6 +277,41 @@ pub struct StoredModel {
     pub model: String,
 }
 
+/// What [`Store::backup`] wrote.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BackupReport {
+    /// The copy.
+    pub path: String,
+    /// Its size.
+    pub bytes: u64,
+    /// Score runs it holds.
+    pub score_runs: u64,
+    /// How long it took.
+    pub seconds: f64,
+}
+
+/// What [`Store::check`] found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CheckReport {
+    /// Problems the database's own integrity check reports (empty: none).
+    pub integrity: Vec<String>,
+    /// Score runs checked.
+    pub score_runs: u64,
+    /// Cards decoded.
+    pub cards: u64,
+    /// Registered models decoded.
+    pub models: u64,
+    /// Stored runs, cards or models that do not decode.
+    pub problems: Vec<String>,
+}
+
+impl CheckReport {
+    /// True when nothing is wrong.
+    pub fn is_ok(&self) -> bool {
+        self.integrity.is_empty() && self.problems.is_empty()
+    }
+}
+
 /// The storage interface every backend implements.
 #[async_trait]
 pub trait Store: Send + Sync {
@@ -360,6 +399,12 @@ pub trait Store: Send + Sync {
     async fn model(&self, id: i64) -> Result<Option<StoredModel>>;
     /// The newest version of a kind.
     async fn latest_model(&self, kind: &str) -> Result<Option<StoredModel>>;
+    /// Writes a consistent copy of the store to `target`, a new file, while other processes
+    /// go on reading and writing: everything committed before the copy started, nothing after.
+    async fn backup(&self, target: &Path) -> Result<BackupReport>;
+    /// Checks the store: the database's integrity check (`quick`: the faster check that skips
+    /// index consistency), and that every score run, card and model decodes.
+    async fn check(&self, quick: bool) -> Result<CheckReport>;
 }
 
 /// Opens (creating and migrating if needed) the store a URL names. `sqlite://FILE` paths are

@@ -3,9 +3,11 @@
 mod abc;
 mod alarms;
 mod backtest;
+pub(crate) mod backup;
 pub(crate) mod basket;
 mod bench;
 mod card_inputs;
+pub(crate) mod check;
 pub(crate) mod clusters;
 mod clv;
 mod demo;
@@ -64,6 +66,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::PaymentRisk(args) => payment_risk::run(&global, &args).await,
         Command::Models(command) => models::run(&global, &command).await,
         Command::Feedback(command) => feedback::run(&global, &command).await,
+        Command::Backup(args) => backup::run(&global, &args).await,
+        Command::Check(args) => check::run(&global, &args).await,
     }
 }
 

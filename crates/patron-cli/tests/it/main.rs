@@ -7,6 +7,7 @@ mod churn;
 mod clusters;
 mod clv;
 mod demo;
+mod durability;
 mod examples;
 mod german;
 mod limits;

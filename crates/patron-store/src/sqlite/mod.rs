@@ -1,6 +1,7 @@
 //! The SQLite backend: one file in the project directory, WAL journal, embedded migrations.
 
 mod bulk;
+mod durability;
 mod import;
 mod load;
 mod merge;
@@ -29,6 +30,9 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// The database file, for the bulk paths on plain connections.
     path: std::path::PathBuf,
+    /// Checkpoints the write-ahead log into the file when the last clone of a store that
+    /// wrote is dropped.
+    closer: std::sync::Arc<durability::Closer>,
 }
 
 fn migration(version: i64, name: &'static str, sql: &'static str) -> Migration {
@@ -117,6 +121,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             pool,
             path: path.to_owned(),
+            closer: std::sync::Arc::new(durability::Closer::new(path)),
         })
     }
 
@@ -175,6 +180,7 @@ impl crate::Store for SqliteStore {
     }
 
     async fn begin_import(&self) -> Result<Box<dyn crate::ImportWriter>> {
+        self.closer.wrote();
         Ok(Box::new(import::SqliteImport::begin(&self.pool).await?))
     }
 
@@ -287,10 +293,12 @@ impl crate::Store for SqliteStore {
         keep: &CustomerId,
         dropped: &CustomerId,
     ) -> Result<MergeRecord> {
+        self.closer.wrote();
         merge::merge(&self.pool, keep, dropped).await
     }
 
     async fn undo_merge(&self, merge_id: i64) -> Result<MergeRecord> {
+        self.closer.wrote();
         merge::undo(&self.pool, merge_id).await
     }
 
@@ -298,6 +306,7 @@ impl crate::Store for SqliteStore {
         &self,
         header: crate::ScoreRunHeader,
     ) -> Result<Box<dyn crate::ScoreRunWriter>> {
+        self.closer.wrote();
         Ok(Box::new(runs::RunWriter::begin(&self.path, header)))
     }
 
@@ -350,6 +359,7 @@ impl crate::Store for SqliteStore {
         run: &crate::NewRuleRun,
         restart: bool,
     ) -> Result<crate::RuleRunStart> {
+        self.closer.wrote();
         rules::begin(&self.pool, run, restart).await
     }
 
@@ -358,10 +368,12 @@ impl crate::Store for SqliteStore {
         run_id: i64,
         batch: &crate::RuleBatch,
     ) -> Result<crate::RuleRun> {
+        self.closer.wrote();
         rules::write_batch(&self.pool, run_id, batch).await
     }
 
     async fn finish_rule_run(&self, run_id: i64) -> Result<crate::RuleRun> {
+        self.closer.wrote();
         rules::finish(&self.pool, run_id).await
     }
 
@@ -395,10 +407,12 @@ impl crate::Store for SqliteStore {
     }
 
     async fn mark_outbox_delivered(&self, ids: &[i64]) -> Result<u64> {
+        self.closer.wrote();
         rules::mark_delivered(&self.pool, ids).await
     }
 
     async fn save_model(&self, model: &crate::NewModel) -> Result<crate::ModelInfo> {
+        self.closer.wrote();
         models::save(&self.pool, model).await
     }
 
@@ -412,5 +426,19 @@ impl crate::Store for SqliteStore {
 
     async fn latest_model(&self, kind: &str) -> Result<Option<crate::StoredModel>> {
         models::latest(&self.pool, kind).await
+    }
+
+    async fn backup(&self, target: &Path) -> Result<crate::BackupReport> {
+        let (path, target) = (self.path.clone(), target.to_owned());
+        tokio::task::spawn_blocking(move || durability::backup(&path, &target))
+            .await
+            .map_err(|e| crate::StoreError::Bulk(e.to_string()))?
+    }
+
+    async fn check(&self, quick: bool) -> Result<crate::CheckReport> {
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || durability::check(&path, quick))
+            .await
+            .map_err(|e| crate::StoreError::Bulk(e.to_string()))?
     }
 }
