@@ -11,6 +11,7 @@ mod durability;
 mod examples;
 mod german;
 mod limits;
+mod merge;
 mod offers;
 mod payment_risk;
 mod rules;
