@@ -266,6 +266,9 @@ pub struct DemoArgs {
     /// Random seed.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Write into DIR even when it is not empty (replacing its patron.toml, data and store).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

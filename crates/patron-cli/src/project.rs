@@ -26,10 +26,11 @@ impl Project {
     pub fn load_dir(dir: PathBuf, store: Option<String>) -> Result<Self> {
         let path = dir.join(CONFIG_FILE);
         if !path.exists() {
-            anyhow::bail!(
+            return Err(crate::error::ConfigMissing(format!(
                 "no {CONFIG_FILE} in {}: run `patron init` there, or pass --project DIR",
                 dir.display()
-            );
+            ))
+            .into());
         }
         let config = ProjectConfig::load(&path)?;
         let store_url = store.unwrap_or_else(|| config.store.url.clone());
@@ -40,8 +41,15 @@ impl Project {
         })
     }
 
-    /// Opens the store.
+    /// Opens the store, which must exist (a mistyped URL is an error, not a new empty store).
     pub async fn open_store(&self) -> Result<Box<dyn Store>> {
+        patron_store::open_existing(&self.store_url, &self.dir)
+            .await
+            .with_context(|| format!("cannot open the store {}", self.store_url))
+    }
+
+    /// Opens the store, creating it if needed (for `import`, which fills it).
+    pub async fn create_store(&self) -> Result<Box<dyn Store>> {
         patron_store::open(&self.store_url, &self.dir)
             .await
             .with_context(|| format!("cannot open the store {}", self.store_url))

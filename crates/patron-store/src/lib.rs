@@ -53,6 +53,16 @@ pub enum StoreError {
     /// A rule run that cannot be started, continued or finished as asked.
     #[error("{0}")]
     RuleRun(String),
+    /// The store a URL names does not exist (and the command does not create stores).
+    #[error(
+        "there is no store at {0}: run `patron import` first, or check [store] url / --store / PATRON_STORE_URL"
+    )]
+    Missing(String),
+    /// The directory a store file would be in does not exist.
+    #[error(
+        "the directory {0} of the store does not exist: check [store] url / --store / PATRON_STORE_URL"
+    )]
+    NoDirectory(String),
     /// A backup that cannot be made.
     #[error("backup failed: {0}")]
     Backup(String),
@@ -69,6 +79,8 @@ impl StoreError {
             StoreError::Merge(_) => "merge_refused",
             StoreError::RuleRun(_) => "rule_run_conflict",
             StoreError::Backup(_) => "backup_failed",
+            StoreError::Missing(_) => "store_missing",
+            StoreError::NoDirectory(_) => "store_url",
         }
     }
 }
@@ -408,14 +420,36 @@ pub trait Store: Send + Sync {
 }
 
 /// Opens (creating and migrating if needed) the store a URL names. `sqlite://FILE` paths are
-/// relative to `project_dir`.
+/// relative to `project_dir`. Only commands that fill a store (import) should create one: the
+/// others use [`open_existing`], so a mistyped URL is an error rather than a new empty store.
 pub async fn open(url: &str, project_dir: &Path) -> Result<Box<dyn Store>> {
-    if let Some(path) = url
+    let path = sqlite_path(url, project_dir)?;
+    Ok(Box::new(SqliteStore::open(&path).await?))
+}
+
+/// Opens the store a URL names, which must exist ([`StoreError::Missing`] otherwise).
+pub async fn open_existing(url: &str, project_dir: &Path) -> Result<Box<dyn Store>> {
+    let path = sqlite_path(url, project_dir)?;
+    if !path.is_file() {
+        return Err(StoreError::Missing(path.display().to_string()));
+    }
+    Ok(Box::new(SqliteStore::open(&path).await?))
+}
+
+/// The database file of a `sqlite://FILE` (or `sqlite:FILE`) URL, whose directory must exist.
+fn sqlite_path(url: &str, project_dir: &Path) -> Result<std::path::PathBuf> {
+    let Some(file) = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
-    {
-        let path = project_dir.join(path);
-        return Ok(Box::new(SqliteStore::open(&path).await?));
+        .filter(|f| !f.is_empty())
+    else {
+        return Err(StoreError::UnsupportedUrl(url.to_owned()));
+    };
+    let path = project_dir.join(file);
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => {
+            Err(StoreError::NoDirectory(dir.display().to_string()))
+        }
+        _ => Ok(path),
     }
-    Err(StoreError::UnsupportedUrl(url.to_owned()))
 }

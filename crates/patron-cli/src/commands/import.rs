@@ -91,7 +91,10 @@ pub async fn import_project(
         }
         config.sources.retain(|name, _| args.sources.contains(name));
     }
-    let store = project.open_store().await?;
+    if let Some(path) = &args.rejects {
+        check_writable(path)?;
+    }
+    let store = project.create_store().await?;
     let known: CustomerSet = store.customer_ids().await?.into_iter().collect();
     let (sender, mut receiver) = mpsc::channel::<Message>(4);
     let options = ReadOptions {
@@ -170,16 +173,21 @@ pub async fn import_project(
             rows_new: s.imported,
         })
         .collect();
-    let import_id = writer
-        .commit(&records, serde_json::to_value(&summary)?)
-        .await?;
+    // The rejected rows are written before the import commits: if they cannot be, nothing is
+    // imported (rather than rows imported and their rejects lost).
     let rejects_file = match (&args.rejects, rejections.is_empty()) {
         (Some(path), false) => {
-            write_rejects(path, &rejections)?;
+            if let Err(e) = write_rejects(path, &rejections) {
+                writer.rollback().await?;
+                return Err(e.context("nothing was imported"));
+            }
             Some(path.display().to_string())
         }
         _ => None,
     };
+    let import_id = writer
+        .commit(&records, serde_json::to_value(&summary)?)
+        .await?;
     if !rejections.is_empty() && rejects_file.is_none() {
         print_rejections(&rejections, 10);
     }
@@ -227,6 +235,25 @@ fn print_rejections(rejections: &[Rejection], limit: usize) {
     if rejections.len() > limit {
         eprintln!("… and {} more rejected row(s)", rejections.len() - limit);
     }
+}
+
+/// Fails early, before anything is read, when `path` cannot be written (leaves no file behind).
+fn check_writable(path: &Path) -> Result<()> {
+    let existed = path.exists();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .with_context(|| {
+            format!(
+                "--rejects: cannot write {}; nothing was imported",
+                path.display()
+            )
+        })?;
+    if !existed {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
 }
 
 /// Writes rejected rows as CSV; `line` is the text line (header included) or, for Parquet

@@ -79,8 +79,7 @@ pub async fn resolve_as_of(
     use anyhow::Context;
     if let Some(text) = given {
         return patron_core::Timestamp::parse_flexible(text)
-            .map_err(anyhow::Error::from)
-            .context("--as-of");
+            .map_err(|e| crate::error::Usage(format!("--as-of: {e}")).into());
     }
     let last = store
         .last_fact_time()

@@ -9,6 +9,7 @@ mod clv;
 mod demo;
 mod durability;
 mod examples;
+mod exit_codes;
 mod german;
 mod limits;
 mod merge;
