@@ -44,6 +44,9 @@ pub struct Global {
     /// No progress bars.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// When another patron command is writing to the store, fail at once instead of waiting.
+    #[arg(long, global = true)]
+    pub no_wait: bool,
 }
 
 #[derive(Debug, Subcommand)]

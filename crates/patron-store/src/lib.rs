@@ -7,6 +7,7 @@ mod fact_options;
 mod rule_runs;
 mod runs;
 mod sqlite;
+mod writer_lock;
 
 pub use runs::{
     AlarmRecord, CardChunks, CardRecord, ScoreRunEnd, ScoreRunHeader, ScoreRunRecord,
@@ -20,6 +21,7 @@ pub use rule_runs::{
     RuleVersionRecord, StageNames, StoredRuleScores, TransitionCause, TransitionLine, TriggerNames,
 };
 pub use sqlite::SqliteStore;
+pub use writer_lock::{LockHolder, WriterLock, lock_path};
 
 use async_trait::async_trait;
 use patron_core::facts::Facts;
@@ -63,6 +65,12 @@ pub enum StoreError {
         "the directory {0} of the store does not exist: check [store] url / --store / PATRON_STORE_URL"
     )]
     NoDirectory(String),
+    /// Another process holds the writer lock and the command does not wait.
+    #[error("{0}")]
+    Busy(String),
+    /// The writer lock file cannot be used.
+    #[error("{0}")]
+    Lock(String),
     /// A backup that cannot be made.
     #[error("backup failed: {0}")]
     Backup(String),
@@ -80,6 +88,8 @@ impl StoreError {
             StoreError::RuleRun(_) => "rule_run_conflict",
             StoreError::Backup(_) => "backup_failed",
             StoreError::Missing(_) => "store_missing",
+            StoreError::Busy(_) => "store_busy",
+            StoreError::Lock(_) => "store_lock",
             StoreError::NoDirectory(_) => "store_url",
         }
     }
@@ -436,7 +446,12 @@ pub async fn open_existing(url: &str, project_dir: &Path) -> Result<Box<dyn Stor
     Ok(Box::new(SqliteStore::open(&path).await?))
 }
 
-/// The database file of a `sqlite://FILE` (or `sqlite:FILE`) URL, whose directory must exist.
+/// The database file of a `sqlite://FILE` (or `sqlite:FILE`) URL, whose directory must exist
+/// (e.g. for its [`WriterLock`]).
+pub fn store_file(url: &str, project_dir: &Path) -> Result<std::path::PathBuf> {
+    sqlite_path(url, project_dir)
+}
+
 fn sqlite_path(url: &str, project_dir: &Path) -> Result<std::path::PathBuf> {
     let Some(file) = url
         .strip_prefix("sqlite://")

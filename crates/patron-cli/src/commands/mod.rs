@@ -33,12 +33,15 @@ mod score;
 mod show;
 mod status;
 pub(crate) mod train;
+mod writer;
 
 use crate::cli::{Cli, Command};
 
 /// Runs the command the user asked for.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let global = cli.global;
+    // Held until the command has finished (and closed its store).
+    let _writer = writer::lock_for(&global, &cli.command).await?;
     match cli.command {
         Command::Init(args) => init::run(&global, &args),
         Command::Import(args) => import::run(&global, &args).await,

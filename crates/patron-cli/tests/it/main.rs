@@ -20,3 +20,4 @@ mod rules_publish;
 mod scorecard;
 mod support;
 mod train;
+mod writers;
