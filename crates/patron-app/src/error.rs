@@ -48,6 +48,9 @@ pub enum AppError {
         /// The rejected rows (up to one more than allowed).
         rejections: Vec<patron_ingest::Rejection>,
     },
+    /// The rejected rows could not be kept where the caller asked; nothing was imported.
+    #[error("{0}; nothing was imported")]
+    RejectsNotKept(String),
     /// The store holds no facts yet.
     #[error("the store has no facts yet: run `patron import` first")]
     NoFacts,
@@ -78,6 +81,7 @@ impl AppError {
             AppError::UnknownSource(_) => "source_unknown",
             AppError::Ingest(e) => e.code(),
             AppError::Rejected { .. } => "rows_rejected",
+            AppError::RejectsNotKept(_) => "rejects_unwritable",
             AppError::NoFacts => "no_facts",
             AppError::NoRun(_) => "no_run",
             AppError::UnknownCustomer(_) => "unknown_customer",

@@ -95,6 +95,19 @@ pub async fn import(
     request: &ImportRequest,
     progress: &mut dyn Progress,
 ) -> Result<Imported, AppError> {
+    import_with(project, store, request, progress, &mut |_| Ok(())).await
+}
+
+/// [`import`], calling `before_commit` with the rejected rows (within `max_errors`) just
+/// before the import commits: where the caller keeps them (a rejects file). If it fails, the
+/// import is rolled back.
+pub async fn import_with(
+    project: &Project,
+    store: &dyn Store,
+    request: &ImportRequest,
+    progress: &mut dyn Progress,
+    before_commit: &mut dyn FnMut(&[Rejection]) -> Result<(), String>,
+) -> Result<Imported, AppError> {
     let mut config = project.config.clone();
     if !request.sources.is_empty() {
         if let Some(name) = request
@@ -184,6 +197,10 @@ pub async fn import(
         .collect();
     let stored_summary =
         serde_json::to_value(&summary).map_err(|e| AppError::Corrupt(e.to_string()))?;
+    if let Err(why) = before_commit(&rejections) {
+        writer.rollback().await?;
+        return Err(AppError::RejectsNotKept(why));
+    }
     let import_id = writer.commit(&records, stored_summary).await?;
     Ok(Imported {
         import_id,

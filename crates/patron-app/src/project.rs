@@ -35,8 +35,18 @@ impl Project {
         })
     }
 
-    /// Opens the store.
+    /// Opens the store, which must exist: a mistyped URL is an error, not a new empty store.
     pub async fn open_store(&self) -> Result<Box<dyn Store>, AppError> {
+        patron_store::open_existing(&self.store_url, &self.dir)
+            .await
+            .map_err(|source| AppError::StoreOpen {
+                url: self.store_url.clone(),
+                source,
+            })
+    }
+
+    /// Opens the store, creating it if needed (for an import, which fills it).
+    pub async fn create_store(&self) -> Result<Box<dyn Store>, AppError> {
         patron_store::open(&self.store_url, &self.dir)
             .await
             .map_err(|source| AppError::StoreOpen {

@@ -44,6 +44,9 @@ pub struct Global {
     /// No progress bars.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// When another patron command is writing to the store, fail at once instead of waiting.
+    #[arg(long, global = true)]
+    pub no_wait: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -145,6 +148,13 @@ pub enum Command {
     /// win-back, offer acceptance (once the churn horizon after the run has passed).
     #[command(after_help = "Examples:\n  patron report\n  patron report --run 2 --json")]
     Report(ReportArgs),
+    /// A consistent copy of the store while other commands go on reading and writing.
+    #[command(after_help = "Example:\n  patron backup /backups/patron-2026-06-30.db")]
+    Backup(crate::commands::backup::BackupArgs),
+    /// Check the store: the database's integrity, and that every stored run, card and model
+    /// decodes (exit 1 when damaged).
+    #[command(after_help = "Examples:\n  patron check\n  patron check --quick --json")]
+    Check(crate::commands::check::CheckArgs),
 }
 
 #[derive(Debug, Args)]
@@ -259,6 +269,9 @@ pub struct DemoArgs {
     /// Random seed.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Write into DIR even when it is not empty (replacing its patron.toml, data and store).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

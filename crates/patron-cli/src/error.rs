@@ -40,6 +40,16 @@ pub struct BadFilter(pub String);
 /// Exit code: a usage error.
 pub const EXIT_USAGE: u8 = 2;
 
+/// A flag or argument whose value does not parse (e.g. `--as-of 2024-13-45`).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Usage(pub String);
+
+/// There is no `patron.toml` where the project should be.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigMissing(pub String);
+
 fn code(e: &anyhow::Error) -> &'static str {
     if let Some(a) = e.downcast_ref::<patron_app::AppError>() {
         return a.code();
@@ -52,6 +62,12 @@ fn code(e: &anyhow::Error) -> &'static str {
     }
     if e.downcast_ref::<BadFilter>().is_some() {
         return "filter_invalid";
+    }
+    if e.downcast_ref::<Usage>().is_some() {
+        return "usage";
+    }
+    if e.downcast_ref::<ConfigMissing>().is_some() {
+        return "config_missing";
     }
     if let Some(m) = e.downcast_ref::<patron_engine::ml::MlError>() {
         return m.code();
@@ -75,9 +91,9 @@ fn code(e: &anyhow::Error) -> &'static str {
 /// The process exit code for an error.
 pub fn exit_code(e: &anyhow::Error) -> u8 {
     match code(e) {
-        "config_invalid" | "config_unreadable" | "rules_invalid" | "scorecard_invalid"
-        | "project_missing" => EXIT_CONFIG,
-        "filter_invalid" => EXIT_USAGE,
+        "config_invalid" | "config_unreadable" | "config_missing" | "project_missing"
+        | "rules_invalid" | "scorecard_invalid" | "store_url" | "store_missing" => EXIT_CONFIG,
+        "filter_invalid" | "usage" => EXIT_USAGE,
         "rows_rejected"
         | "source_header_mismatch"
         | "source_truncated"

@@ -9,6 +9,7 @@ pub mod error;
 pub mod facts;
 pub mod hash;
 pub mod ids;
+pub mod limits;
 pub mod model;
 pub mod money;
 pub mod random;

@@ -12,7 +12,9 @@ use std::ops::{Add, AddAssign, Neg, Sub, SubAssign};
 /// Number of money units per currency unit (4 decimal places).
 pub const MONEY_SCALE: i64 = 10_000;
 
-/// An amount of money in the project currency, exact to 1/10,000 of a unit.
+/// An amount of money in the project currency, exact to 1/10,000 of a unit. Arithmetic
+/// saturates at the ends of the `i64` range instead of wrapping (input is limited to ±10¹²
+/// units, see [`crate::limits`], so real sums never get there).
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
@@ -31,7 +33,8 @@ impl Money {
     pub const fn raw(self) -> i64 {
         self.0
     }
-    /// From a float amount, rounded half away from zero to 1/10,000.
+    /// From a float amount, rounded half away from zero to 1/10,000 (saturating at the ends of
+    /// the `i64` range; NaN is zero).
     pub fn from_f64(value: f64) -> Self {
         Money((value * MONEY_SCALE as f64).round() as i64)
     }
@@ -39,7 +42,7 @@ impl Money {
     pub fn to_f64(self) -> f64 {
         self.0 as f64 / MONEY_SCALE as f64
     }
-    /// `self × factor`, rounded to 1/10,000 (e.g. quantity × unit price).
+    /// `self × factor`, rounded to 1/10,000 (e.g. quantity × unit price), saturating.
     pub fn times(self, factor: f64) -> Self {
         Money((self.0 as f64 * factor).round() as i64)
     }
@@ -66,34 +69,36 @@ impl fmt::Display for Money {
 impl Add for Money {
     type Output = Money;
     fn add(self, rhs: Money) -> Money {
-        Money(self.0 + rhs.0)
+        Money(self.0.saturating_add(rhs.0))
     }
 }
 impl AddAssign for Money {
     fn add_assign(&mut self, rhs: Money) {
-        self.0 += rhs.0;
+        self.0 = self.0.saturating_add(rhs.0);
     }
 }
 impl Sub for Money {
     type Output = Money;
     fn sub(self, rhs: Money) -> Money {
-        Money(self.0 - rhs.0)
+        Money(self.0.saturating_sub(rhs.0))
     }
 }
 impl SubAssign for Money {
     fn sub_assign(&mut self, rhs: Money) {
-        self.0 -= rhs.0;
+        self.0 = self.0.saturating_sub(rhs.0);
     }
 }
 impl Neg for Money {
     type Output = Money;
     fn neg(self) -> Money {
-        Money(-self.0)
+        Money(self.0.saturating_neg())
     }
 }
 impl Sum for Money {
     fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
-        Money(iter.map(|m| m.0).sum())
+        // Summed in 128 bits, saturated once at the end.
+        let total: i128 = iter.map(|m| i128::from(m.0)).sum();
+        Money(total.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64)
     }
 }
 
@@ -152,7 +157,7 @@ impl NumberFormat {
                         .checked_mul(10)
                         .and_then(|v| v.checked_add(d))
                         .filter(|v| *v <= i64::MAX / MONEY_SCALE)
-                        .ok_or_else(|| ParseError::new(raw, "an amount small enough to store"))?;
+                        .ok_or_else(|| ParseError::new(raw, crate::limits::money_range()))?;
                 } else if frac_digits < 4 {
                     frac_part = frac_part * 10 + d;
                     frac_digits += 1;
@@ -172,10 +177,11 @@ impl NumberFormat {
             return Err(ParseError::new(raw, expected()));
         }
         let used = frac_digits.min(4);
-        let mut units = int_part * MONEY_SCALE + frac_part * 10i64.pow(4 - used);
-        if round_up {
-            units += 1;
-        }
+        let units = int_part
+            .checked_mul(MONEY_SCALE)
+            .and_then(|u| u.checked_add(frac_part * 10i64.pow(4 - used)))
+            .and_then(|u| u.checked_add(i64::from(round_up)))
+            .ok_or_else(|| ParseError::new(raw, crate::limits::money_range()))?;
         Ok(Money(if negative { -units } else { units }))
     }
 
@@ -240,6 +246,23 @@ mod tests {
         assert_eq!(de.parse_money("1.234,56").unwrap().raw(), 12_345_600);
         assert_eq!(de.parse_f64("1.234,5").unwrap(), 1234.5);
         assert!(de.parse_f64("nan").is_err());
+    }
+
+    #[test]
+    fn the_largest_amounts_never_wrap() {
+        let en = NumberFormat::default();
+        // i64::MAX + 1 ten-thousandths: was stored as -922 trillion.
+        assert!(en.parse_money("922337203685477.5808").is_err());
+        assert!(en.parse_money("-922337203685477.5808").is_err());
+        assert_eq!(
+            en.parse_money("922337203685477.5807").unwrap().raw(),
+            i64::MAX
+        );
+        let max = Money::from_raw(i64::MAX);
+        assert_eq!((max + max).raw(), i64::MAX);
+        assert_eq!((-max - max).raw(), i64::MIN);
+        assert_eq!([max, max, -max].into_iter().sum::<Money>(), max);
+        assert_eq!(Money::from_f64(1e300).raw(), i64::MAX);
     }
 
     #[test]

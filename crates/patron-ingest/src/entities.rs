@@ -1,12 +1,12 @@
 //! Turning a mapped row into a canonical record of the source's entity.
 
-use crate::mapping::{Field, Mapping, Row, RowError};
+use crate::mapping::{Field, Mapping, Row, RowError, check_money};
 use patron_core::ids::{CustomerId, EventId, InvoiceId, OrderId, TicketId};
 use patron_core::model::{
     Actor, Consent, Customer, Entity, Event, Invoice, OrderLine, Outcome, Ticket,
     normalise_event_type,
 };
-use patron_core::{Money, Timestamp};
+use patron_core::{Money, Timestamp, limits};
 use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, HashMap};
 
@@ -153,11 +153,23 @@ impl EntityBuilder {
                 .map_err(|e| RowError::new("order_id", Some(&e.value), e.expected))?,
         };
         let quantity = m.number(self.h("quantity"), row)?.unwrap_or(1.0);
+        if !limits::quantity_in_range(quantity) {
+            return Err(RowError::new(
+                m.label(self.h("quantity")),
+                Some(&quantity.to_string()),
+                format!("expected {}", limits::quantity_range()),
+            ));
+        }
         let unit_price = m.money(self.h("unit_price"), row)?;
         let amount = match m.money(self.h("amount"), row)? {
             Some(a) => a,
             None => match unit_price {
-                Some(p) => p.times(quantity),
+                Some(p) => {
+                    let amount = p.times(quantity);
+                    let shown = format!("{p} × {quantity}");
+                    check_money(m.label(self.h("unit_price")), amount, &shown)?;
+                    amount
+                }
                 None => {
                     let label = m.label(self.h("amount"));
                     return Err(RowError::new(
@@ -170,9 +182,18 @@ impl EntityBuilder {
         };
         let cost = match m.money(self.h("cost"), row)? {
             Some(c) => Some(c),
-            None => m
-                .money(self.h("unit_cost"), row)?
-                .map(|c| c.times(quantity)),
+            None => match m.money(self.h("unit_cost"), row)? {
+                Some(c) => {
+                    let cost = c.times(quantity);
+                    check_money(
+                        m.label(self.h("unit_cost")),
+                        cost,
+                        &format!("{c} × {quantity}"),
+                    )?;
+                    Some(cost)
+                }
+                None => None,
+            },
         };
         let line_no = match m.number(self.h("line_no"), row)? {
             Some(n) if n >= 1.0 && n.fract() == 0.0 && n <= u32::MAX as f64 => n as u32,

@@ -6,7 +6,7 @@ use patron_core::config::{ArithExpr, ColumnMap, Encoding, SkipRule, SourceConfig
 use patron_core::model::{AttrType, AttrValue};
 use patron_core::money::NumberFormat;
 use patron_core::time::TimestampParser;
-use patron_core::{Money, ParseError, Timestamp};
+use patron_core::{Money, ParseError, Timestamp, limits};
 use std::borrow::Cow;
 
 /// Why one row was rejected (the caller adds file and line).
@@ -32,6 +32,18 @@ impl RowError {
             reason: format!("expected {}", e.expected),
         }
     }
+}
+
+/// Rejects money outside ±10¹² currency units (see [`patron_core::limits`]).
+pub(crate) fn check_money(label: &str, money: Money, shown: &str) -> Result<(), RowError> {
+    if limits::money_in_range(money) {
+        return Ok(());
+    }
+    Err(RowError::new(
+        label,
+        Some(shown),
+        format!("expected {}", limits::money_range()),
+    ))
 }
 
 enum ValueSource {
@@ -268,10 +280,18 @@ impl Mapping {
             None => Ok(None),
             Some(text) => {
                 let text = text.into_owned();
-                f.dates
+                let t = f
+                    .dates
                     .parse(&text)
-                    .map(Some)
-                    .map_err(|e| RowError::from_parse(&f.label, e))
+                    .map_err(|e| RowError::from_parse(&f.label, e))?;
+                if !limits::time_in_range(t) {
+                    return Err(RowError::new(
+                        &f.label,
+                        Some(&text),
+                        format!("expected {}", limits::time_range()),
+                    ));
+                }
+                Ok(Some(t))
             }
         }
     }
@@ -281,17 +301,22 @@ impl Mapping {
         let Some(f) = field.map(|i| &self.fields[i]) else {
             return Ok(None);
         };
-        if let ValueSource::Expr(..) = f.source {
-            return f.eval(row, self.numbers).map(|v| Some(Money::from_f64(v)));
-        }
-        match f.text(row, self.numbers)? {
-            None => Ok(None),
-            Some(text) => self
-                .numbers
-                .parse_money(&text)
-                .map(Some)
-                .map_err(|e| RowError::from_parse(&f.label, e)),
-        }
+        let (money, shown) = if let ValueSource::Expr(..) = f.source {
+            let v = f.eval(row, self.numbers)?;
+            (Money::from_f64(v), v.to_string())
+        } else {
+            match f.text(row, self.numbers)? {
+                None => return Ok(None),
+                Some(text) => (
+                    self.numbers
+                        .parse_money(&text)
+                        .map_err(|e| RowError::from_parse(&f.label, e))?,
+                    text.into_owned(),
+                ),
+            }
+        };
+        check_money(&f.label, money, &shown)?;
+        Ok(Some(money))
     }
 
     /// A numeric field.

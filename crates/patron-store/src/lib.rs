@@ -7,6 +7,7 @@ mod fact_options;
 mod rule_runs;
 mod runs;
 mod sqlite;
+mod writer_lock;
 
 pub use runs::{
     AlarmRecord, CardChunks, CardRecord, ScoreRunEnd, ScoreRunHeader, ScoreRunRecord,
@@ -20,6 +21,7 @@ pub use rule_runs::{
     RuleVersionRecord, StageNames, StoredRuleScores, TransitionCause, TransitionLine, TriggerNames,
 };
 pub use sqlite::SqliteStore;
+pub use writer_lock::{LockHolder, WriterLock, lock_path};
 
 use async_trait::async_trait;
 use patron_core::facts::Facts;
@@ -53,6 +55,25 @@ pub enum StoreError {
     /// A rule run that cannot be started, continued or finished as asked.
     #[error("{0}")]
     RuleRun(String),
+    /// The store a URL names does not exist (and the command does not create stores).
+    #[error(
+        "there is no store at {0}: run `patron import` first, or check [store] url / --store / PATRON_STORE_URL"
+    )]
+    Missing(String),
+    /// The directory a store file would be in does not exist.
+    #[error(
+        "the directory {0} of the store does not exist: check [store] url / --store / PATRON_STORE_URL"
+    )]
+    NoDirectory(String),
+    /// Another process holds the writer lock and the command does not wait.
+    #[error("{0}")]
+    Busy(String),
+    /// The writer lock file cannot be used.
+    #[error("{0}")]
+    Lock(String),
+    /// A backup that cannot be made.
+    #[error("backup failed: {0}")]
+    Backup(String),
 }
 
 impl StoreError {
@@ -65,6 +86,11 @@ impl StoreError {
             StoreError::UnknownCustomer(_) => "unknown_customer",
             StoreError::Merge(_) => "merge_refused",
             StoreError::RuleRun(_) => "rule_run_conflict",
+            StoreError::Backup(_) => "backup_failed",
+            StoreError::Missing(_) => "store_missing",
+            StoreError::Busy(_) => "store_busy",
+            StoreError::Lock(_) => "store_lock",
+            StoreError::NoDirectory(_) => "store_url",
         }
     }
 }
@@ -273,6 +299,41 @@ pub struct StoredModel {
     pub model: String,
 }
 
+/// What [`Store::backup`] wrote.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BackupReport {
+    /// The copy.
+    pub path: String,
+    /// Its size.
+    pub bytes: u64,
+    /// Score runs it holds.
+    pub score_runs: u64,
+    /// How long it took.
+    pub seconds: f64,
+}
+
+/// What [`Store::check`] found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CheckReport {
+    /// Problems the database's own integrity check reports (empty: none).
+    pub integrity: Vec<String>,
+    /// Score runs checked.
+    pub score_runs: u64,
+    /// Cards decoded.
+    pub cards: u64,
+    /// Registered models decoded.
+    pub models: u64,
+    /// Stored runs, cards or models that do not decode.
+    pub problems: Vec<String>,
+}
+
+impl CheckReport {
+    /// True when nothing is wrong.
+    pub fn is_ok(&self) -> bool {
+        self.integrity.is_empty() && self.problems.is_empty()
+    }
+}
+
 /// The storage interface every backend implements.
 #[async_trait]
 pub trait Store: Send + Sync {
@@ -369,17 +430,50 @@ pub trait Store: Send + Sync {
     async fn model(&self, id: i64) -> Result<Option<StoredModel>>;
     /// The newest version of a kind.
     async fn latest_model(&self, kind: &str) -> Result<Option<StoredModel>>;
+    /// Writes a consistent copy of the store to `target`, a new file, while other processes
+    /// go on reading and writing: everything committed before the copy started, nothing after.
+    async fn backup(&self, target: &Path) -> Result<BackupReport>;
+    /// Checks the store: the database's integrity check (`quick`: the faster check that skips
+    /// index consistency), and that every score run, card and model decodes.
+    async fn check(&self, quick: bool) -> Result<CheckReport>;
 }
 
 /// Opens (creating and migrating if needed) the store a URL names. `sqlite://FILE` paths are
-/// relative to `project_dir`.
+/// relative to `project_dir`. Only commands that fill a store (import) should create one: the
+/// others use [`open_existing`], so a mistyped URL is an error rather than a new empty store.
 pub async fn open(url: &str, project_dir: &Path) -> Result<Box<dyn Store>> {
-    if let Some(path) = url
+    let path = sqlite_path(url, project_dir)?;
+    Ok(Box::new(SqliteStore::open(&path).await?))
+}
+
+/// Opens the store a URL names, which must exist ([`StoreError::Missing`] otherwise).
+pub async fn open_existing(url: &str, project_dir: &Path) -> Result<Box<dyn Store>> {
+    let path = sqlite_path(url, project_dir)?;
+    if !path.is_file() {
+        return Err(StoreError::Missing(path.display().to_string()));
+    }
+    Ok(Box::new(SqliteStore::open(&path).await?))
+}
+
+/// The database file of a `sqlite://FILE` (or `sqlite:FILE`) URL, whose directory must exist
+/// (e.g. for its [`WriterLock`]).
+pub fn store_file(url: &str, project_dir: &Path) -> Result<std::path::PathBuf> {
+    sqlite_path(url, project_dir)
+}
+
+fn sqlite_path(url: &str, project_dir: &Path) -> Result<std::path::PathBuf> {
+    let Some(file) = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
-    {
-        let path = project_dir.join(path);
-        return Ok(Box::new(SqliteStore::open(&path).await?));
+        .filter(|f| !f.is_empty())
+    else {
+        return Err(StoreError::UnsupportedUrl(url.to_owned()));
+    };
+    let path = project_dir.join(file);
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => {
+            Err(StoreError::NoDirectory(dir.display().to_string()))
+        }
+        _ => Ok(path),
     }
-    Err(StoreError::UnsupportedUrl(url.to_owned()))
 }

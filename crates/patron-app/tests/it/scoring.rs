@@ -18,7 +18,7 @@ fn demo(dir: &std::path::Path, customers: u64) -> Project {
 async fn import_score_and_score_each_customer_alone() {
     let dir = tempfile::tempdir().unwrap();
     let project = demo(dir.path(), 1500);
-    let store = project.open_store().await.unwrap();
+    let store = project.create_store().await.unwrap();
 
     // Import: every source, all or nothing; a second import adds nothing.
     let first = import(
@@ -103,10 +103,15 @@ async fn publish_in_batches_resumes_and_then_is_up_to_date() {
     use patron_app::publish::{PublishOptions, PublishState, publish};
     let dir = tempfile::tempdir().unwrap();
     let project = demo(dir.path(), 600);
-    let store = project.open_store().await.unwrap();
-    import(&project, store.as_ref(), &ImportRequest::default(), &mut Silent)
-        .await
-        .unwrap();
+    let store = project.create_store().await.unwrap();
+    import(
+        &project,
+        store.as_ref(),
+        &ImportRequest::default(),
+        &mut Silent,
+    )
+    .await
+    .unwrap();
     let rules = project.rules().unwrap().expect("the demo has rules");
     let as_of = Timestamp::parse_flexible("2026-06-30").unwrap();
     let interrupted = PublishOptions {
@@ -114,23 +119,44 @@ async fn publish_in_batches_resumes_and_then_is_up_to_date() {
         stop_after_batches: Some(2),
         ..PublishOptions::default()
     };
-    let first = publish(&project, store.as_ref(), &rules, as_of, &interrupted, &mut Silent)
-        .await
-        .unwrap();
+    let first = publish(
+        &project,
+        store.as_ref(),
+        &rules,
+        as_of,
+        &interrupted,
+        &mut Silent,
+    )
+    .await
+    .unwrap();
     assert_eq!(first.state, PublishState::Interrupted);
     assert_eq!(first.written.customers, 200);
     let options = PublishOptions {
         batch_size: 100,
         ..PublishOptions::default()
     };
-    let second = publish(&project, store.as_ref(), &rules, as_of, &options, &mut Silent)
-        .await
-        .unwrap();
+    let second = publish(
+        &project,
+        store.as_ref(),
+        &rules,
+        as_of,
+        &options,
+        &mut Silent,
+    )
+    .await
+    .unwrap();
     assert_eq!(second.state, PublishState::Resumed);
     assert_eq!(second.written.customers, second.customers - 200);
-    let third = publish(&project, store.as_ref(), &rules, as_of, &options, &mut Silent)
-        .await
-        .unwrap();
+    let third = publish(
+        &project,
+        store.as_ref(),
+        &rules,
+        as_of,
+        &options,
+        &mut Silent,
+    )
+    .await
+    .unwrap();
     assert_eq!(third.state, PublishState::UpToDate);
     assert_eq!(third.written.customers, 0);
     // The stored scores are the rule set's scores of every customer.

@@ -29,7 +29,7 @@ pub fn time_unit(name: &str) -> TimeUnit {
 /// Day number of a date argument (`flag` names it in the error).
 pub fn day_of(text: &str, flag: &str) -> Result<i64> {
     Ok(Timestamp::parse_flexible(text)
-        .with_context(|| flag.to_owned())?
+        .map_err(|e| crate::error::Usage(format!("{flag}: {e}")))?
         .day_number())
 }
 

@@ -31,6 +31,7 @@ fn remove_old_store(dir: &Path) -> Result<()> {
 
 /// `patron demo`.
 pub async fn run(global: &Global, args: &DemoArgs) -> Result<()> {
+    crate::commands::init::refuse_non_empty(&args.dir, args.force)?;
     let quiet = global.quiet || global.json;
     let started = Instant::now();
     let options = DemoOptions {

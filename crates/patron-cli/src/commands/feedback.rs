@@ -162,7 +162,12 @@ fn read(
             ));
         }
         let time = match Timestamp::parse_flexible(cell(at)) {
-            Ok(t) => Some(t),
+            Ok(t) if patron_core::limits::time_in_range(t) => Some(t),
+            Ok(_) => {
+                let range = patron_core::limits::time_range();
+                rejections.push(bad(at, &format!("expected {range}")));
+                None
+            }
             Err(_) => {
                 rejections.push(bad(at, "expected a date or time (YYYY-MM-DD[ HH:MM:SS])"));
                 None

@@ -28,13 +28,33 @@ pub async fn import_project(
     args: &ImportArgs,
     quiet: bool,
 ) -> Result<ImportSummary> {
-    let store = project.open_store().await?;
+    if let Some(path) = &args.rejects {
+        check_writable(path)?;
+    }
+    let store = project.create_store().await?;
     let request = ImportRequest {
         sources: args.sources.clone(),
         max_errors: args.max_errors,
     };
     let mut stages = Stages::new(quiet);
-    let result = patron_app::import(project, store.as_ref(), &request, &mut stages).await;
+    // The rejected rows are written before the import commits: if they cannot be, nothing is
+    // imported (rather than rows imported and their rejects lost).
+    let mut rejects_file = None;
+    let mut keep_rejects = |rejections: &[Rejection]| -> std::result::Result<(), String> {
+        if let (Some(path), false) = (&args.rejects, rejections.is_empty()) {
+            write_rejects(path, rejections).map_err(|e| format!("{e:#}"))?;
+            rejects_file = Some(path.display().to_string());
+        }
+        Ok(())
+    };
+    let result = patron_app::import::import_with(
+        project,
+        store.as_ref(),
+        &request,
+        &mut stages,
+        &mut keep_rejects,
+    )
+    .await;
     stages.clear();
     let imported = match result {
         Ok(imported) => imported,
@@ -60,13 +80,6 @@ pub async fn import_project(
         Err(e) => return Err(e.into()),
     };
     let rejections = &imported.rejections;
-    let rejects_file = match (&args.rejects, rejections.is_empty()) {
-        (Some(path), false) => {
-            write_rejects(path, rejections)?;
-            Some(path.display().to_string())
-        }
-        _ => None,
-    };
     if !rejections.is_empty() && rejects_file.is_none() {
         print_rejections(rejections, 10);
     }
@@ -85,6 +98,25 @@ fn print_rejections(rejections: &[Rejection], limit: usize) {
     if rejections.len() > limit {
         eprintln!("… and {} more rejected row(s)", rejections.len() - limit);
     }
+}
+
+/// Fails early, before anything is read, when `path` cannot be written (leaves no file behind).
+fn check_writable(path: &Path) -> Result<()> {
+    let existed = path.exists();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .with_context(|| {
+            format!(
+                "--rejects: cannot write {}; nothing was imported",
+                path.display()
+            )
+        })?;
+    if !existed {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
 }
 
 /// Writes rejected rows as CSV; `line` is the text line (header included) or, for Parquet

@@ -3,9 +3,11 @@
 mod abc;
 mod alarms;
 mod backtest;
+pub(crate) mod backup;
 pub(crate) mod basket;
 mod bench;
 pub(crate) mod bench_live;
+pub(crate) mod check;
 pub(crate) mod clusters;
 mod clv;
 mod demo;
@@ -31,12 +33,15 @@ mod score;
 mod show;
 mod status;
 pub(crate) mod train;
+mod writer;
 
 use crate::cli::{Cli, Command};
 
 /// Runs the command the user asked for.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let global = cli.global;
+    // Held until the command has finished (and closed its store).
+    let _writer = writer::lock_for(&global, &cli.command).await?;
     match cli.command {
         Command::Init(args) => init::run(&global, &args),
         Command::Import(args) => import::run(&global, &args).await,
@@ -64,6 +69,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::PaymentRisk(args) => payment_risk::run(&global, &args).await,
         Command::Models(command) => models::run(&global, &command).await,
         Command::Feedback(command) => feedback::run(&global, &command).await,
+        Command::Backup(args) => backup::run(&global, &args).await,
+        Command::Check(args) => check::run(&global, &args).await,
     }
 }
 
@@ -75,8 +82,7 @@ pub async fn resolve_as_of(
     use anyhow::Context;
     if let Some(text) = given {
         return patron_core::Timestamp::parse_flexible(text)
-            .map_err(anyhow::Error::from)
-            .context("--as-of");
+            .map_err(|e| crate::error::Usage(format!("--as-of: {e}")).into());
     }
     let last = store
         .last_fact_time()

@@ -44,9 +44,12 @@ fn demo_then_quality_then_merge_and_undo() {
     assert!(out["margin"]["cost_of_goods"].as_f64().unwrap() > 0.0);
 
     // The same seed gives the same company: a second demo run reports identical analyses.
-    let again = patron(dir.path(), &["demo", p, "--customers", "2000", "--json"])
-        .ok()
-        .json();
+    let again = patron(
+        dir.path(),
+        &["demo", p, "--customers", "2000", "--json", "--force"],
+    )
+    .ok()
+    .json();
     assert_eq!(out["rfm"], again["rfm"]);
     assert_eq!(out["margin"], again["margin"]);
 

@@ -536,6 +536,14 @@ fn check_bounds(
             format!("{table} cap and floor must be finite numbers"),
         );
     }
+    for (what, value) in [("cap", cap), ("floor", floor)] {
+        if let Some(v) = value.filter(|v| v.abs() > crate::limits::MAX_SCORE_BOUND) {
+            out.push(
+                offset,
+                format!("{table} {what} = {v} is out of range: expected between -1000000000 and 1000000000"),
+            );
+        }
+    }
     if let (Some(c), Some(f)) = (cap, floor)
         && f >= c
     {
@@ -603,6 +611,14 @@ fn check_rule(table: &str, rule: &Spanned<RuleConfig>, score: &ScoreConfig, out:
     }
     if !r.points.is_finite() {
         out.push(at, format!("{this} points must be a finite number"));
+    } else if r.points.abs() > crate::limits::MAX_RULE_POINTS {
+        out.push(
+            at,
+            format!(
+                "{this} points = {} is out of range: expected between -1000000 and 1000000",
+                r.points
+            ),
+        );
     }
     match &r.on {
         Some(on) => check_on(&this, on, out),
@@ -967,6 +983,27 @@ action = "webhook:crm"
         let text = RULES.replace("cap = 100", "cap = 100\nfloor = 200");
         let (_, msg) = problem(&text);
         assert!(msg.contains("must be below cap"), "{msg}");
+    }
+
+    #[test]
+    fn points_and_bounds_outside_the_documented_range_are_rejected() {
+        // Issue 11, defect 4: `points = 1e300` passed `rules check`, 1e12 wrapped a score.
+        for points in ["1e300", "1e12", "-1000001"] {
+            let text = RULES.replace("points = -15", &format!("points = {points}"));
+            let (line, msg) = problem(&text);
+            assert!(msg.contains("out of range"), "{msg}");
+            assert!(msg.contains("between -1000000 and 1000000"), "{msg}");
+            assert!(msg.contains("rule \"quiet\""), "{msg}");
+            assert_eq!(
+                line,
+                line_of(&text, "[[scores.engagement.rules]]\nname = \"quiet\"")
+            );
+        }
+        let text = RULES.replace("points = -15", "points = 1000000");
+        assert!(parse(&text).is_ok());
+        let text = RULES.replace("cap = 100", "cap = 1e10");
+        let (_, msg) = problem(&text);
+        assert!(msg.contains("cap = 10000000000 is out of range"), "{msg}");
     }
 
     #[test]

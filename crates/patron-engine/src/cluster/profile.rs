@@ -88,7 +88,7 @@ pub fn customer_features(facts: &Facts) -> CustomerFeatures {
         let mut monetary = 0i64;
         let mut last = None;
         for i in facts.order_range(c) {
-            monetary += o.amount[i].raw();
+            monetary = monetary.saturating_add(o.amount[i].raw());
             if !o.is_return[i] {
                 orders.push(o.order[i]);
                 if o.category[i] != NONE {

@@ -220,7 +220,14 @@ pub fn spend_model(input: &ClvInput) -> Result<Option<(GammaGamma, FitResult)>, 
         return Ok(None);
     }
     let spend = SpendData::repeat_customers(&x, &m)?;
-    Ok(Some(GammaGamma::fit(&spend.grouped())?))
+    let (model, fit) = GammaGamma::fit(&spend.grouped())?;
+    // q ≤ 1 (spend so heavy-tailed that the population has no mean, e.g. a few lines at the
+    // largest amount allowed among small ones) gives one-time buyers an infinite expected
+    // spend: no spend model rather than infinite CLVs.
+    if !model.population_mean().is_finite() {
+        return Ok(None);
+    }
+    Ok(Some((model, fit)))
 }
 
 /// "Potential": how far a customer's CLV percentile lies above their current value percentile

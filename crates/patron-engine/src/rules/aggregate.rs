@@ -59,7 +59,7 @@ struct AggState {
     /// Count of rows (or distinct orders) in the window.
     count: i64,
     /// Sum of amounts in ten-thousandths.
-    sum: i64,
+    sum: i128,
     /// Time of the latest row admitted.
     last: i64,
     /// Distinct-order counts: lines in the window per local order.
@@ -272,7 +272,9 @@ fn apply(
     sign: i64,
 ) {
     match spec.kind {
-        AggKind::Revenue(_) => state.sum += sign * view.ord_amounts[row].raw(),
+        AggKind::Revenue(_) => {
+            state.sum += i128::from(sign) * i128::from(view.ord_amounts[row].raw());
+        }
         AggKind::Orders(_) => {
             // Count an order while at least one of its matching lines is in the window.
             let lines = &mut state.in_window[orders.local[row] as usize];

@@ -157,10 +157,10 @@ impl Cx<'_, '_> {
     }
 
     fn order_revenue(&self, filter: &OrderFilter) -> f64 {
-        let raw: i64 = self
+        let raw: i128 = self
             .order_lines()
             .filter(|&i| self.view.line_matches(filter, i))
-            .map(|i| self.view.ord_amounts[i].raw())
+            .map(|i| i128::from(self.view.ord_amounts[i].raw()))
             .sum();
         raw as f64 / MONEY_SCALE as f64
     }

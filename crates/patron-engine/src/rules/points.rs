@@ -16,7 +16,8 @@ pub const POINTS_SCALE: i64 = 1_000_000;
 /// sums of millions of entries cannot overflow).
 const LIMIT: f64 = 1e12;
 
-/// A number of points, exact to a millionth.
+/// A number of points, exact to a millionth. Arithmetic saturates instead of wrapping (rule
+/// points are limited to ±10⁶ by the configuration check, so real scores never get near it).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Points(i64);
 
@@ -75,29 +76,30 @@ impl Serialize for Points {
 impl Add for Points {
     type Output = Points;
     fn add(self, rhs: Points) -> Points {
-        Points(self.0 + rhs.0)
+        Points(self.0.saturating_add(rhs.0))
     }
 }
 impl AddAssign for Points {
     fn add_assign(&mut self, rhs: Points) {
-        self.0 += rhs.0;
+        self.0 = self.0.saturating_add(rhs.0);
     }
 }
 impl Sub for Points {
     type Output = Points;
     fn sub(self, rhs: Points) -> Points {
-        Points(self.0 - rhs.0)
+        Points(self.0.saturating_sub(rhs.0))
     }
 }
 impl Neg for Points {
     type Output = Points;
     fn neg(self) -> Points {
-        Points(-self.0)
+        Points(self.0.saturating_neg())
     }
 }
 impl Sum for Points {
     fn sum<I: Iterator<Item = Points>>(iter: I) -> Points {
-        Points(iter.map(|p| p.0).sum())
+        let total: i128 = iter.map(|p| i128::from(p.0)).sum();
+        Points(total.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64)
     }
 }
 

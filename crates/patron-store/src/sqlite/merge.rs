@@ -16,6 +16,20 @@ struct Moved {
     tickets: Vec<String>,
     invoices: Vec<String>,
     outcomes: Vec<(String, i64)>,
+    /// Alarm episodes (open and cleared) moved to the kept customer.
+    #[serde(default)]
+    alarms_moved: Vec<i64>,
+    /// Open episodes of a kind the kept customer also had open: cleared by the merge (as of
+    /// the latest run) and moved.
+    #[serde(default)]
+    alarms_closed: Vec<i64>,
+    /// Outbox entries moved to the kept customer.
+    #[serde(default)]
+    outbox_moved: Vec<i64>,
+    /// Pending outbox entries the kept customer already has (same trigger and occurrence):
+    /// superseded by the merge, left with the merged-away customer.
+    #[serde(default)]
+    outbox_superseded: Vec<i64>,
 }
 
 impl Moved {
@@ -26,8 +40,135 @@ impl Moved {
             ("tickets".into(), self.tickets.len() as u64),
             ("invoices".into(), self.invoices.len() as u64),
             ("outcomes".into(), self.outcomes.len() as u64),
+            ("alarms".into(), self.alarms_moved.len() as u64),
+            (
+                "outbox entries".into(),
+                (self.outbox_moved.len() + self.outbox_superseded.len()) as u64,
+            ),
         ])
     }
+}
+
+fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// Alarm episodes and outbox entries follow the kept customer: every alarm episode of `drop`
+/// moves to `keep`, open ones of a kind `keep` also has open are first cleared as of the latest
+/// run (one open episode per customer and kind); outbox entries move unless `keep` has the same
+/// (trigger, occurrence), in which case a pending one is superseded. Recorded in `moved`.
+async fn move_dependents(
+    conn: &mut SqliteConnection,
+    moved: &mut Moved,
+    drop_key: i64,
+    keep_key: i64,
+    after_run: i64,
+) -> Result<()> {
+    moved.alarms_closed = sqlx::query_scalar(
+        "SELECT id FROM alarms WHERE customer_key = ?1 AND cleared_run IS NULL AND kind IN
+         (SELECT kind FROM alarms WHERE customer_key = ?2 AND cleared_run IS NULL) ORDER BY id",
+    )
+    .bind(drop_key)
+    .bind(keep_key)
+    .fetch_all(&mut *conn)
+    .await?;
+    if !moved.alarms_closed.is_empty() {
+        sqlx::query(AssertSqlSafe(format!(
+            "UPDATE alarms SET cleared_run = ?1,
+             cleared_as_of = (SELECT as_of FROM score_runs WHERE id = ?1) WHERE id IN ({})",
+            id_list(&moved.alarms_closed)
+        )))
+        .bind(after_run)
+        .execute(&mut *conn)
+        .await?;
+    }
+    moved.alarms_moved =
+        sqlx::query_scalar("SELECT id FROM alarms WHERE customer_key = ? ORDER BY id")
+            .bind(drop_key)
+            .fetch_all(&mut *conn)
+            .await?;
+    sqlx::query("UPDATE alarms SET customer_key = ?1 WHERE customer_key = ?2")
+        .bind(keep_key)
+        .bind(drop_key)
+        .execute(&mut *conn)
+        .await?;
+    let clash = "EXISTS (SELECT 1 FROM rule_outbox k WHERE k.customer_key = ?2
+                 AND k.trigger = o.trigger AND k.occurrence = o.occurrence)";
+    moved.outbox_superseded = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT id FROM rule_outbox o WHERE customer_key = ?1 AND status = 'pending' AND {clash} ORDER BY id"
+    )))
+    .bind(drop_key)
+    .bind(keep_key)
+    .fetch_all(&mut *conn)
+    .await?;
+    moved.outbox_moved = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT id FROM rule_outbox o WHERE customer_key = ?1 AND NOT {clash} ORDER BY id"
+    )))
+    .bind(drop_key)
+    .bind(keep_key)
+    .fetch_all(&mut *conn)
+    .await?;
+    if !moved.outbox_superseded.is_empty() {
+        sqlx::query(AssertSqlSafe(format!(
+            "UPDATE rule_outbox SET status = 'superseded' WHERE id IN ({})",
+            id_list(&moved.outbox_superseded)
+        )))
+        .execute(&mut *conn)
+        .await?;
+    }
+    if !moved.outbox_moved.is_empty() {
+        sqlx::query(AssertSqlSafe(format!(
+            "UPDATE rule_outbox SET customer_key = ? WHERE id IN ({})",
+            id_list(&moved.outbox_moved)
+        )))
+        .bind(keep_key)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Undoes [`move_dependents`].
+async fn restore_dependents(
+    conn: &mut SqliteConnection,
+    moved: &Moved,
+    drop_key: i64,
+) -> Result<()> {
+    if !moved.alarms_moved.is_empty() {
+        sqlx::query(AssertSqlSafe(format!(
+            "UPDATE alarms SET customer_key = ? WHERE id IN ({})",
+            id_list(&moved.alarms_moved)
+        )))
+        .bind(drop_key)
+        .execute(&mut *conn)
+        .await?;
+    }
+    if !moved.alarms_closed.is_empty() {
+        sqlx::query(AssertSqlSafe(format!(
+            "UPDATE alarms SET cleared_run = NULL, cleared_as_of = NULL WHERE id IN ({})",
+            id_list(&moved.alarms_closed)
+        )))
+        .execute(&mut *conn)
+        .await?;
+    }
+    if !moved.outbox_moved.is_empty() {
+        sqlx::query(AssertSqlSafe(format!(
+            "UPDATE rule_outbox SET customer_key = ? WHERE id IN ({})",
+            id_list(&moved.outbox_moved)
+        )))
+        .bind(drop_key)
+        .execute(&mut *conn)
+        .await?;
+    }
+    if !moved.outbox_superseded.is_empty() {
+        sqlx::query(AssertSqlSafe(format!(
+            "UPDATE rule_outbox SET status = 'pending' WHERE status = 'superseded' AND id IN ({})",
+            id_list(&moved.outbox_superseded)
+        )))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }
 
 /// The surviving customer before the merge, and which fields the merge changed.
@@ -143,6 +284,7 @@ async fn collect_moved(conn: &mut SqliteConnection, key: i64) -> Result<Moved> {
         outcomes: pairs("SELECT kind, at FROM outcomes WHERE customer_key = ?")
             .fetch_all(&mut *conn)
             .await?,
+        ..Moved::default()
     })
 }
 
@@ -196,7 +338,7 @@ pub(crate) async fn merge(
     let keep = find(&mut tx, keep_id).await?;
     let dropped = find(&mut tx, drop_id).await?;
     let (combined, fields_taken) = combine(&keep, &dropped);
-    let moved = collect_moved(&mut tx, dropped.key).await?;
+    let mut moved = collect_moved(&mut tx, dropped.key).await?;
     move_facts(&mut tx, &moved, dropped.key, keep.key).await?;
     update_customer(&mut tx, keep.key, &combined, fingerprint(&combined), None).await?;
     sqlx::query("UPDATE customers SET merged_into = ? WHERE key = ? OR merged_into = ?")
@@ -208,6 +350,7 @@ pub(crate) async fn merge(
     let after_run: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM score_runs")
         .fetch_one(&mut *tx)
         .await?;
+    move_dependents(&mut tx, &mut moved, dropped.key, keep.key, after_run).await?;
     let before = KeepBefore {
         customer: keep.customer.clone(),
         fields_taken: fields_taken.clone(),
@@ -281,6 +424,7 @@ pub(crate) async fn undo(pool: &SqlitePool, merge_id: i64) -> Result<MergeRecord
         StoreError::Merge(format!("merge {merge_id} has an unreadable record: {e}"))
     })?;
     move_facts(&mut tx, &moved, keep_key, drop_key).await?;
+    restore_dependents(&mut tx, &moved, drop_key).await?;
     let keep = &before.customer;
     update_customer(&mut tx, keep_key, keep, fingerprint(keep), None).await?;
     sqlx::query("UPDATE customers SET merged_into = NULL WHERE key = ?")

@@ -2,6 +2,7 @@
 
 mod bulk;
 mod customer;
+mod durability;
 mod import;
 mod load;
 mod merge;
@@ -32,6 +33,9 @@ pub struct SqliteStore {
     path: std::path::PathBuf,
     /// A read-only connection kept open for loading one customer's facts.
     single: customer::SingleReader,
+    /// Checkpoints the write-ahead log into the file when the last clone of a store that
+    /// wrote is dropped.
+    closer: std::sync::Arc<durability::Closer>,
 }
 
 fn migration(version: i64, name: &'static str, sql: &'static str) -> Migration {
@@ -126,6 +130,7 @@ impl SqliteStore {
             pool,
             path: path.to_owned(),
             single: customer::SingleReader::default(),
+            closer: std::sync::Arc::new(durability::Closer::new(path)),
         })
     }
 
@@ -137,6 +142,25 @@ impl SqliteStore {
     async fn count(&self, sql: &'static str) -> Result<u64> {
         let n: i64 = sqlx::query_scalar(sql).fetch_one(&self.pool).await?;
         Ok(n as u64)
+    }
+
+    /// Total revenue: SQLite's exact integer `SUM`, or where that overflows its 64 bits (only
+    /// possible with far more than 9,000 lines at the largest amount allowed), the
+    /// floating-point `TOTAL`, saturated to what [`Money`] holds.
+    async fn revenue(&self) -> Result<Money> {
+        match sqlx::query_scalar::<_, Option<i64>>("SELECT SUM(amount) FROM order_lines")
+            .fetch_one(&self.pool)
+            .await
+        {
+            Ok(sum) => Ok(Money::from_raw(sum.unwrap_or(0))),
+            Err(e) if e.to_string().contains("integer overflow") => {
+                let total: f64 = sqlx::query_scalar("SELECT TOTAL(amount) FROM order_lines")
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(Money::from_raw(total as i64))
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     async fn range(&self, sql: &'static str) -> Result<TableStatus> {
@@ -165,6 +189,7 @@ impl crate::Store for SqliteStore {
     }
 
     async fn begin_import(&self) -> Result<Box<dyn crate::ImportWriter>> {
+        self.closer.wrote();
         Ok(Box::new(import::SqliteImport::begin(&self.pool).await?))
     }
 
@@ -196,9 +221,7 @@ impl crate::Store for SqliteStore {
             self.range("SELECT COUNT(*), MIN(at), MAX(at) FROM outcomes")
                 .await?,
         );
-        let revenue: Option<i64> = sqlx::query_scalar("SELECT SUM(amount) FROM order_lines")
-            .fetch_one(&self.pool)
-            .await?;
+        let revenue = self.revenue().await?;
         let sources = sqlx::query(
             "SELECT s.name, s.entity, s.path, s.last_import, i.started_at, s.rows_new
              FROM sources s JOIN imports i ON i.id = s.last_import ORDER BY s.name",
@@ -236,7 +259,7 @@ impl crate::Store for SqliteStore {
             tickets: ranges["tickets"].rows,
             invoices: ranges["invoices"].rows,
             outcomes: ranges["outcomes"].rows,
-            revenue: Money::from_raw(revenue.unwrap_or(0)),
+            revenue,
             ranges,
             sources,
             imports: self.count("SELECT COUNT(*) FROM imports").await?,
@@ -288,10 +311,12 @@ impl crate::Store for SqliteStore {
         keep: &CustomerId,
         dropped: &CustomerId,
     ) -> Result<MergeRecord> {
+        self.closer.wrote();
         merge::merge(&self.pool, keep, dropped).await
     }
 
     async fn undo_merge(&self, merge_id: i64) -> Result<MergeRecord> {
+        self.closer.wrote();
         merge::undo(&self.pool, merge_id).await
     }
 
@@ -299,6 +324,7 @@ impl crate::Store for SqliteStore {
         &self,
         header: crate::ScoreRunHeader,
     ) -> Result<Box<dyn crate::ScoreRunWriter>> {
+        self.closer.wrote();
         Ok(Box::new(runs::RunWriter::begin(&self.path, header)))
     }
 
@@ -351,6 +377,7 @@ impl crate::Store for SqliteStore {
         run: &crate::NewRuleRun,
         restart: bool,
     ) -> Result<crate::RuleRunStart> {
+        self.closer.wrote();
         rules::begin(&self.pool, run, restart).await
     }
 
@@ -359,10 +386,12 @@ impl crate::Store for SqliteStore {
         run_id: i64,
         batch: &crate::RuleBatch,
     ) -> Result<crate::RuleRun> {
+        self.closer.wrote();
         rules::write_batch(&self.pool, run_id, batch).await
     }
 
     async fn finish_rule_run(&self, run_id: i64) -> Result<crate::RuleRun> {
+        self.closer.wrote();
         rules::finish(&self.pool, run_id).await
     }
 
@@ -396,10 +425,12 @@ impl crate::Store for SqliteStore {
     }
 
     async fn mark_outbox_delivered(&self, ids: &[i64]) -> Result<u64> {
+        self.closer.wrote();
         rules::mark_delivered(&self.pool, ids).await
     }
 
     async fn save_model(&self, model: &crate::NewModel) -> Result<crate::ModelInfo> {
+        self.closer.wrote();
         models::save(&self.pool, model).await
     }
 
@@ -413,5 +444,19 @@ impl crate::Store for SqliteStore {
 
     async fn latest_model(&self, kind: &str) -> Result<Option<crate::StoredModel>> {
         models::latest(&self.pool, kind).await
+    }
+
+    async fn backup(&self, target: &Path) -> Result<crate::BackupReport> {
+        let (path, target) = (self.path.clone(), target.to_owned());
+        tokio::task::spawn_blocking(move || durability::backup(&path, &target))
+            .await
+            .map_err(|e| crate::StoreError::Bulk(e.to_string()))?
+    }
+
+    async fn check(&self, quick: bool) -> Result<crate::CheckReport> {
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || durability::check(&path, quick))
+            .await
+            .map_err(|e| crate::StoreError::Bulk(e.to_string()))?
     }
 }

@@ -301,12 +301,12 @@ const CARD_LEVEL: i32 = 1;
 
 /// Reads the stored cards of one run: one decompression context, with the run's dictionary
 /// loaded once (creating a context per card cost more than decompressing it).
-struct CardReader {
+pub(super) struct CardReader {
     decompressor: zstd::bulk::Decompressor<'static>,
 }
 
 impl CardReader {
-    fn new(dictionary: Option<&[u8]>) -> Result<Self> {
+    pub(super) fn new(dictionary: Option<&[u8]>) -> Result<Self> {
         let decompressor = match dictionary {
             Some(d) => zstd::bulk::Decompressor::with_dictionary(d),
             None => zstd::bulk::Decompressor::new(),
@@ -316,7 +316,7 @@ impl CardReader {
     }
 
     /// The JSON of a stored card: compressed, or plain text as early runs stored it.
-    fn text(&mut self, stored: Vec<u8>) -> Result<String> {
+    pub(super) fn text(&mut self, stored: Vec<u8>) -> Result<String> {
         const MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
         let bad = |e: std::io::Error| StoreError::Bulk(format!("a stored card: {e}"));
         let bytes = if stored.starts_with(&MAGIC) {
