@@ -391,6 +391,8 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<(i64, Timestamp, CardRecord)>>;
     /// Alarm episodes (only the open ones with `open_only`), oldest first.
     async fn alarms(&self, open_only: bool) -> Result<Vec<AlarmRecord>>;
+    /// One customer's alarm episodes, open and cleared, in id order.
+    async fn customer_alarms(&self, customer: &CustomerId) -> Result<Vec<AlarmRecord>>;
     /// Starts a rule run (recording the version), or finds the interrupted run of the same
     /// version on the same facts to continue, or finds that the latest finished run already is
     /// that; an interrupted run of other rules or facts is an error. `restart` discards an

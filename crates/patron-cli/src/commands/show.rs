@@ -40,10 +40,9 @@ pub async fn run(global: &Global, args: &ShowArgs) -> Result<()> {
         .map(|(run, as_of, c)| json!({ "run": run, "as_of": as_of, "tier": c.tier, "status": c.status, "value_score": c.value_score, "churn_risk": c.churn_risk, "clv": c.clv, "action": c.action }))
         .collect();
     let alarms: Vec<Value> = store
-        .alarms(false)
+        .customer_alarms(&id)
         .await?
         .into_iter()
-        .filter(|a| a.customer_id.as_str() == stored.customer_id)
         .map(|a| json!(a))
         .collect();
     let live = if args.live {

@@ -95,6 +95,11 @@ fn migrator() -> Migrator {
             "order_lines_by_customer",
             include_str!("../../migrations/sqlite/0009_order_lines_by_customer.sql"),
         ),
+        migration(
+            10,
+            "alarms_by_customer",
+            include_str!("../../migrations/sqlite/0010_alarms_by_customer.sql"),
+        ),
     ])
 }
 
@@ -365,7 +370,11 @@ impl crate::Store for SqliteStore {
     }
 
     async fn alarms(&self, open_only: bool) -> Result<Vec<crate::AlarmRecord>> {
-        runs::alarms(&self.pool, open_only).await
+        runs::alarms(&self.pool, open_only, None).await
+    }
+
+    async fn customer_alarms(&self, customer: &CustomerId) -> Result<Vec<crate::AlarmRecord>> {
+        runs::alarms(&self.pool, false, Some(customer)).await
     }
 
     async fn merges(&self) -> Result<Vec<MergeRecord>> {

@@ -558,18 +558,33 @@ pub(super) async fn history(
     Ok(out)
 }
 
-pub(super) async fn alarms(pool: &SqlitePool, open_only: bool) -> Result<Vec<AlarmRecord>> {
-    let filter = if open_only {
-        "WHERE a.cleared_run IS NULL"
+/// Alarm episodes (open ones only, or all), of one customer or of everyone, in id order.
+pub(super) async fn alarms(
+    pool: &SqlitePool,
+    open_only: bool,
+    customer: Option<&CustomerId>,
+) -> Result<Vec<AlarmRecord>> {
+    let mut conditions = Vec::new();
+    if open_only {
+        conditions.push("a.cleared_run IS NULL");
+    }
+    if customer.is_some() {
+        conditions.push("c.id = ?");
+    }
+    let filter = if conditions.is_empty() {
+        String::new()
     } else {
-        ""
+        format!("WHERE {}", conditions.join(" AND "))
     };
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let query = sqlx::AssertSqlSafe(format!(
         "SELECT a.id, c.id AS customer, a.kind, a.evidence, a.raised_run, a.raised_as_of, a.cleared_run, a.cleared_as_of
          FROM alarms a JOIN customers c ON c.key = a.customer_key {filter} ORDER BY a.id"
-    )))
-    .fetch_all(pool)
-    .await?;
+    ));
+    let mut query = sqlx::query(query);
+    if let Some(id) = customer {
+        query = query.bind(id.as_str());
+    }
+    let rows = query.fetch_all(pool).await?;
     rows.iter()
         .map(|r| {
             let id: String = r.try_get("customer")?;
