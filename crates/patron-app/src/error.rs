@@ -1,6 +1,7 @@
 //! The application layer's errors, each with a stable code that the CLI maps to an exit code
 //! and the server to an HTTP status.
 
+use patron_core::code::Code;
 use patron_core::config::ConfigError;
 use patron_engine::scorecard::{CompileError, PipelineError};
 use patron_store::StoreError;
@@ -70,23 +71,23 @@ pub enum AppError {
 
 impl AppError {
     /// The stable machine-readable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            AppError::NoProject(_) => "project_missing",
+            AppError::NoProject(_) => Code::ConfigMissing,
             AppError::Config(e) => e.code(),
-            AppError::RulesInvalid(_) => "rules_invalid",
-            AppError::ScorecardInvalid(_) => "scorecard_invalid",
+            AppError::RulesInvalid(_) => Code::RulesInvalid,
+            AppError::ScorecardInvalid(_) => Code::ScorecardInvalid,
             AppError::Store(e) | AppError::StoreOpen { source: e, .. } => e.code(),
             AppError::Pipeline(e) => e.code(),
-            AppError::UnknownSource(_) => "source_unknown",
+            AppError::UnknownSource(_) => Code::SourceUnknown,
             AppError::Ingest(e) => e.code(),
-            AppError::Rejected { .. } => "rows_rejected",
-            AppError::RejectsNotKept(_) => "rejects_unwritable",
-            AppError::NoFacts => "no_facts",
-            AppError::NoRun(_) => "no_run",
-            AppError::UnknownCustomer(_) => "unknown_customer",
-            AppError::Corrupt(_) => "store_corrupt",
-            AppError::Stale(_) => "snapshot_stale",
+            AppError::Rejected { .. } => Code::RowsRejected,
+            AppError::RejectsNotKept(_) => Code::RejectsUnwritable,
+            AppError::NoFacts => Code::NoFacts,
+            AppError::NoRun(_) => Code::NoRun,
+            AppError::UnknownCustomer(_) => Code::CustomerNotFound,
+            AppError::Corrupt(_) => Code::StoreCorrupt,
+            AppError::Stale(_) => Code::SnapshotStale,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! How failures are reported: a message (or a JSON object with a stable code) on stderr and a
 //! distinct exit code.
 
+use patron_core::code::{Code, Kind};
 use patron_core::config::ConfigError;
 use patron_ingest::IngestError;
 use patron_store::StoreError;
@@ -50,57 +51,71 @@ pub struct Usage(pub String);
 #[error("{0}")]
 pub struct ConfigMissing(pub String);
 
-fn code(e: &anyhow::Error) -> &'static str {
-    if let Some(a) = e.downcast_ref::<patron_app::AppError>() {
-        return a.code();
-    }
-    if e.downcast_ref::<RulesInvalid>().is_some() {
-        return "rules_invalid";
-    }
-    if e.downcast_ref::<ScorecardInvalid>().is_some() {
-        return "scorecard_invalid";
-    }
-    if e.downcast_ref::<BadFilter>().is_some() {
-        return "filter_invalid";
-    }
-    if e.downcast_ref::<Usage>().is_some() {
-        return "usage";
-    }
-    if e.downcast_ref::<ConfigMissing>().is_some() {
-        return "config_missing";
-    }
-    if let Some(m) = e.downcast_ref::<patron_engine::ml::MlError>() {
-        return m.code();
-    }
-    if let Some(p) = e.downcast_ref::<patron_engine::predict::PredictError>() {
-        return p.code();
-    }
-    if let Some(c) = e.downcast_ref::<ConfigError>() {
-        c.code()
-    } else if let Some(i) = e.downcast_ref::<IngestError>() {
-        i.code()
-    } else if let Some(s) = e.downcast_ref::<StoreError>() {
-        s.code()
-    } else if e.downcast_ref::<Rejected>().is_some() {
-        "rows_rejected"
-    } else {
-        "failed"
-    }
+/// The stable code of an error: the first error in its chain that has one.
+fn code(e: &anyhow::Error) -> Code {
+    e.chain().find_map(code_of).unwrap_or(Code::Failed)
 }
 
-/// The process exit code for an error.
+fn code_of(e: &(dyn std::error::Error + 'static)) -> Option<Code> {
+    if let Some(a) = e.downcast_ref::<patron_app::AppError>() {
+        return Some(a.code());
+    }
+    if e.is::<RulesInvalid>() {
+        return Some(Code::RulesInvalid);
+    }
+    if e.is::<ScorecardInvalid>() {
+        return Some(Code::ScorecardInvalid);
+    }
+    if e.is::<BadFilter>() {
+        return Some(Code::FilterInvalid);
+    }
+    if e.is::<Usage>() {
+        return Some(Code::Usage);
+    }
+    if e.is::<ConfigMissing>() {
+        return Some(Code::ConfigMissing);
+    }
+    if e.is::<Rejected>() {
+        return Some(Code::RowsRejected);
+    }
+    use patron_engine::{basket, cluster, clv, ml, predict, rfm, scorecard};
+    e.downcast_ref::<ConfigError>()
+        .map(ConfigError::code)
+        .or_else(|| e.downcast_ref::<IngestError>().map(IngestError::code))
+        .or_else(|| e.downcast_ref::<StoreError>().map(StoreError::code))
+        .or_else(|| e.downcast_ref::<ml::MlError>().map(ml::MlError::code))
+        .or_else(|| {
+            e.downcast_ref::<predict::PredictError>()
+                .map(predict::PredictError::code)
+        })
+        .or_else(|| e.downcast_ref::<clv::ClvError>().map(clv::ClvError::code))
+        .or_else(|| {
+            e.downcast_ref::<basket::BasketError>()
+                .map(basket::BasketError::code)
+        })
+        .or_else(|| {
+            e.downcast_ref::<cluster::ClusterError>()
+                .map(cluster::ClusterError::code)
+        })
+        .or_else(|| {
+            e.downcast_ref::<rfm::quantiles::BinError>()
+                .map(rfm::quantiles::BinError::code)
+        })
+        .or_else(|| {
+            e.downcast_ref::<scorecard::PipelineError>()
+                .map(scorecard::PipelineError::code)
+        })
+}
+
+/// The process exit code for an error: by the kind of its code.
 pub fn exit_code(e: &anyhow::Error) -> u8 {
-    match code(e) {
-        "config_invalid" | "config_unreadable" | "config_missing" | "project_missing"
-        | "rules_invalid" | "scorecard_invalid" | "store_url" | "store_missing" => EXIT_CONFIG,
-        "filter_invalid" | "usage" => EXIT_USAGE,
-        "rows_rejected"
-        | "source_header_mismatch"
-        | "source_truncated"
-        | "unknown_customer"
-        | "bad_table"
-        | "bad_folds" => EXIT_DATA,
-        _ => EXIT_FAILURE,
+    match code(e).kind() {
+        Kind::Usage => EXIT_USAGE,
+        Kind::Config => EXIT_CONFIG,
+        Kind::Rejected => EXIT_DATA,
+        Kind::Unprocessable | Kind::NotFound | Kind::Conflict | Kind::Busy | Kind::Internal => {
+            EXIT_FAILURE
+        }
     }
 }
 
@@ -121,8 +136,7 @@ pub fn report(e: &anyhow::Error, json: bool) {
         _ => {}
     }
     if json {
-        let value =
-            serde_json::json!({ "error": { "code": code(e), "message": format!("{e:#}") } });
+        let value = serde_json::json!({ "error": { "code": code(e).as_str(), "message": format!("{e:#}") } });
         eprintln!("{value}");
     } else {
         eprintln!("error: {e:#}");

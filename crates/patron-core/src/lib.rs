@@ -4,6 +4,7 @@
 //! Everything here parses: a value of one of these types is valid by construction, so the rest of
 //! Patron never re-checks it.
 
+pub mod code;
 pub mod config;
 pub mod error;
 pub mod facts;

@@ -234,13 +234,14 @@ impl IngestError {
     }
 
     /// A stable machine-readable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> patron_core::code::Code {
+        use patron_core::code::Code;
         match self {
-            IngestError::Open { .. } => "source_unreadable",
-            IngestError::Header { .. } => "source_header_mismatch",
-            IngestError::Read { .. } => "source_truncated",
-            IngestError::Unsupported { .. } => "source_format_unsupported",
-            IngestError::Stopped => "import_stopped",
+            IngestError::Open { .. } => Code::SourceUnreadable,
+            IngestError::Header { .. } => Code::SourceHeaderMismatch,
+            IngestError::Read { .. } => Code::SourceTruncated,
+            IngestError::Unsupported { .. } => Code::SourceFormatUnsupported,
+            IngestError::Stopped => Code::ImportStopped,
         }
     }
 }

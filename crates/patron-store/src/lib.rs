@@ -78,19 +78,19 @@ pub enum StoreError {
 
 impl StoreError {
     /// A stable machine-readable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> patron_core::code::Code {
+        use patron_core::code::Code;
         match self {
-            StoreError::Database(_) | StoreError::Bulk(_) => "store_database",
-            StoreError::Migrate(_) => "store_migration",
-            StoreError::UnsupportedUrl(_) => "store_url",
-            StoreError::UnknownCustomer(_) => "unknown_customer",
-            StoreError::Merge(_) => "merge_refused",
-            StoreError::RuleRun(_) => "rule_run_conflict",
-            StoreError::Backup(_) => "backup_failed",
-            StoreError::Missing(_) => "store_missing",
-            StoreError::Busy(_) => "store_busy",
-            StoreError::Lock(_) => "store_lock",
-            StoreError::NoDirectory(_) => "store_url",
+            StoreError::Database(_) | StoreError::Bulk(_) => Code::StoreDatabase,
+            StoreError::Migrate(_) => Code::StoreMigration,
+            StoreError::UnsupportedUrl(_) | StoreError::NoDirectory(_) => Code::StoreUrl,
+            StoreError::UnknownCustomer(_) => Code::UnknownCustomer,
+            StoreError::Merge(_) => Code::MergeRefused,
+            StoreError::RuleRun(_) => Code::RuleRunConflict,
+            StoreError::Backup(_) => Code::BackupFailed,
+            StoreError::Missing(_) => Code::StoreMissing,
+            StoreError::Busy(_) => Code::StoreBusy,
+            StoreError::Lock(_) => Code::StoreLock,
         }
     }
 }

@@ -48,7 +48,7 @@ async fn import_score_and_score_each_customer_alone() {
     let err = import(&project, store.as_ref(), &unknown, &mut Silent)
         .await
         .unwrap_err();
-    assert_eq!(err.code(), "source_unknown");
+    assert_eq!(err.code().as_str(), "source_unknown");
 
     // A score run: cards for everyone, a typed context with the snapshot.
     let as_of = Timestamp::parse_flexible("2026-06-30").unwrap();
@@ -95,7 +95,7 @@ async fn import_score_and_score_each_customer_alone() {
     let err = patron_app::live_card(&project, store.as_ref(), None, &nobody)
         .await
         .unwrap_err();
-    assert_eq!(err.code(), "unknown_customer");
+    assert_eq!(err.code().as_str(), "customer_not_found");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -203,8 +203,7 @@ fn bench_rfm(global: &Global, args: &BenchRfmArgs) -> Result<()> {
     let facts = synthetic_facts(args.customers, args.lines);
     let build_secs = built.elapsed().as_secs_f64();
     let started = Instant::now();
-    let result = patron_engine::rfm::rfm(&facts, &patron_core::config::RfmSection::default())
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let result = patron_engine::rfm::rfm(&facts, &patron_core::config::RfmSection::default())?;
     let secs = started.elapsed().as_secs_f64();
     let rss = peak_rss_mib();
     if global.json {

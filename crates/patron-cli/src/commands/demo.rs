@@ -69,8 +69,7 @@ pub async fn run(global: &Global, args: &DemoArgs) -> Result<()> {
     let store = project.open_store().await?;
     let as_of = resolve_as_of(store.as_ref(), None).await?;
     let facts = store.load_facts(as_of).await?;
-    let rfm =
-        patron_engine::rfm::rfm(&facts, &project.config.rfm).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let rfm = patron_engine::rfm::rfm(&facts, &project.config.rfm)?;
     let margin = margins(&facts, &project.config.margin);
     let abc = abc(
         &population(&margin, project.config.abc.basis),

@@ -75,7 +75,7 @@ pub fn print_segments(result: &RfmResult, currency: &str) {
 pub async fn run(global: &Global, args: &RfmArgs) -> Result<()> {
     let project = crate::project::load(global)?;
     let facts = load_facts_as_of(&project, args.as_of.as_deref()).await?;
-    let result = rfm(&facts, &project.config.rfm).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let result = rfm(&facts, &project.config.rfm)?;
     if global.json {
         return print_json(&rfm_json(&result, &facts));
     }

@@ -193,10 +193,10 @@ pub enum ConfigError {
 
 impl ConfigError {
     /// A stable machine-readable code for this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::code::Code {
         match self {
-            ConfigError::Io { .. } => "config_unreadable",
-            ConfigError::Invalid { .. } => "config_invalid",
+            ConfigError::Io { .. } => crate::code::Code::ConfigUnreadable,
+            ConfigError::Invalid { .. } => crate::code::Code::ConfigInvalid,
         }
     }
 }

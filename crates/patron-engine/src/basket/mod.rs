@@ -41,3 +41,14 @@ pub enum BasketError {
     )]
     ItemsetTooLarge(usize),
 }
+
+impl BasketError {
+    /// The stable error code.
+    pub fn code(&self) -> patron_core::code::Code {
+        use patron_core::code::Code;
+        match self {
+            BasketError::MinSupport(_) => Code::InvalidArgument,
+            BasketError::ItemsetTooLarge(_) => Code::DataInvalid,
+        }
+    }
+}

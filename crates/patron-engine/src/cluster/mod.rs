@@ -72,3 +72,15 @@ pub enum ClusterError {
     #[error("there is nothing to cluster")]
     Empty,
 }
+
+impl ClusterError {
+    /// The stable error code.
+    pub fn code(&self) -> patron_core::code::Code {
+        use patron_core::code::Code;
+        match self {
+            ClusterError::BadK { .. } | ClusterError::BadRange { .. } => Code::InvalidArgument,
+            ClusterError::NotFinite { .. } => Code::DataInvalid,
+            ClusterError::Empty => Code::NotEnoughData,
+        }
+    }
+}

@@ -112,6 +112,20 @@ pub enum ClvError {
     },
 }
 
+impl ClvError {
+    /// The stable error code.
+    pub fn code(&self) -> patron_core::code::Code {
+        use patron_core::code::Code;
+        match self {
+            ClvError::InvalidRow { .. } | ClvError::LengthMismatch(_) => Code::DataInvalid,
+            ClvError::Empty(_) => Code::NotEnoughData,
+            ClvError::InvalidArgument { .. } | ClvError::UnknownModel(_) => Code::InvalidArgument,
+            ClvError::Hypergeometric { .. } => Code::NumericFailure,
+            ClvError::FitFailed { .. } => Code::FitFailed,
+        }
+    }
+}
+
 /// Checks that a model parameter is finite and positive.
 pub(crate) fn positive(name: &'static str, value: f64) -> Result<f64, ClvError> {
     if value.is_finite() && value > 0.0 {

@@ -103,12 +103,13 @@ impl MlError {
     }
 
     /// A stable machine-readable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> patron_core::code::Code {
+        use patron_core::code::Code;
         match self {
-            MlError::Table { .. } => "bad_table",
-            MlError::Folds { .. } => "bad_folds",
-            MlError::Invalid(_) => "invalid_argument",
-            MlError::Fit(_) => "fit_failed",
+            MlError::Table { .. } => Code::BadTable,
+            MlError::Folds { .. } => Code::BadFolds,
+            MlError::Invalid(_) => Code::InvalidArgument,
+            MlError::Fit(_) => Code::FitFailed,
         }
     }
 }

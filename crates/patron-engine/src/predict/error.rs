@@ -21,12 +21,13 @@ pub enum PredictError {
 
 impl PredictError {
     /// A stable machine-readable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> patron_core::code::Code {
+        use patron_core::code::Code;
         match self {
             PredictError::Ml(e) => e.code(),
-            PredictError::NotEnoughData(_) => "not_enough_data",
-            PredictError::Format(_) => "bad_model",
-            PredictError::Mismatch(_) => "feature_mismatch",
+            PredictError::NotEnoughData(_) => Code::NotEnoughData,
+            PredictError::Format(_) => Code::BadModel,
+            PredictError::Mismatch(_) => Code::FeatureMismatch,
         }
     }
 }

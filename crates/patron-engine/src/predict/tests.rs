@@ -51,5 +51,5 @@ fn refuses_unobserved_labels() {
     let mut config = TrainConfig::schedule(Target::Churn, facts.as_of, 120, 1, 60);
     config.holdout = day(850);
     let e = train(&facts, &config).err().unwrap();
-    assert_eq!(e.code(), "not_enough_data");
+    assert_eq!(e.code().as_str(), "not_enough_data");
 }

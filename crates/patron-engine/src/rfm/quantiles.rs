@@ -80,6 +80,13 @@ impl std::fmt::Display for BinError {
 
 impl std::error::Error for BinError {}
 
+impl BinError {
+    /// The stable error code.
+    pub fn code(&self) -> patron_core::code::Code {
+        patron_core::code::Code::DataInvalid
+    }
+}
+
 /// pandas `qcut(values, bins, labels=1..=bins)`: label `i` (1-based) for values in
 /// `(edge[i-1], edge[i]]`, the lowest edge included in bin 1.
 pub fn qcut(values: &[f64], bins: usize) -> Result<Vec<u8>, BinError> {

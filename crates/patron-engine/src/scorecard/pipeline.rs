@@ -97,11 +97,11 @@ pub enum PipelineError {
 
 impl PipelineError {
     /// The stable error code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> patron_core::code::Code {
         match self {
-            PipelineError::Clv(_) => "clv_failed",
-            PipelineError::Offers(_) => "offers_failed",
-            PipelineError::Churn(_) => "churn_model_failed",
+            PipelineError::Clv(e) => e.code(),
+            PipelineError::Offers(e) => e.code(),
+            PipelineError::Churn(e) => e.code(),
         }
     }
 }

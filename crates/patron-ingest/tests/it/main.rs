@@ -582,7 +582,7 @@ fn mapping_a_nested_column_is_a_header_error() {
     let Err(e) = read(dir.path(), &config) else {
         panic!("mapping a list column must fail");
     };
-    assert_eq!(e.code(), "source_header_mismatch");
+    assert_eq!(e.code().as_str(), "source_header_mismatch");
     let message = e.to_string();
     assert!(
         message.contains("column \"tags\" (mapped to `name`) has the Parquet type List("),
@@ -614,7 +614,7 @@ fn a_file_that_is_not_parquet_is_unreadable() {
     let Err(e) = read(dir.path(), &config) else {
         panic!("a CSV file read as Parquet must fail");
     };
-    assert_eq!(e.code(), "source_unreadable");
+    assert_eq!(e.code().as_str(), "source_unreadable");
     assert!(e.to_string().contains("not a readable Parquet file"), "{e}");
 }
 

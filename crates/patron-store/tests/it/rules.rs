@@ -179,7 +179,7 @@ async fn rule_runs_resume_finish_and_keep_old_versions() {
         .begin_rule_run(&new_run("v2", 3), false)
         .await
         .unwrap_err();
-    assert_eq!(err.code(), "rule_run_conflict");
+    assert_eq!(err.code().as_str(), "rule_run_conflict");
     assert!(err.to_string().contains("--restart"), "{err}");
 
     // An unknown customer rolls the whole batch back.
