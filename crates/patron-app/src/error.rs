@@ -52,6 +52,9 @@ pub enum AppError {
     /// The rejected rows could not be kept where the caller asked; nothing was imported.
     #[error("{0}; nothing was imported")]
     RejectsNotKept(String),
+    /// A card condition (`--where`, a segment) that does not compile.
+    #[error("bad condition: {0}")]
+    Filter(String),
     /// The store holds no facts yet.
     #[error("the store has no facts yet: run `patron import` first")]
     NoFacts,
@@ -83,6 +86,7 @@ impl AppError {
             AppError::Ingest(e) => e.code(),
             AppError::Rejected { .. } => Code::RowsRejected,
             AppError::RejectsNotKept(_) => Code::RejectsUnwritable,
+            AppError::Filter(_) => Code::FilterInvalid,
             AppError::NoFacts => Code::NoFacts,
             AppError::NoRun(_) => Code::NoRun,
             AppError::UnknownCustomer(_) => Code::CustomerNotFound,

@@ -4,6 +4,8 @@
 //! through [`Progress`], and returns a typed result or an [`AppError`] with a stable code. It
 //! never parses flags, prints, or speaks HTTP: that is the callers' job.
 //!
+//! * [`cards`] — stored cards: one customer's with history and alarms, those matching a
+//!   condition, a new ticket's route.
 //! * [`import`] — the project's sources into the store, all or nothing.
 //! * [`publish`] — a rule set's scores, stages and triggers over the whole history, resumable.
 //! * [`score`] — a score run: population fits frozen into a snapshot, then every customer's
@@ -11,6 +13,7 @@
 //! * [`live`] — one customer's card from their own facts, read through the store's indexes,
 //!   against a stored run's snapshot: the same function the run mapped over everyone.
 
+pub mod cards;
 pub mod error;
 pub mod import;
 pub mod live;

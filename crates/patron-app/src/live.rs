@@ -35,12 +35,7 @@ impl LiveScorer {
         store: &dyn Store,
         run: Option<i64>,
     ) -> Result<LiveScorer, AppError> {
-        let record = store.score_run(run).await?.ok_or_else(|| {
-            AppError::NoRun(match run {
-                Some(id) => format!("there is no score run {id}"),
-                None => "no score run yet: run `patron score` first".into(),
-            })
-        })?;
+        let record = crate::cards::run_or_latest(store, run).await?;
         let context = run_context(&record)?;
         let snapshot = context.snapshot.clone().ok_or_else(|| {
             AppError::Stale(format!(

@@ -123,6 +123,9 @@ pub async fn score_run(
     laps.lap("load");
     let runs = store.score_runs().await?;
     let previous = previous_run(&runs, as_of).map(|r| r.id);
+    // A back-dated run (an earlier as_of than a stored run's) computes cards of the past; the
+    // alarm episodes are the present's, so it neither raises nor clears any.
+    let back_dated = runs.iter().any(|r| r.as_of > as_of);
     let mut previous_tiers: HashMap<String, String> = match previous {
         Some(run) => store
             .run_tiers(run)
@@ -249,8 +252,17 @@ pub async fn score_run(
     laps.lap("cards");
 
     progress.stage("save", None);
-    let changes = reconcile(&open, holding.iter().map(|(c, a)| (c.as_str(), a)));
-    let summary = tally.summary(&changes);
+    let changes = if back_dated {
+        AlarmChanges::default()
+    } else {
+        reconcile(&open, holding.iter().map(|(c, a)| (c.as_str(), a)))
+    };
+    let mut summary = tally.summary(&changes);
+    if back_dated {
+        summary["alarms"]["back_dated"] = json!(
+            "a later run exists: this run's alarms are not raised or cleared (the episodes are the present's)"
+        );
+    }
     let parse = |id: &str| {
         patron_core::ids::CustomerId::parse(id).map_err(|e| AppError::Corrupt(e.to_string()))
     };

@@ -90,6 +90,25 @@ async fn import_score_and_score_each_customer_alone() {
         .unwrap();
     assert_eq!(check.identical, 200, "{:?}", check.differing);
 
+    // A back-dated run leaves the alarm episodes alone, and "the latest run" stays the one with
+    // the latest as_of.
+    let open_before = store.alarms(true).await.unwrap();
+    assert!(!open_before.is_empty());
+    let past = Timestamp::parse_flexible("2025-06-30").unwrap();
+    let run3 = score_run(&project, store.as_ref(), past, &mut Silent)
+        .await
+        .unwrap();
+    assert_eq!(store.alarms(true).await.unwrap(), open_before);
+    assert!(
+        run3.summary["alarms"]["back_dated"].is_string(),
+        "{}",
+        run3.summary
+    );
+    let latest = patron_app::cards::run_or_latest(store.as_ref(), None)
+        .await
+        .unwrap();
+    assert_eq!(latest.id, run2.id);
+
     // Unknown customers are an error with a stable code, not an empty card.
     let nobody = CustomerId::parse("NOBODY").unwrap();
     let err = patron_app::live_card(&project, store.as_ref(), None, &nobody)

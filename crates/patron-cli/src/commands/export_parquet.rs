@@ -1,63 +1,73 @@
-//! Parquet output of `patron export`: one typed column per card field.
+//! Parquet output of `patron export`: one typed column per exported field, as the export
+//! schema ([`EXPORT_COLUMNS`]) types it.
 
-use crate::commands::export::COLUMNS;
 use anyhow::{Context, Result};
 use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
-use serde_json::Value;
+use patron_engine::scorecard::{Cell, ColumnType, EXPORT_COLUMNS, ExportRow};
 use std::path::Path;
 use std::sync::Arc;
 
-fn kind(column: &str) -> DataType {
-    match column {
-        "value_score"
-        | "churn_risk"
-        | "clv"
-        | "p_alive"
-        | "potential"
-        | "revenue"
-        | "margin"
-        | "days_since_last_order"
-        | "payment_risk" => DataType::Float64,
-        "orders" => DataType::Int64,
-        "lead" | "profiling" => DataType::Boolean,
-        _ => DataType::Utf8,
+fn data_type(ty: ColumnType) -> DataType {
+    match ty {
+        ColumnType::Text => DataType::Utf8,
+        ColumnType::Number => DataType::Float64,
+        ColumnType::Integer => DataType::Int64,
+        ColumnType::Bool => DataType::Boolean,
     }
 }
 
-fn column(rows: &[Value], name: &str, ty: &DataType) -> ArrayRef {
+/// Column `index` of the rows as an Arrow array of its type.
+fn column(rows: &[ExportRow], index: usize, ty: ColumnType) -> ArrayRef {
+    let cells = rows.iter().map(|r| r.cells()[index].clone());
     match ty {
-        DataType::Float64 => Arc::new(
-            rows.iter()
-                .map(|r| r[name].as_f64())
+        ColumnType::Number => Arc::new(
+            cells
+                .map(|c| match c {
+                    Cell::Number(x) => x,
+                    _ => None,
+                })
                 .collect::<Float64Array>(),
         ),
-        DataType::Int64 => Arc::new(
-            rows.iter()
-                .map(|r| r[name].as_i64())
+        ColumnType::Integer => Arc::new(
+            cells
+                .map(|c| match c {
+                    Cell::Integer(i) => Some(i),
+                    _ => None,
+                })
                 .collect::<Int64Array>(),
         ),
-        DataType::Boolean => Arc::new(
-            rows.iter()
-                .map(|r| r[name].as_bool())
+        ColumnType::Bool => Arc::new(
+            cells
+                .map(|c| match c {
+                    Cell::Bool(b) => Some(b),
+                    _ => None,
+                })
                 .collect::<BooleanArray>(),
         ),
-        _ => Arc::new(
-            rows.iter()
-                .map(|r| r[name].as_str().map(str::to_owned))
+        ColumnType::Text => Arc::new(
+            cells
+                .map(|c| match c {
+                    Cell::Text(t) => t.map(str::to_owned),
+                    _ => None,
+                })
                 .collect::<StringArray>(),
         ),
     }
 }
 
 /// Writes the rows to a Parquet file (zstd-compressed).
-pub fn write(path: &Path, rows: &[Value]) -> Result<()> {
-    let fields: Vec<Field> = COLUMNS
+pub fn write(path: &Path, rows: &[ExportRow]) -> Result<()> {
+    let fields: Vec<Field> = EXPORT_COLUMNS
         .iter()
-        .map(|c| Field::new(*c, kind(c), *c != "customer_id"))
+        .map(|(name, ty)| Field::new(*name, data_type(*ty), *name != "customer_id"))
         .collect();
     let schema = Arc::new(Schema::new(fields));
-    let arrays: Vec<ArrayRef> = COLUMNS.iter().map(|c| column(rows, c, &kind(c))).collect();
+    let arrays: Vec<ArrayRef> = EXPORT_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, (_, ty))| column(rows, i, *ty))
+        .collect();
     let batch = RecordBatch::try_new(schema.clone(), arrays)?;
     let file =
         std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;

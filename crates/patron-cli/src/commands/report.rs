@@ -2,9 +2,9 @@
 //! KPIs of a run per segment, with what happened after it once the churn horizon has passed.
 
 use crate::cli::{Global, ReportArgs};
-use crate::commands::export::matching_cards;
 use crate::output::{Table, count, print_json};
 use anyhow::{Context, Result};
+use patron_app::cards::matching_cards;
 use patron_engine::scorecard::{Rate, SegmentKpi, observe, segment_kpis};
 use serde_json::{Value, json};
 
@@ -22,14 +22,8 @@ pub async fn run(global: &Global, args: &ReportArgs) -> Result<()> {
         .iter()
         .map(|r| json!({ "run": r.id, "as_of": r.as_of, "customers": r.customers, "tiers": r.summary["tiers"], "status": r.summary["status"], "at_risk_clv": r.summary["at_risk_clv"], "alarms_raised": r.summary["alarms"]["raised"] }))
         .collect();
-    let run = match args.run {
-        Some(id) => runs
-            .iter()
-            .find(|r| r.id == id)
-            .with_context(|| format!("no score run {id}"))?,
-        None => runs.last().expect("not empty"),
-    };
-    let (_, cards) = matching_cards(&project, Some(run.id), None).await?;
+    let (run, cards) = matching_cards(store.as_ref(), args.run, None).await?;
+    let run = &run;
     let horizon = project.config.churn.horizon_days;
     let last = store
         .last_fact_time()

@@ -2,9 +2,8 @@
 //! from the customer's card in the latest score run and the service matrix.
 
 use crate::cli::{Global, RouteArgs};
-use crate::commands::show::stored_card;
 use crate::output::print_json;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use patron_core::Timestamp;
 use patron_core::ids::CustomerId;
 
@@ -13,13 +12,15 @@ pub async fn run(global: &Global, args: &RouteArgs) -> Result<()> {
     let project = crate::project::load(global)?;
     let store = project.open_store().await?;
     let id = CustomerId::parse(&args.customer)?;
-    let (_, card) = stored_card(store.as_ref(), None, &id).await?;
     let opened = match &args.opened {
-        Some(text) => Timestamp::parse_flexible(text).context("--opened")?,
-        None => card.as_of,
+        Some(text) => Some(
+            Timestamp::parse_flexible(text)
+                .map_err(|e| crate::error::Usage(format!("--opened: {e}")))?,
+        ),
+        None => None,
     };
-    let route = patron_engine::scorecard::route(&card, opened)
-        .with_context(|| format!("tier {:?} has no [service.{}] entry", card.tier, card.tier))?;
+    let route = patron_app::cards::route(store.as_ref(), &id, opened).await?;
+    let opened = route.opened;
     if global.json {
         return print_json(&route);
     }

@@ -4,47 +4,24 @@
 
 use crate::cli::{Global, ShowArgs};
 use crate::output::{amount, print_json};
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use patron_core::ids::CustomerId;
 use patron_engine::scorecard::Card;
-use patron_store::Store;
 use serde_json::{Value, json};
-
-/// The card of a customer in a run (default: the latest).
-pub async fn stored_card(
-    store: &dyn Store,
-    run: Option<i64>,
-    id: &CustomerId,
-) -> Result<(i64, Card)> {
-    let run = store
-        .score_run(run)
-        .await?
-        .context("no score run yet: run `patron score` first")?;
-    let record = store
-        .card(run.id, id)
-        .await?
-        .with_context(|| format!("customer {id} has no card in score run {}", run.id))?;
-    Ok((run.id, serde_json::from_str(&record.card)?))
-}
 
 /// `patron show`.
 pub async fn run(global: &Global, args: &ShowArgs) -> Result<()> {
     let project = crate::project::load(global)?;
     let store = project.open_store().await?;
     let id = CustomerId::parse(&args.customer)?;
-    let (run_id, stored) = stored_card(store.as_ref(), args.run, &id).await?;
-    let history: Vec<Value> = store
-        .card_history(&id)
-        .await?
+    let view = patron_app::cards::customer(store.as_ref(), args.run, &id).await?;
+    let (run_id, stored) = (view.run.id, view.card);
+    let history: Vec<Value> = view
+        .history
         .into_iter()
         .map(|(run, as_of, c)| json!({ "run": run, "as_of": as_of, "tier": c.tier, "status": c.status, "value_score": c.value_score, "churn_risk": c.churn_risk, "clv": c.clv, "action": c.action }))
         .collect();
-    let alarms: Vec<Value> = store
-        .customer_alarms(&id)
-        .await?
-        .into_iter()
-        .map(|a| json!(a))
-        .collect();
+    let alarms: Vec<Value> = view.alarms.into_iter().map(|a| json!(a)).collect();
     let live = if args.live {
         Some(
             patron_app::live_card(&project, store.as_ref(), Some(run_id), &id)

@@ -6,10 +6,12 @@ use crate::support::{demo_project, patron, repo};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// `patron bench live --all`: every customer of the latest run scored alone and compared.
-fn check_all(project: &std::path::Path, args: &[&str]) -> Value {
-    let mut all = args.to_vec();
+/// `patron bench live --all`: every customer of the latest run (or of `--run N` in `after`)
+/// scored alone and compared.
+fn check_all(project: &std::path::Path, before: &[&str], after: &[&str]) -> Value {
+    let mut all = before.to_vec();
     all.extend_from_slice(&["bench", "live", "--all", "--json"]);
+    all.extend_from_slice(after);
     patron(project, &all).ok().json()
 }
 
@@ -24,7 +26,7 @@ fn every_demo_customer_scored_alone_equals_the_batch_run() {
     let dir = tempfile::tempdir().unwrap();
     let project = demo_project(dir.path(), "3000");
     // Run 1 (the demo's): BTYD churn risk.
-    let check = check_all(&project, &[]);
+    let check = check_all(&project, &[], &[]);
     let n = check["checked"].as_u64().unwrap();
     assert!((2500..=3000).contains(&n), "{check}");
     assert_all_identical(&check, n);
@@ -32,13 +34,16 @@ fn every_demo_customer_scored_alone_equals_the_batch_run() {
     // With a trained churn model, a previous run (previous tiers) and an older as_of.
     patron(&project, &["models", "train", "churn", "--json", "--quiet"]).ok();
     patron(&project, &["score", "--json", "--quiet"]).ok();
-    assert_all_identical(&check_all(&project, &[]), n);
-    patron(
+    assert_all_identical(&check_all(&project, &[], &[]), n);
+    let past = patron(
         &project,
         &["score", "--as-of", "2025-10-01", "--json", "--quiet"],
     )
-    .ok();
-    let older = check_all(&project, &[]);
+    .ok()
+    .json();
+    // A back-dated run is not "the latest": it is named.
+    let run = past["run"].to_string();
+    let older = check_all(&project, &[], &["--run", &run]);
     let m = older["checked"].as_u64().unwrap();
     assert!(m > 1000 && m < n, "{older}");
     assert_all_identical(&older, m);
@@ -63,7 +68,7 @@ fn b2b_leads_cards_equal_alone_and_carry_the_url_rule_points() {
     };
     run(&["import", "--json", "--quiet"]);
     run(&["score", "--as-of", "2026-03-01", "--json", "--quiet"]);
-    assert_all_identical(&check_all(&project, &["--store", url.as_str()]), 60);
+    assert_all_identical(&check_all(&project, &["--store", url.as_str()], &[]), 60);
 
     // The cards' engagement points are the rules' (which include the /pricing* URL rule).
     let scores = run(&["rules", "score", "--as-of", "2026-03-01", "--json"]);

@@ -9,6 +9,8 @@ use serde::Serialize;
 pub struct Route {
     /// Customer id.
     pub customer_id: String,
+    /// When the ticket was opened.
+    pub opened: Timestamp,
     /// Support queue.
     pub queue: String,
     /// First response due.
@@ -51,6 +53,7 @@ pub fn route(card: &Card, opened: Timestamp) -> Option<Route> {
     }
     Some(Route {
         customer_id: card.customer_id.clone(),
+        opened,
         queue: service.queue.clone(),
         deadline: Timestamp::from_secs(opened.secs() + (hours * 3600.0).round() as i64),
         response_hours: hours,

@@ -1,0 +1,149 @@
+//! Reading stored cards: a customer's card and history, the cards matching a condition, and a
+//! new ticket's route — what `show`, `export`, `report`, `route` and the API's reads share.
+
+use crate::AppError;
+use crate::project::Project;
+use patron_core::Timestamp;
+use patron_core::ids::CustomerId;
+use patron_engine::scorecard::{Card, CardFilter, Route, field_names};
+use patron_store::{AlarmRecord, ScoreRunRecord, Store};
+
+/// Run `id`, or the latest run: the one with the latest `as_of` (the latest created among
+/// equals), so a back-dated run made later never becomes "the current card".
+pub async fn run_or_latest(store: &dyn Store, id: Option<i64>) -> Result<ScoreRunRecord, AppError> {
+    let not_found = || {
+        AppError::NoRun(match id {
+            Some(id) => format!("there is no score run {id}"),
+            None => "no score run yet: run `patron score` first".into(),
+        })
+    };
+    match id {
+        Some(_) => store.score_run(id).await?.ok_or_else(not_found),
+        None => store
+            .score_runs()
+            .await?
+            .into_iter()
+            .max_by_key(|r| (r.as_of, r.id))
+            .ok_or_else(not_found),
+    }
+}
+
+/// Customer `id`'s card in run `run` (default: the latest).
+pub async fn stored_card(
+    store: &dyn Store,
+    run: Option<i64>,
+    id: &CustomerId,
+) -> Result<(ScoreRunRecord, Card), AppError> {
+    let run = run_or_latest(store, run).await?;
+    let record = store.card(run.id, id).await?.ok_or_else(|| {
+        AppError::UnknownCustomer(format!("customer {id} has no card in score run {}", run.id))
+    })?;
+    let card = serde_json::from_str(&record.card)
+        .map_err(|e| AppError::Corrupt(format!("card of {id} in run {}: {e}", run.id)))?;
+    Ok((run, card))
+}
+
+/// A customer's card, its history over runs and their alarm episodes.
+pub struct CustomerView {
+    /// The run the card is from.
+    pub run: ScoreRunRecord,
+    /// The card.
+    pub card: Card,
+    /// (run, as_of, card) of every run that scored the customer, oldest first.
+    pub history: Vec<(i64, Timestamp, patron_store::CardRecord)>,
+    /// Their alarm episodes, open and cleared.
+    pub alarms: Vec<AlarmRecord>,
+}
+
+/// Customer `id`'s card in run `run` (default: the latest), with history and alarm episodes.
+pub async fn customer(
+    store: &dyn Store,
+    run: Option<i64>,
+    id: &CustomerId,
+) -> Result<CustomerView, AppError> {
+    let (run, card) = stored_card(store, run, id).await?;
+    Ok(CustomerView {
+        run,
+        card,
+        history: store.card_history(id).await?,
+        alarms: store.customer_alarms(id).await?,
+    })
+}
+
+/// The card condition of a `where` text or of a named `[segments]` entry, compiled.
+pub fn card_filter(
+    project: &Project,
+    condition: Option<&str>,
+    segment: Option<&str>,
+) -> Result<Option<CardFilter>, AppError> {
+    let text = match (condition, segment) {
+        (Some(c), None) => c.to_owned(),
+        (None, Some(name)) => match project.config.segments.get(name) {
+            Some(s) => s.condition.clone(),
+            None => {
+                let names: Vec<&str> = project.config.segments.keys().map(String::as_str).collect();
+                return Err(AppError::Filter(format!(
+                    "no segment {name:?} in patron.toml{}",
+                    patron_core::config::did_you_mean(name, names.iter().copied())
+                )));
+            }
+        },
+        (Some(_), Some(_)) => {
+            return Err(AppError::Filter(
+                "use a condition or a segment, not both".into(),
+            ));
+        }
+        (None, None) => return Ok(None),
+    };
+    CardFilter::compile(&text).map(Some).map_err(|e| {
+        AppError::Filter(format!(
+            "{text:?}: {e}; fields: {}",
+            field_names().join(", ")
+        ))
+    })
+}
+
+/// The cards of run `run` (default: the latest) that match `filter`, in customer-id order.
+pub async fn matching_cards(
+    store: &dyn Store,
+    run: Option<i64>,
+    filter: Option<&CardFilter>,
+) -> Result<(ScoreRunRecord, Vec<Card>), AppError> {
+    let run = run_or_latest(store, run).await?;
+    // Chunk by chunk: only the matching cards are kept, and each chunk is parsed on all threads.
+    let mut out = Vec::new();
+    let mut chunks = store.card_chunks(run.id).await?;
+    while let Some(chunk) = chunks.recv().await {
+        let cards: Vec<Card> = {
+            use rayon::prelude::*;
+            chunk?
+                .par_iter()
+                .map(|record| serde_json::from_str(&record.card))
+                .collect::<Result<_, _>>()
+                .map_err(|e| AppError::Corrupt(format!("a card of run {}: {e}", run.id)))?
+        };
+        out.extend(
+            cards
+                .into_iter()
+                .filter(|card| filter.is_none_or(|f| f.matches(card))),
+        );
+    }
+    Ok((run, out))
+}
+
+/// Where a new ticket of customer `id` opened at `opened` (default: the card's `as_of`) goes:
+/// queue, deadline and why, from their card in the latest run and the service matrix.
+pub async fn route(
+    store: &dyn Store,
+    id: &CustomerId,
+    opened: Option<Timestamp>,
+) -> Result<Route, AppError> {
+    let (_, card) = stored_card(store, None, id).await?;
+    let opened = opened.unwrap_or(card.as_of);
+    patron_engine::scorecard::route(&card, opened).ok_or_else(|| {
+        AppError::Stale(format!(
+            "tier {:?} has no [service.{}] entry",
+            card.tier, card.tier
+        ))
+    })
+}
