@@ -103,7 +103,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct WriteCounts {
     /// New records.
     pub inserted: u64,
-    /// Existing records whose content changed (customers only; facts are immutable).
+    /// Existing records whose content changed (corrections: the new content replaces the
+    /// stored one, whose version is kept in the store's fact history).
     pub updated: u64,
     /// Records already present with the same natural key (nothing written).
     pub duplicates: u64,
@@ -136,15 +137,15 @@ pub struct SourceRecord {
 pub trait ImportWriter: Send {
     /// Writes customers (stubs only create; full records insert, fill a stub, or update).
     async fn write_customers(&mut self, rows: &[Customer]) -> Result<WriteCounts>;
-    /// Writes order lines (deduplicated by order id and line number).
+    /// Writes order lines (by order id and line number: new, a correction, or unchanged).
     async fn write_order_lines(&mut self, rows: &[OrderLine]) -> Result<WriteCounts>;
-    /// Writes events (deduplicated by event id).
+    /// Writes events (by event id: new, a correction, or unchanged).
     async fn write_events(&mut self, rows: &[Event]) -> Result<WriteCounts>;
-    /// Writes tickets (deduplicated by ticket id).
+    /// Writes tickets (by ticket id: new, a correction, or unchanged).
     async fn write_tickets(&mut self, rows: &[Ticket]) -> Result<WriteCounts>;
-    /// Writes invoices (deduplicated by invoice id).
+    /// Writes invoices (by invoice id: new, a correction, or unchanged).
     async fn write_invoices(&mut self, rows: &[Invoice]) -> Result<WriteCounts>;
-    /// Writes outcomes (deduplicated by customer, kind and time).
+    /// Writes outcomes (by customer, kind and time: new, a corrected label, or unchanged).
     async fn write_outcomes(&mut self, rows: &[Outcome]) -> Result<WriteCounts>;
     /// Makes everything visible; records the import and its sources. Returns the import id.
     async fn commit(

@@ -7,7 +7,7 @@ use patron_core::ids::CustomerId;
 use patron_core::model::{Actor, Customer, Event, Invoice, OrderLine, Outcome, Ticket};
 use rustc_hash::FxHashMap;
 use sqlx::sqlite::Sqlite;
-use sqlx::{QueryBuilder, Row, SqlitePool, Transaction};
+use sqlx::{AssertSqlSafe, QueryBuilder, Row, SqlitePool, Transaction};
 
 /// Rows per INSERT statement (kept under SQLite's limit of 32,766 bound values).
 const ROWS_PER_STATEMENT: usize = 1_000;
@@ -70,6 +70,12 @@ impl SqliteImport {
         .bind(super::now_text())
         .fetch_one(&mut *tx)
         .await?;
+        let now = super::now_text();
+        for spec in HISTORY {
+            sqlx::query(AssertSqlSafe(spec.history_trigger(import_id, &now)))
+                .execute(&mut *tx)
+                .await?;
+        }
         let rows = sqlx::query("SELECT key, id, is_stub, fingerprint, merged_into FROM customers")
             .fetch_all(&mut *tx)
             .await?;
@@ -100,6 +106,15 @@ impl SqliteImport {
             order_lines_written: 0,
             order_lines_index_dropped: false,
         })
+    }
+
+    /// The id of the latest `fact_history` row (its count grows by one per correction).
+    async fn history_len(&mut self) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM fact_history")
+                .fetch_one(&mut *self.tx)
+                .await?,
+        )
     }
 
     fn key_of(&self, id: &CustomerId) -> Result<i64> {
@@ -140,17 +155,158 @@ impl SqliteImport {
     }
 }
 
-/// Runs a multi-row `INSERT … ON CONFLICT DO NOTHING` per chunk; counts inserted vs present.
+/// A fact table: its natural key and the columns a correction may change.
+struct FactSpec {
+    table: &'static str,
+    key: &'static [&'static str],
+    content: &'static [&'static str],
+}
+
+const ORDER_LINES: FactSpec = FactSpec {
+    table: "order_lines",
+    key: &["order_id", "line_no"],
+    content: &[
+        "customer_key",
+        "ts",
+        "sku",
+        "category",
+        "quantity",
+        "unit_price",
+        "amount",
+        "cost",
+        "channel",
+        "is_return",
+    ],
+};
+const EVENTS: FactSpec = FactSpec {
+    table: "events",
+    key: &["event_id"],
+    content: &["customer_key", "anonymous_id", "ts", "type", "properties"],
+};
+const TICKETS: FactSpec = FactSpec {
+    table: "tickets",
+    key: &["ticket_id"],
+    content: &[
+        "customer_key",
+        "opened_at",
+        "closed_at",
+        "category",
+        "priority",
+        "escalated",
+        "sentiment",
+        "handling_minutes",
+        "text",
+    ],
+};
+const INVOICES: FactSpec = FactSpec {
+    table: "invoices",
+    key: &["invoice_id"],
+    content: &["customer_key", "issued_at", "due_at", "paid_at", "amount"],
+};
+const OUTCOMES: FactSpec = FactSpec {
+    table: "outcomes",
+    key: &["customer_key", "kind", "at"],
+    content: &["label"],
+};
+const CUSTOMERS: FactSpec = FactSpec {
+    table: "customers",
+    key: &["id"],
+    content: &[
+        "created_at",
+        "name",
+        "email",
+        "phone",
+        "company",
+        "postcode",
+        "country",
+        "attributes",
+        "consent_marketing",
+        "consent_profiling",
+        "acquisition_cost",
+    ],
+};
+
+impl FactSpec {
+    /// `ON CONFLICT (key) DO UPDATE SET … WHERE` some content differs: a re-imported fact with
+    /// the same natural key and new content replaces the stored one (the last one read wins,
+    /// within a file and across files); the same content changes nothing.
+    fn upsert(&self) -> String {
+        let set: Vec<String> = self
+            .content
+            .iter()
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect();
+        format!(
+            " ON CONFLICT ({}) DO UPDATE SET {} WHERE {}",
+            self.key.join(", "),
+            set.join(", "),
+            self.differs(&format!("{}.", self.table), "excluded.")
+        )
+    }
+
+    fn differs(&self, old: &str, new: &str) -> String {
+        let parts: Vec<String> = self
+            .content
+            .iter()
+            .map(|c| format!("{old}{c} IS NOT {new}{c}"))
+            .collect();
+        parts.join(" OR ")
+    }
+
+    /// A trigger of this import's connection and transaction only (a TEMP trigger, created
+    /// inside the transaction and dropped before it commits) that keeps the replaced version
+    /// of a corrected fact in `fact_history`.
+    fn history_trigger(&self, import_id: i64, now: &str) -> String {
+        let key: Vec<String> = self.key.iter().map(|k| format!("old.{k}")).collect();
+        let old: Vec<String> = self
+            .key
+            .iter()
+            .chain(self.content)
+            .map(|c| format!("'{c}', old.{c}"))
+            .collect();
+        let extra = if self.table == "customers" {
+            // Filling in a stub is not a correction.
+            "old.is_stub = 0 AND "
+        } else {
+            ""
+        };
+        format!(
+            "CREATE TEMP TRIGGER patron_history_{t} AFTER UPDATE ON main.{t} WHEN {extra}({differs}) BEGIN \
+             INSERT INTO fact_history (fact, natural_key, old, change, import_id, changed_at) \
+             VALUES ('{t}', json_array({key}), json_object({old}), 'updated', {import_id}, '{now}'); END",
+            t = self.table,
+            differs = self.differs("old.", "new."),
+            key = key.join(", "),
+            old = old.join(", "),
+        )
+    }
+}
+
+const HISTORY: [&FactSpec; 6] = [
+    &CUSTOMERS,
+    &ORDER_LINES,
+    &EVENTS,
+    &TICKETS,
+    &INVOICES,
+    &OUTCOMES,
+];
+
+/// Runs a multi-row upsert per chunk (see [`FactSpec::upsert`]); counts inserted, updated
+/// (corrections, each with its old version in `fact_history`) and unchanged duplicates.
 macro_rules! insert_facts {
-    ($self:ident, $rows:ident, $head:literal, |$b:ident, $row:ident| $push:block) => {{
+    ($self:ident, $rows:ident, $spec:expr, $head:literal, |$b:ident, $row:ident| $push:block) => {{
         let mut counts = WriteCounts::default();
+        let tail = $spec.upsert();
         for chunk in $rows.chunks(ROWS_PER_STATEMENT) {
+            let before = $self.history_len().await?;
             let mut q = QueryBuilder::<Sqlite>::new($head);
             q.push_values(chunk, |mut $b, $row| $push);
-            q.push(" ON CONFLICT DO NOTHING");
-            let inserted = q.build().execute(&mut *$self.tx).await?.rows_affected();
-            counts.inserted += inserted;
-            counts.duplicates += chunk.len() as u64 - inserted;
+            q.push(&tail);
+            let changed = q.build().execute(&mut *$self.tx).await?.rows_affected();
+            let updated = ($self.history_len().await? - before) as u64;
+            counts.inserted += changed - updated;
+            counts.updated += updated;
+            counts.duplicates += chunk.len() as u64 - changed;
         }
         Ok(counts)
     }};
@@ -220,6 +376,7 @@ impl ImportWriter for SqliteImport {
         insert_facts!(
             self,
             rows,
+            ORDER_LINES,
             "INSERT INTO order_lines (order_id, line_no, customer_key, ts, sku, category, quantity, unit_price, amount, cost, channel, is_return) ",
             |b, row| {
                 let (l, key) = row;
@@ -259,6 +416,7 @@ impl ImportWriter for SqliteImport {
         insert_facts!(
             self,
             rows,
+            EVENTS,
             "INSERT INTO events (event_id, customer_key, anonymous_id, ts, type, properties) ",
             |b, row| {
                 let (e, key) = row;
@@ -288,6 +446,7 @@ impl ImportWriter for SqliteImport {
         insert_facts!(
             self,
             rows,
+            TICKETS,
             "INSERT INTO tickets (ticket_id, customer_key, opened_at, closed_at, category, priority, escalated, sentiment, handling_minutes, text) ",
             |b, row| {
                 let (t, key) = row;
@@ -315,6 +474,7 @@ impl ImportWriter for SqliteImport {
         insert_facts!(
             self,
             rows,
+            INVOICES,
             "INSERT INTO invoices (invoice_id, customer_key, issued_at, due_at, paid_at, amount) ",
             |b, row| {
                 let (i, key) = row;
@@ -337,6 +497,7 @@ impl ImportWriter for SqliteImport {
         insert_facts!(
             self,
             rows,
+            OUTCOMES,
             "INSERT INTO outcomes (customer_key, kind, at, label) ",
             |b, row| {
                 let (o, key) = row;
@@ -391,6 +552,14 @@ impl ImportWriter for SqliteImport {
             sqlx::query(ORDER_LINES_BY_CUSTOMER)
                 .execute(&mut *self.tx)
                 .await?;
+        }
+        for spec in HISTORY {
+            sqlx::query(AssertSqlSafe(format!(
+                "DROP TRIGGER IF EXISTS temp.patron_history_{}",
+                spec.table
+            )))
+            .execute(&mut *self.tx)
+            .await?;
         }
         let id = self.import_id;
         self.tx.commit().await?;
