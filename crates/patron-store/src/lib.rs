@@ -370,11 +370,14 @@ pub trait Store: Send + Sync {
     /// All merges, newest first.
     async fn merges(&self) -> Result<Vec<MergeRecord>>;
 
-    /// Starts a score run whose cards are written chunk by chunk (see [`ScoreRunWriter`]).
+    /// Starts a score run whose cards are written chunk by chunk (see [`ScoreRunWriter`]). A
+    /// run whose `as_of` is before that of a stored run is back-dated: its alarms raised and
+    /// cleared are not applied to the alarm episodes.
     async fn begin_score_run(&self, header: ScoreRunHeader) -> Result<Box<dyn ScoreRunWriter>>;
     /// Every score run, oldest first.
     async fn score_runs(&self) -> Result<Vec<ScoreRunRecord>>;
-    /// One run by id, or the latest with `None`.
+    /// One run by id, or with `None` the latest: the one of the latest `as_of` (of those, the
+    /// one created last), so a back-dated run never becomes "the latest".
     async fn score_run(&self, id: Option<i64>) -> Result<Option<ScoreRunRecord>>;
     /// Every card of a run, by customer.
     async fn cards(&self, run_id: i64) -> Result<Vec<CardRecord>>;

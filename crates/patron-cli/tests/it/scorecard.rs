@@ -38,9 +38,11 @@ fn score_runs_tiers_explanations_consent_and_alarm_episodes() {
         };
         assert!((share - expected).abs() < 0.01, "{tier}");
     }
-    let cards1 = export_json(&project, &[]);
-    assert_eq!(cards1.len(), export_json(&project, &["--run", "2"]).len());
+    let cards1 = export_json(&project, &["--run", "2"]);
     assert!(cards1.len() > 1000, "{}", cards1.len());
+    // Without --run, export reads the run of the latest as_of: the demo's (end of the
+    // history, more customers), not run 2, which is back-dated (issue 11, defect 9).
+    assert!(export_json(&project, &[]).len() > cards1.len());
     let required = [
         "customer_id",
         "tier",
@@ -159,15 +161,20 @@ fn score_runs_tiers_explanations_consent_and_alarm_episodes() {
         .clone();
     for c in &broke_off {
         let id = c["customer_id"].as_str().unwrap();
+        // Open since the demo's run at the same as_of, or raised by run 3.
         assert!(
-            alarms
-                .iter()
-                .any(|a| a["customer_id"] == id && a["raised_run"] == 3),
+            alarms.iter().any(|a| a["customer_id"] == id
+                && a["cleared_run"].is_null()
+                && (a["raised_run"] == 1 || a["raised_run"] == 3)),
             "{id}"
         );
     }
-    // Some episodes were cleared in a later run (customers who bought again, sleepers who left).
-    assert!(alarms.iter().any(|a| a["cleared_run"] == 3));
+    // The back-dated run 2 neither raised nor cleared an episode (issue 11, defect 9).
+    assert!(
+        alarms
+            .iter()
+            .all(|a| a["raised_run"] != 2 && a["cleared_run"] != 2)
+    );
 
     // The report of run 2 (nine months observed since): alarmed customers churned more often.
     let report = patron(&project, &["report", "--run", "2", "--json"])

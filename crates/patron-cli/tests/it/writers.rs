@@ -117,3 +117,22 @@ fn two_score_runs_at_once_take_turns_and_never_duplicate_an_alarm() {
     }
     assert!(!open.is_empty());
 }
+
+#[test]
+fn a_back_dated_score_run_leaves_the_alarms_and_the_latest_run_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = demo_project(dir.path(), "800");
+    let open = || patron(&project, &["alarms", "--json"]).ok().json();
+    let before = open();
+    assert!(!before.as_array().unwrap().is_empty());
+    let run = patron(
+        &project,
+        &["score", "--as-of", "2024-01-01", "--quiet", "--json"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(open(), before, "a back-dated run changed the open alarms");
+    // show and export read the run of the latest as_of (the demo's), not the one created last.
+    let customer = before[0]["customer_id"].as_str().unwrap();
+    let show = patron(&project, &["show", customer, "--json"]).ok().json();
+    assert_eq!(show["run"], 1, "{show}");
+}
