@@ -108,6 +108,9 @@ pub struct WriteCounts {
     pub updated: u64,
     /// Records already present with the same natural key (nothing written).
     pub duplicates: u64,
+    /// Stored facts deleted (rows with `deleted = true`); the version deleted is kept in the
+    /// fact history.
+    pub deleted: u64,
 }
 
 impl std::ops::AddAssign for WriteCounts {
@@ -115,6 +118,7 @@ impl std::ops::AddAssign for WriteCounts {
         self.inserted += o.inserted;
         self.updated += o.updated;
         self.duplicates += o.duplicates;
+        self.deleted += o.deleted;
     }
 }
 
@@ -147,6 +151,8 @@ pub trait ImportWriter: Send {
     async fn write_invoices(&mut self, rows: &[Invoice]) -> Result<WriteCounts>;
     /// Writes outcomes (by customer, kind and time: new, a corrected label, or unchanged).
     async fn write_outcomes(&mut self, rows: &[Outcome]) -> Result<WriteCounts>;
+    /// Deletes stored facts by natural key (a key not stored deletes nothing).
+    async fn delete_facts(&mut self, keys: &[patron_core::model::FactKey]) -> Result<WriteCounts>;
     /// Makes everything visible; records the import and its sources. Returns the import id.
     async fn commit(
         self: Box<Self>,

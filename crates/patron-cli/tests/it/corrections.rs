@@ -78,3 +78,48 @@ fn a_corrected_quantity_is_updated_kept_in_history_and_used_by_the_next_run() {
     assert_eq!(old["quantity"], 1.0);
     assert_eq!(old["amount"], 120_000, "12.00 in ten-thousandths");
 }
+
+#[test]
+fn a_row_marked_deleted_deletes_the_stored_fact_and_keeps_it_in_history() {
+    let config = CONFIG.replace(
+        "unit_price = \"price\"",
+        "unit_price = \"price\"\ndeleted = \"deleted\"",
+    );
+    let p = TempProject::new(&config);
+    let with_flag = |flag_o1: &str| {
+        orders(1)
+            .lines()
+            .enumerate()
+            .map(|(i, l)| match i {
+                0 => format!("{l},deleted\n"),
+                _ if l.starts_with("O1-0,") => format!("{l},{flag_o1}\n"),
+                _ => format!("{l},\n"),
+            })
+            .collect::<String>()
+    };
+    p.write("orders.csv", with_flag(""));
+    p.run(&["import", "--quiet"]).ok();
+    let lines = |p: &TempProject| {
+        p.run(&["status", "--json"]).ok().json()["order_lines"]
+            .as_u64()
+            .unwrap()
+    };
+    let before = lines(&p);
+    p.write("orders.csv", with_flag("true"));
+    let import = p.run(&["import", "--json"]).ok().json();
+    assert_eq!(import["sources"][0]["deleted"], 1, "{import}");
+    assert_eq!(lines(&p), before - 1);
+    // Deleting again deletes nothing.
+    let again = p.run(&["import", "--json"]).ok().json();
+    assert_eq!(again["sources"][0]["deleted"], 0, "{again}");
+    let db = rusqlite::Connection::open(p.path().join("patron.db")).unwrap();
+    let (key, change): (String, String) = db
+        .query_row("SELECT natural_key, change FROM fact_history", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(
+        (key.as_str(), change.as_str()),
+        (r#"["O1-0",1]"#, "deleted")
+    );
+}

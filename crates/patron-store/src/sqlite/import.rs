@@ -4,7 +4,7 @@ use super::rows::{attributes_json, fingerprint, update_customer};
 use crate::{ImportWriter, Result, SourceRecord, StoreError, WriteCounts};
 use async_trait::async_trait;
 use patron_core::ids::CustomerId;
-use patron_core::model::{Actor, Customer, Event, Invoice, OrderLine, Outcome, Ticket};
+use patron_core::model::{Actor, Customer, Event, FactKey, Invoice, OrderLine, Outcome, Ticket};
 use rustc_hash::FxHashMap;
 use sqlx::sqlite::Sqlite;
 use sqlx::{AssertSqlSafe, QueryBuilder, Row, SqlitePool, Transaction};
@@ -36,6 +36,8 @@ pub(crate) struct SqliteImport {
     order_lines_written: usize,
     /// The index of order lines by customer was dropped, likewise.
     order_lines_index_dropped: bool,
+    /// Fact tables (and their time column) something was deleted from.
+    deleted_from: Vec<(&'static str, &'static str)>,
 }
 
 /// An import of at least this many events drops the index of events by customer and builds it
@@ -75,6 +77,11 @@ impl SqliteImport {
             sqlx::query(AssertSqlSafe(spec.history_trigger(import_id, &now)))
                 .execute(&mut *tx)
                 .await?;
+            if spec.table != "customers" {
+                sqlx::query(AssertSqlSafe(spec.deletion_trigger(import_id, &now)))
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
         let rows = sqlx::query("SELECT key, id, is_stub, fingerprint, merged_into FROM customers")
             .fetch_all(&mut *tx)
@@ -105,6 +112,7 @@ impl SqliteImport {
             events_index_dropped: false,
             order_lines_written: 0,
             order_lines_index_dropped: false,
+            deleted_from: Vec::new(),
         })
     }
 
@@ -251,6 +259,25 @@ impl FactSpec {
             .map(|c| format!("{old}{c} IS NOT {new}{c}"))
             .collect();
         parts.join(" OR ")
+    }
+
+    /// The companion of [`FactSpec::history_trigger`] for deletions.
+    fn deletion_trigger(&self, import_id: i64, now: &str) -> String {
+        let key: Vec<String> = self.key.iter().map(|k| format!("old.{k}")).collect();
+        let old: Vec<String> = self
+            .key
+            .iter()
+            .chain(self.content)
+            .map(|c| format!("'{c}', old.{c}"))
+            .collect();
+        format!(
+            "CREATE TEMP TRIGGER patron_deleted_{t} AFTER DELETE ON main.{t} BEGIN \
+             INSERT INTO fact_history (fact, natural_key, old, change, import_id, changed_at) \
+             VALUES ('{t}', json_array({key}), json_object({old}), 'deleted', {import_id}, '{now}'); END",
+            t = self.table,
+            key = key.join(", "),
+            old = old.join(", "),
+        )
     }
 
     /// A trigger of this import's connection and transaction only (a TEMP trigger, created
@@ -509,6 +536,57 @@ impl ImportWriter for SqliteImport {
         )
     }
 
+    async fn delete_facts(&mut self, keys: &[FactKey]) -> Result<WriteCounts> {
+        let mut counts = WriteCounts::default();
+        for key in keys {
+            let (table, time, q) = match key {
+                FactKey::OrderLine(order, line) => (
+                    "order_lines",
+                    "ts",
+                    sqlx::query("DELETE FROM order_lines WHERE order_id = ? AND line_no = ?")
+                        .bind(order.as_str())
+                        .bind(i64::from(*line)),
+                ),
+                FactKey::Event(id) => (
+                    "events",
+                    "ts",
+                    sqlx::query("DELETE FROM events WHERE event_id = ?").bind(id.as_str()),
+                ),
+                FactKey::Ticket(id) => (
+                    "tickets",
+                    "opened_at",
+                    sqlx::query("DELETE FROM tickets WHERE ticket_id = ?").bind(id.as_str()),
+                ),
+                FactKey::Invoice(id) => (
+                    "invoices",
+                    "issued_at",
+                    sqlx::query("DELETE FROM invoices WHERE invoice_id = ?").bind(id.as_str()),
+                ),
+                FactKey::Outcome(customer, kind, at) => {
+                    let Some(known) = self.customers.get(customer.as_str()) else {
+                        continue;
+                    };
+                    (
+                        "outcomes",
+                        "at",
+                        sqlx::query(
+                            "DELETE FROM outcomes WHERE customer_key = ? AND kind = ? AND at = ?",
+                        )
+                        .bind(known.key)
+                        .bind(kind.as_str())
+                        .bind(at.secs()),
+                    )
+                }
+            };
+            let n = q.execute(&mut *self.tx).await?.rows_affected();
+            counts.deleted += n;
+            if n > 0 && table != "outcomes" && !self.deleted_from.contains(&(table, time)) {
+                self.deleted_from.push((table, time));
+            }
+        }
+        Ok(counts)
+    }
+
     async fn commit(
         mut self: Box<Self>,
         sources: &[SourceRecord],
@@ -554,12 +632,26 @@ impl ImportWriter for SqliteImport {
                 .await?;
         }
         for spec in HISTORY {
+            for kind in ["history", "deleted"] {
+                sqlx::query(AssertSqlSafe(format!(
+                    "DROP TRIGGER IF EXISTS temp.patron_{kind}_{}",
+                    spec.table
+                )))
+                .execute(&mut *self.tx)
+                .await?;
+            }
+        }
+        // A deleted fact may have been the latest of its table.
+        for (fact, column) in self.deleted_from.clone() {
             sqlx::query(AssertSqlSafe(format!(
-                "DROP TRIGGER IF EXISTS temp.patron_history_{}",
-                spec.table
+                "UPDATE fact_times SET latest = (SELECT MAX({column}) FROM {fact}) WHERE fact = ?1"
             )))
+            .bind(fact)
             .execute(&mut *self.tx)
             .await?;
+            sqlx::query("DELETE FROM fact_times WHERE latest IS NULL")
+                .execute(&mut *self.tx)
+                .await?;
         }
         let id = self.import_id;
         self.tx.commit().await?;
