@@ -332,6 +332,9 @@ pub struct CheckReport {
     pub models: u64,
     /// Stored runs, cards or models that do not decode.
     pub problems: Vec<String>,
+    /// Facts outside the documented ranges (stored before the ranges were enforced): not
+    /// damage, but worth correcting or deleting.
+    pub warnings: Vec<String>,
 }
 
 impl CheckReport {
