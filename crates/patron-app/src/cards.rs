@@ -9,23 +9,15 @@ use patron_engine::scorecard::{Card, CardFilter, Route, field_names};
 use patron_store::{AlarmRecord, ScoreRunRecord, Store};
 
 /// Run `id`, or the latest run: the one with the latest `as_of` (the latest created among
-/// equals), so a back-dated run made later never becomes "the current card".
+/// equals, as [`Store::score_run`] picks it), so a back-dated run made later never becomes
+/// "the current card".
 pub async fn run_or_latest(store: &dyn Store, id: Option<i64>) -> Result<ScoreRunRecord, AppError> {
-    let not_found = || {
+    store.score_run(id).await?.ok_or_else(|| {
         AppError::NoRun(match id {
             Some(id) => format!("there is no score run {id}"),
             None => "no score run yet: run `patron score` first".into(),
         })
-    };
-    match id {
-        Some(_) => store.score_run(id).await?.ok_or_else(not_found),
-        None => store
-            .score_runs()
-            .await?
-            .into_iter()
-            .max_by_key(|r| (r.as_of, r.id))
-            .ok_or_else(not_found),
-    }
+    })
 }
 
 /// Customer `id`'s card in run `run` (default: the latest).

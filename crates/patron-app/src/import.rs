@@ -30,10 +30,12 @@ pub struct SourceSummary {
     pub read: SourceReport,
     /// New records written.
     pub imported: u64,
-    /// Existing records changed.
+    /// Existing records changed (corrections; the old versions are in the fact history).
     pub updated: u64,
     /// Records already in the store.
     pub duplicates: u64,
+    /// Stored facts deleted by rows with `deleted = true`.
+    pub deleted: u64,
 }
 
 /// A committed import.
@@ -222,6 +224,7 @@ fn summarise(
                 imported: w.inserted,
                 updated: w.updated,
                 duplicates: w.duplicates,
+                deleted: w.deleted,
             }
         })
         .collect()
@@ -238,5 +241,6 @@ async fn write_chunk(
     counts += writer.write_tickets(&chunk.tickets).await?;
     counts += writer.write_invoices(&chunk.invoices).await?;
     counts += writer.write_outcomes(&chunk.outcomes).await?;
+    counts += writer.delete_facts(&chunk.deletions).await?;
     Ok(counts)
 }

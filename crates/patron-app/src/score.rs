@@ -124,7 +124,8 @@ pub async fn score_run(
     let runs = store.score_runs().await?;
     let previous = previous_run(&runs, as_of).map(|r| r.id);
     // A back-dated run (an earlier as_of than a stored run's) computes cards of the past; the
-    // alarm episodes are the present's, so it neither raises nor clears any.
+    // alarm episodes are the present's, so it neither raises nor clears any (the store checks
+    // it again inside the run's transaction; here it keeps the summary's counts right).
     let back_dated = runs.iter().any(|r| r.as_of > as_of);
     let mut previous_tiers: HashMap<String, String> = match previous {
         Some(run) => store

@@ -369,3 +369,18 @@ mod tests {
         }
     }
 }
+
+/// The natural key of a stored fact: what a row with `deleted = true` deletes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FactKey {
+    /// An order line by order id and line number.
+    OrderLine(OrderId, u32),
+    /// An event by id.
+    Event(EventId),
+    /// A ticket by id.
+    Ticket(TicketId),
+    /// An invoice by id.
+    Invoice(InvoiceId),
+    /// An outcome by customer, kind and time.
+    Outcome(CustomerId, String, Timestamp),
+}

@@ -3,7 +3,7 @@
 use crate::mapping::{Field, Mapping, Row, RowError, check_money};
 use patron_core::ids::{CustomerId, EventId, InvoiceId, OrderId, TicketId};
 use patron_core::model::{
-    Actor, Consent, Customer, Entity, Event, Invoice, OrderLine, Outcome, Ticket,
+    Actor, Consent, Customer, Entity, Event, FactKey, Invoice, OrderLine, Outcome, Ticket,
     normalise_event_type,
 };
 use patron_core::{Money, Timestamp, limits};
@@ -18,6 +18,8 @@ pub(crate) enum Record {
     Ticket(Ticket),
     Invoice(Invoice),
     Outcome(Outcome),
+    /// A row with `deleted = true`: the stored fact with this key is deleted.
+    Deleted(FactKey),
 }
 
 impl Record {
@@ -33,6 +35,8 @@ impl Record {
             Record::Ticket(t) => Some(&t.customer_id),
             Record::Invoice(i) => Some(&i.customer_id),
             Record::Outcome(o) => Some(&o.customer_id),
+            // Deleting a fact of an unknown customer deletes nothing (and creates no stub).
+            Record::Deleted(_) => None,
         }
     }
 }
@@ -70,6 +74,22 @@ impl EntityBuilder {
     }
 
     pub fn build(&mut self, m: &mut Mapping, row: &Row<'_>) -> Result<Record, RowError> {
+        let record = self.build_record(m, row)?;
+        if !m.boolean(self.h("deleted"), row)?.unwrap_or(false) {
+            return Ok(record);
+        }
+        Ok(Record::Deleted(match record {
+            Record::OrderLine(l) => FactKey::OrderLine(l.order_id, l.line_no),
+            Record::Event(e) => FactKey::Event(e.event_id),
+            Record::Ticket(t) => FactKey::Ticket(t.ticket_id),
+            Record::Invoice(i) => FactKey::Invoice(i.invoice_id),
+            Record::Outcome(o) => FactKey::Outcome(o.customer_id, o.kind, o.at),
+            // Customers have no `deleted` field (the mapping refuses it).
+            other => return Ok(other),
+        }))
+    }
+
+    fn build_record(&mut self, m: &mut Mapping, row: &Row<'_>) -> Result<Record, RowError> {
         match self.entity {
             Entity::Customers => self.customer(m, row).map(Record::Customer),
             Entity::OrderLines => self.order_line(m, row).map(Record::OrderLine),

@@ -103,10 +103,14 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct WriteCounts {
     /// New records.
     pub inserted: u64,
-    /// Existing records whose content changed (customers only; facts are immutable).
+    /// Existing records whose content changed (corrections: the new content replaces the
+    /// stored one, whose version is kept in the store's fact history).
     pub updated: u64,
     /// Records already present with the same natural key (nothing written).
     pub duplicates: u64,
+    /// Stored facts deleted (rows with `deleted = true`); the version deleted is kept in the
+    /// fact history.
+    pub deleted: u64,
 }
 
 impl std::ops::AddAssign for WriteCounts {
@@ -114,6 +118,7 @@ impl std::ops::AddAssign for WriteCounts {
         self.inserted += o.inserted;
         self.updated += o.updated;
         self.duplicates += o.duplicates;
+        self.deleted += o.deleted;
     }
 }
 
@@ -136,16 +141,18 @@ pub struct SourceRecord {
 pub trait ImportWriter: Send {
     /// Writes customers (stubs only create; full records insert, fill a stub, or update).
     async fn write_customers(&mut self, rows: &[Customer]) -> Result<WriteCounts>;
-    /// Writes order lines (deduplicated by order id and line number).
+    /// Writes order lines (by order id and line number: new, a correction, or unchanged).
     async fn write_order_lines(&mut self, rows: &[OrderLine]) -> Result<WriteCounts>;
-    /// Writes events (deduplicated by event id).
+    /// Writes events (by event id: new, a correction, or unchanged).
     async fn write_events(&mut self, rows: &[Event]) -> Result<WriteCounts>;
-    /// Writes tickets (deduplicated by ticket id).
+    /// Writes tickets (by ticket id: new, a correction, or unchanged).
     async fn write_tickets(&mut self, rows: &[Ticket]) -> Result<WriteCounts>;
-    /// Writes invoices (deduplicated by invoice id).
+    /// Writes invoices (by invoice id: new, a correction, or unchanged).
     async fn write_invoices(&mut self, rows: &[Invoice]) -> Result<WriteCounts>;
-    /// Writes outcomes (deduplicated by customer, kind and time).
+    /// Writes outcomes (by customer, kind and time: new, a corrected label, or unchanged).
     async fn write_outcomes(&mut self, rows: &[Outcome]) -> Result<WriteCounts>;
+    /// Deletes stored facts by natural key (a key not stored deletes nothing).
+    async fn delete_facts(&mut self, keys: &[patron_core::model::FactKey]) -> Result<WriteCounts>;
     /// Makes everything visible; records the import and its sources. Returns the import id.
     async fn commit(
         self: Box<Self>,
@@ -325,6 +332,9 @@ pub struct CheckReport {
     pub models: u64,
     /// Stored runs, cards or models that do not decode.
     pub problems: Vec<String>,
+    /// Facts outside the documented ranges (stored before the ranges were enforced): not
+    /// damage, but worth correcting or deleting.
+    pub warnings: Vec<String>,
 }
 
 impl CheckReport {
@@ -369,11 +379,14 @@ pub trait Store: Send + Sync {
     /// All merges, newest first.
     async fn merges(&self) -> Result<Vec<MergeRecord>>;
 
-    /// Starts a score run whose cards are written chunk by chunk (see [`ScoreRunWriter`]).
+    /// Starts a score run whose cards are written chunk by chunk (see [`ScoreRunWriter`]). A
+    /// run whose `as_of` is before that of a stored run is back-dated: its alarms raised and
+    /// cleared are not applied to the alarm episodes.
     async fn begin_score_run(&self, header: ScoreRunHeader) -> Result<Box<dyn ScoreRunWriter>>;
     /// Every score run, oldest first.
     async fn score_runs(&self) -> Result<Vec<ScoreRunRecord>>;
-    /// One run by id, or the latest with `None`.
+    /// One run by id, or with `None` the latest: the one of the latest `as_of` (of those, the
+    /// one created last), so a back-dated run never becomes "the latest".
     async fn score_run(&self, id: Option<i64>) -> Result<Option<ScoreRunRecord>>;
     /// Every card of a run, by customer.
     async fn cards(&self, run_id: i64) -> Result<Vec<CardRecord>>;

@@ -34,6 +34,9 @@ pub async fn run(global: &Global, args: &CheckArgs) -> Result<()> {
         for line in &report.problems {
             println!("problem: {line}");
         }
+        for line in &report.warnings {
+            println!("warning: {line}");
+        }
         println!(
             "{} {}: integrity {}, {} score run(s) and {} card(s) decoded, {} model(s)",
             if report.is_ok() { "ok" } else { "DAMAGED" },

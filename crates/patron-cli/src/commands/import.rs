@@ -153,6 +153,7 @@ pub fn print_summary(summary: &ImportSummary) {
         "imported",
         "updated",
         "duplicates",
+        "deleted",
         "stubs",
     ]);
     for s in &summary.sources {
@@ -166,6 +167,7 @@ pub fn print_summary(summary: &ImportSummary) {
             count(s.imported),
             count(s.updated),
             count(s.duplicates),
+            count(s.deleted),
             count(r.stubs_created),
         ]);
     }

@@ -69,6 +69,7 @@ unknown_customer = "create" # a fact for an unknown customer id: "create" a stub
 #                sentiment, handling_minutes, text
 #   invoices:    invoice_id*, customer_id*, issued_at*, due_at*, paid_at, amount*
 #   outcomes:    customer_id*, kind*, at*, label
+#   every fact entity also takes `deleted` (true: delete the stored fact with that row's key)
 "#;
 
 /// Refuses to write a new project into `dir` when it exists and holds anything, unless `force`:

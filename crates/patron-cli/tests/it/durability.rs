@@ -155,3 +155,30 @@ fn check_finds_a_damaged_page_that_status_does_not() {
         run.stderr
     );
 }
+
+#[test]
+fn check_warns_of_facts_stored_outside_the_documented_ranges() {
+    // A store written before the ranges were enforced: an order line dated 9999-12-31 at a
+    // price that wrapped.
+    let p = scored_project();
+    {
+        let db = rusqlite::Connection::open(p.path().join("patron.db")).unwrap();
+        db.execute(
+            "INSERT INTO order_lines (order_id, line_no, customer_key, ts, quantity, amount, is_return)
+             VALUES ('X1', 1, 1, 253402214400, 1, -9223372036854775807, 0)",
+            [],
+        )
+        .unwrap();
+    }
+    let check = p.run(&["check", "--json"]).ok().json();
+    assert_eq!(check["ok"], true, "not damage: {check}");
+    let warnings = check["check"]["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{check}");
+    assert!(
+        warnings[0]
+            .as_str()
+            .unwrap()
+            .starts_with("order_lines: 1 fact(s) outside the documented ranges"),
+        "{check}"
+    );
+}

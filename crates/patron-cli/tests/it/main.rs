@@ -6,6 +6,7 @@ mod basket;
 mod churn;
 mod clusters;
 mod clv;
+mod corrections;
 mod demo;
 mod durability;
 mod examples;

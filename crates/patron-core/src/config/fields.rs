@@ -123,6 +123,12 @@ const ORDER_LINES: &[FieldSpec] = &[
         false,
         "return/cancellation flag (default: negative quantity or amount)",
     ),
+    f(
+        "deleted",
+        Bool,
+        false,
+        "true: delete the stored fact with this row's key (a correction list)",
+    ),
 ];
 
 const EVENTS: &[FieldSpec] = &[
@@ -141,6 +147,12 @@ const EVENTS: &[FieldSpec] = &[
     f("anonymous_id", Id, false, "anonymous visitor id"),
     f("timestamp", Time, true, "when"),
     f("type", Text, true, "event type, e.g. page_view, email_open"),
+    f(
+        "deleted",
+        Bool,
+        false,
+        "true: delete the stored fact with this row's key (a correction list)",
+    ),
 ];
 
 const TICKETS: &[FieldSpec] = &[
@@ -159,6 +171,12 @@ const TICKETS: &[FieldSpec] = &[
         "handling time in minutes",
     ),
     f("text", Text, false, "subject/body text"),
+    f(
+        "deleted",
+        Bool,
+        false,
+        "true: delete the stored fact with this row's key (a correction list)",
+    ),
 ];
 
 const INVOICES: &[FieldSpec] = &[
@@ -168,6 +186,12 @@ const INVOICES: &[FieldSpec] = &[
     f("due_at", Time, true, "due date"),
     f("paid_at", Time, false, "payment date (empty: open)"),
     f("amount", Money, true, "invoice amount"),
+    f(
+        "deleted",
+        Bool,
+        false,
+        "true: delete the stored fact with this row's key (a correction list)",
+    ),
 ];
 
 const OUTCOMES: &[FieldSpec] = &[
@@ -180,6 +204,12 @@ const OUTCOMES: &[FieldSpec] = &[
     ),
     f("at", Time, true, "when observed"),
     f("label", Text, false, "detail, e.g. the offer"),
+    f(
+        "deleted",
+        Bool,
+        false,
+        "true: delete the stored fact with this row's key (a correction list)",
+    ),
 ];
 
 /// The canonical fields of an entity.

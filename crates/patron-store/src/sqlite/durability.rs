@@ -216,7 +216,61 @@ pub(super) fn check(path: &Path, quick: bool) -> Result<CheckReport> {
             .problems
             .push(format!("the models cannot be read: {e}")),
     }
+    report.warnings = out_of_range(&conn);
     Ok(report)
+}
+
+/// Facts outside the documented ranges of [`patron_core::limits`], per table.
+fn out_of_range(conn: &rusqlite::Connection) -> Vec<String> {
+    use patron_core::limits::{END_FACT_TIME, FIRST_FACT_TIME, MAX_MONEY_RAW, MAX_QUANTITY};
+    let (first, end) = (FIRST_FACT_TIME.secs(), END_FACT_TIME.secs());
+    let times = |cols: &[&str]| -> Vec<String> {
+        cols.iter()
+            .map(|c| format!("({c} < {first} OR {c} >= {end})"))
+            .collect()
+    };
+    let money = |cols: &[&str]| -> Vec<String> {
+        cols.iter()
+            .map(|c| format!("({c} > {MAX_MONEY_RAW} OR {c} < -{MAX_MONEY_RAW})"))
+            .collect()
+    };
+    let tables: [(&str, Vec<String>); 5] = [
+        (
+            "order_lines",
+            [
+                times(&["ts"]),
+                money(&["amount", "unit_price", "cost"]),
+                vec![format!("abs(quantity) > {MAX_QUANTITY}")],
+            ]
+            .concat(),
+        ),
+        ("events", times(&["ts"])),
+        ("tickets", times(&["opened_at", "closed_at"])),
+        (
+            "invoices",
+            [
+                times(&["issued_at", "due_at", "paid_at"]),
+                money(&["amount"]),
+            ]
+            .concat(),
+        ),
+        ("outcomes", times(&["at"])),
+    ];
+    let mut warnings = Vec::new();
+    for (table, conditions) in tables {
+        let sql = format!(
+            "SELECT COUNT(*) FROM {table} WHERE {}",
+            conditions.join(" OR ")
+        );
+        match conn.query_row(&sql, [], |r| r.get::<_, i64>(0)) {
+            Ok(0) => {}
+            Ok(n) => warnings.push(format!(
+                "{table}: {n} fact(s) outside the documented ranges (dates from 1900-01-01 to before 2200-01-01, money within ±10^12, quantities within ±10^9): correct them, or delete them with a `deleted` column, and import again"
+            )),
+            Err(e) => warnings.push(format!("{table}: cannot check the ranges: {e}")),
+        }
+    }
+    warnings
 }
 
 /// Decodes every card of a run (decompressed and parsed as JSON); returns how many.

@@ -4,10 +4,10 @@ use super::rows::{attributes_json, fingerprint, update_customer};
 use crate::{ImportWriter, Result, SourceRecord, StoreError, WriteCounts};
 use async_trait::async_trait;
 use patron_core::ids::CustomerId;
-use patron_core::model::{Actor, Customer, Event, Invoice, OrderLine, Outcome, Ticket};
+use patron_core::model::{Actor, Customer, Event, FactKey, Invoice, OrderLine, Outcome, Ticket};
 use rustc_hash::FxHashMap;
 use sqlx::sqlite::Sqlite;
-use sqlx::{QueryBuilder, Row, SqlitePool, Transaction};
+use sqlx::{AssertSqlSafe, QueryBuilder, Row, SqlitePool, Transaction};
 
 /// Rows per INSERT statement (kept under SQLite's limit of 32,766 bound values).
 const ROWS_PER_STATEMENT: usize = 1_000;
@@ -36,6 +36,8 @@ pub(crate) struct SqliteImport {
     order_lines_written: usize,
     /// The index of order lines by customer was dropped, likewise.
     order_lines_index_dropped: bool,
+    /// Fact tables (and their time column) something was deleted from.
+    deleted_from: Vec<(&'static str, &'static str)>,
 }
 
 /// An import of at least this many events drops the index of events by customer and builds it
@@ -70,6 +72,17 @@ impl SqliteImport {
         .bind(super::now_text())
         .fetch_one(&mut *tx)
         .await?;
+        let now = super::now_text();
+        for spec in HISTORY {
+            sqlx::query(AssertSqlSafe(spec.history_trigger(import_id, &now)))
+                .execute(&mut *tx)
+                .await?;
+            if spec.table != "customers" {
+                sqlx::query(AssertSqlSafe(spec.deletion_trigger(import_id, &now)))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
         let rows = sqlx::query("SELECT key, id, is_stub, fingerprint, merged_into FROM customers")
             .fetch_all(&mut *tx)
             .await?;
@@ -99,7 +112,17 @@ impl SqliteImport {
             events_index_dropped: false,
             order_lines_written: 0,
             order_lines_index_dropped: false,
+            deleted_from: Vec::new(),
         })
+    }
+
+    /// The id of the latest `fact_history` row (its count grows by one per correction).
+    async fn history_len(&mut self) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM fact_history")
+                .fetch_one(&mut *self.tx)
+                .await?,
+        )
     }
 
     fn key_of(&self, id: &CustomerId) -> Result<i64> {
@@ -140,17 +163,177 @@ impl SqliteImport {
     }
 }
 
-/// Runs a multi-row `INSERT … ON CONFLICT DO NOTHING` per chunk; counts inserted vs present.
+/// A fact table: its natural key and the columns a correction may change.
+struct FactSpec {
+    table: &'static str,
+    key: &'static [&'static str],
+    content: &'static [&'static str],
+}
+
+const ORDER_LINES: FactSpec = FactSpec {
+    table: "order_lines",
+    key: &["order_id", "line_no"],
+    content: &[
+        "customer_key",
+        "ts",
+        "sku",
+        "category",
+        "quantity",
+        "unit_price",
+        "amount",
+        "cost",
+        "channel",
+        "is_return",
+    ],
+};
+const EVENTS: FactSpec = FactSpec {
+    table: "events",
+    key: &["event_id"],
+    content: &["customer_key", "anonymous_id", "ts", "type", "properties"],
+};
+const TICKETS: FactSpec = FactSpec {
+    table: "tickets",
+    key: &["ticket_id"],
+    content: &[
+        "customer_key",
+        "opened_at",
+        "closed_at",
+        "category",
+        "priority",
+        "escalated",
+        "sentiment",
+        "handling_minutes",
+        "text",
+    ],
+};
+const INVOICES: FactSpec = FactSpec {
+    table: "invoices",
+    key: &["invoice_id"],
+    content: &["customer_key", "issued_at", "due_at", "paid_at", "amount"],
+};
+const OUTCOMES: FactSpec = FactSpec {
+    table: "outcomes",
+    key: &["customer_key", "kind", "at"],
+    content: &["label"],
+};
+const CUSTOMERS: FactSpec = FactSpec {
+    table: "customers",
+    key: &["id"],
+    content: &[
+        "created_at",
+        "name",
+        "email",
+        "phone",
+        "company",
+        "postcode",
+        "country",
+        "attributes",
+        "consent_marketing",
+        "consent_profiling",
+        "acquisition_cost",
+    ],
+};
+
+impl FactSpec {
+    /// `ON CONFLICT (key) DO UPDATE SET … WHERE` some content differs: a re-imported fact with
+    /// the same natural key and new content replaces the stored one (the last one read wins,
+    /// within a file and across files); the same content changes nothing.
+    fn upsert(&self) -> String {
+        let set: Vec<String> = self
+            .content
+            .iter()
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect();
+        format!(
+            " ON CONFLICT ({}) DO UPDATE SET {} WHERE {}",
+            self.key.join(", "),
+            set.join(", "),
+            self.differs(&format!("{}.", self.table), "excluded.")
+        )
+    }
+
+    fn differs(&self, old: &str, new: &str) -> String {
+        let parts: Vec<String> = self
+            .content
+            .iter()
+            .map(|c| format!("{old}{c} IS NOT {new}{c}"))
+            .collect();
+        parts.join(" OR ")
+    }
+
+    /// The companion of [`FactSpec::history_trigger`] for deletions.
+    fn deletion_trigger(&self, import_id: i64, now: &str) -> String {
+        let key: Vec<String> = self.key.iter().map(|k| format!("old.{k}")).collect();
+        let old: Vec<String> = self
+            .key
+            .iter()
+            .chain(self.content)
+            .map(|c| format!("'{c}', old.{c}"))
+            .collect();
+        format!(
+            "CREATE TEMP TRIGGER patron_deleted_{t} AFTER DELETE ON main.{t} BEGIN \
+             INSERT INTO fact_history (fact, natural_key, old, change, import_id, changed_at) \
+             VALUES ('{t}', json_array({key}), json_object({old}), 'deleted', {import_id}, '{now}'); END",
+            t = self.table,
+            key = key.join(", "),
+            old = old.join(", "),
+        )
+    }
+
+    /// A trigger of this import's connection and transaction only (a TEMP trigger, created
+    /// inside the transaction and dropped before it commits) that keeps the replaced version
+    /// of a corrected fact in `fact_history`.
+    fn history_trigger(&self, import_id: i64, now: &str) -> String {
+        let key: Vec<String> = self.key.iter().map(|k| format!("old.{k}")).collect();
+        let old: Vec<String> = self
+            .key
+            .iter()
+            .chain(self.content)
+            .map(|c| format!("'{c}', old.{c}"))
+            .collect();
+        let extra = if self.table == "customers" {
+            // Filling in a stub is not a correction.
+            "old.is_stub = 0 AND "
+        } else {
+            ""
+        };
+        format!(
+            "CREATE TEMP TRIGGER patron_history_{t} AFTER UPDATE ON main.{t} WHEN {extra}({differs}) BEGIN \
+             INSERT INTO fact_history (fact, natural_key, old, change, import_id, changed_at) \
+             VALUES ('{t}', json_array({key}), json_object({old}), 'updated', {import_id}, '{now}'); END",
+            t = self.table,
+            differs = self.differs("old.", "new."),
+            key = key.join(", "),
+            old = old.join(", "),
+        )
+    }
+}
+
+const HISTORY: [&FactSpec; 6] = [
+    &CUSTOMERS,
+    &ORDER_LINES,
+    &EVENTS,
+    &TICKETS,
+    &INVOICES,
+    &OUTCOMES,
+];
+
+/// Runs a multi-row upsert per chunk (see [`FactSpec::upsert`]); counts inserted, updated
+/// (corrections, each with its old version in `fact_history`) and unchanged duplicates.
 macro_rules! insert_facts {
-    ($self:ident, $rows:ident, $head:literal, |$b:ident, $row:ident| $push:block) => {{
+    ($self:ident, $rows:ident, $spec:expr, $head:literal, |$b:ident, $row:ident| $push:block) => {{
         let mut counts = WriteCounts::default();
+        let tail = $spec.upsert();
         for chunk in $rows.chunks(ROWS_PER_STATEMENT) {
+            let before = $self.history_len().await?;
             let mut q = QueryBuilder::<Sqlite>::new($head);
             q.push_values(chunk, |mut $b, $row| $push);
-            q.push(" ON CONFLICT DO NOTHING");
-            let inserted = q.build().execute(&mut *$self.tx).await?.rows_affected();
-            counts.inserted += inserted;
-            counts.duplicates += chunk.len() as u64 - inserted;
+            q.push(&tail);
+            let changed = q.build().execute(&mut *$self.tx).await?.rows_affected();
+            let updated = ($self.history_len().await? - before) as u64;
+            counts.inserted += changed - updated;
+            counts.updated += updated;
+            counts.duplicates += chunk.len() as u64 - changed;
         }
         Ok(counts)
     }};
@@ -220,6 +403,7 @@ impl ImportWriter for SqliteImport {
         insert_facts!(
             self,
             rows,
+            ORDER_LINES,
             "INSERT INTO order_lines (order_id, line_no, customer_key, ts, sku, category, quantity, unit_price, amount, cost, channel, is_return) ",
             |b, row| {
                 let (l, key) = row;
@@ -259,6 +443,7 @@ impl ImportWriter for SqliteImport {
         insert_facts!(
             self,
             rows,
+            EVENTS,
             "INSERT INTO events (event_id, customer_key, anonymous_id, ts, type, properties) ",
             |b, row| {
                 let (e, key) = row;
@@ -288,6 +473,7 @@ impl ImportWriter for SqliteImport {
         insert_facts!(
             self,
             rows,
+            TICKETS,
             "INSERT INTO tickets (ticket_id, customer_key, opened_at, closed_at, category, priority, escalated, sentiment, handling_minutes, text) ",
             |b, row| {
                 let (t, key) = row;
@@ -315,6 +501,7 @@ impl ImportWriter for SqliteImport {
         insert_facts!(
             self,
             rows,
+            INVOICES,
             "INSERT INTO invoices (invoice_id, customer_key, issued_at, due_at, paid_at, amount) ",
             |b, row| {
                 let (i, key) = row;
@@ -337,6 +524,7 @@ impl ImportWriter for SqliteImport {
         insert_facts!(
             self,
             rows,
+            OUTCOMES,
             "INSERT INTO outcomes (customer_key, kind, at, label) ",
             |b, row| {
                 let (o, key) = row;
@@ -346,6 +534,57 @@ impl ImportWriter for SqliteImport {
                     .push_bind(o.label.as_deref());
             }
         )
+    }
+
+    async fn delete_facts(&mut self, keys: &[FactKey]) -> Result<WriteCounts> {
+        let mut counts = WriteCounts::default();
+        for key in keys {
+            let (table, time, q) = match key {
+                FactKey::OrderLine(order, line) => (
+                    "order_lines",
+                    "ts",
+                    sqlx::query("DELETE FROM order_lines WHERE order_id = ? AND line_no = ?")
+                        .bind(order.as_str())
+                        .bind(i64::from(*line)),
+                ),
+                FactKey::Event(id) => (
+                    "events",
+                    "ts",
+                    sqlx::query("DELETE FROM events WHERE event_id = ?").bind(id.as_str()),
+                ),
+                FactKey::Ticket(id) => (
+                    "tickets",
+                    "opened_at",
+                    sqlx::query("DELETE FROM tickets WHERE ticket_id = ?").bind(id.as_str()),
+                ),
+                FactKey::Invoice(id) => (
+                    "invoices",
+                    "issued_at",
+                    sqlx::query("DELETE FROM invoices WHERE invoice_id = ?").bind(id.as_str()),
+                ),
+                FactKey::Outcome(customer, kind, at) => {
+                    let Some(known) = self.customers.get(customer.as_str()) else {
+                        continue;
+                    };
+                    (
+                        "outcomes",
+                        "at",
+                        sqlx::query(
+                            "DELETE FROM outcomes WHERE customer_key = ? AND kind = ? AND at = ?",
+                        )
+                        .bind(known.key)
+                        .bind(kind.as_str())
+                        .bind(at.secs()),
+                    )
+                }
+            };
+            let n = q.execute(&mut *self.tx).await?.rows_affected();
+            counts.deleted += n;
+            if n > 0 && table != "outcomes" && !self.deleted_from.contains(&(table, time)) {
+                self.deleted_from.push((table, time));
+            }
+        }
+        Ok(counts)
     }
 
     async fn commit(
@@ -389,6 +628,28 @@ impl ImportWriter for SqliteImport {
         }
         if self.order_lines_index_dropped {
             sqlx::query(ORDER_LINES_BY_CUSTOMER)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        for spec in HISTORY {
+            for kind in ["history", "deleted"] {
+                sqlx::query(AssertSqlSafe(format!(
+                    "DROP TRIGGER IF EXISTS temp.patron_{kind}_{}",
+                    spec.table
+                )))
+                .execute(&mut *self.tx)
+                .await?;
+            }
+        }
+        // A deleted fact may have been the latest of its table.
+        for (fact, column) in self.deleted_from.clone() {
+            sqlx::query(AssertSqlSafe(format!(
+                "UPDATE fact_times SET latest = (SELECT MAX({column}) FROM {fact}) WHERE fact = ?1"
+            )))
+            .bind(fact)
+            .execute(&mut *self.tx)
+            .await?;
+            sqlx::query("DELETE FROM fact_times WHERE latest IS NULL")
                 .execute(&mut *self.tx)
                 .await?;
         }

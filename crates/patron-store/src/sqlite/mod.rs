@@ -100,6 +100,11 @@ fn migrator() -> Migrator {
             "alarms_by_customer",
             include_str!("../../migrations/sqlite/0010_alarms_by_customer.sql"),
         ),
+        migration(
+            11,
+            "fact_history",
+            include_str!("../../migrations/sqlite/0011_fact_history.sql"),
+        ),
     ])
 }
 

@@ -200,6 +200,18 @@ fn finish_run(
         rusqlite::params![cards, end.summary.to_string(), id],
     )
     .map_err(bulk_error)?;
+    // A back-dated run (an earlier as_of than a stored run) describes the past: it never
+    // raises or clears the current alarm episodes.
+    let later: i64 = tx
+        .query_row(
+            "SELECT COUNT(*) FROM score_runs WHERE id <> ?1 AND as_of > ?2",
+            rusqlite::params![id, as_of.secs()],
+            |r| r.get(0),
+        )
+        .map_err(bulk_error)?;
+    if later > 0 {
+        return Ok(());
+    }
     let mut raise = tx
         .prepare(
             "INSERT INTO alarms (customer_key, kind, evidence, raised_run, raised_as_of) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -269,9 +281,12 @@ pub(super) async fn one(pool: &SqlitePool, id: Option<i64>) -> Result<Option<Sco
     let id = match id {
         Some(id) => id,
         None => {
-            let latest: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM score_runs")
-                .fetch_one(pool)
-                .await?;
+            // The latest as_of, not the run created last (a back-dated run is not "latest").
+            let latest: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM score_runs ORDER BY as_of DESC, id DESC LIMIT 1",
+            )
+            .fetch_optional(pool)
+            .await?;
             match latest {
                 Some(id) => id,
                 None => return Ok(None),

@@ -382,3 +382,88 @@ async fn facts_load_from_one_snapshot_while_another_process_writes() {
     let after = store.load_facts(ts("2025-01-01")).await.unwrap();
     assert_eq!(after.orders.amount.len(), before.orders.amount.len() + 1);
 }
+
+/// `(fact, natural key, old row)` of every correction, oldest first.
+async fn history(store: &SqliteStore) -> Vec<(String, String, serde_json::Value)> {
+    let rows: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT fact, natural_key, old FROM fact_history ORDER BY id")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+    rows.into_iter()
+        .map(|(f, k, o)| (f, k, serde_json::from_str(&o).unwrap()))
+        .collect()
+}
+
+#[tokio::test]
+async fn corrections_replace_facts_and_keep_the_old_version() {
+    // Issue 11, defect 3: a changed order line was counted as a duplicate and dropped.
+    let (_dir, store) = seeded().await;
+    let mut w = store.begin_import().await.unwrap();
+    let c = w
+        .write_order_lines(&[
+            // Corrected amount.
+            line("O1", 2, "A", "2024-01-10 10:00:00", 6.5),
+            // Unchanged.
+            line("O2", 1, "B", "2024-03-05", 20.0),
+            // New; then corrected again within the same batch (the last one read wins).
+            line("O5", 1, "B", "2024-04-01", 1.0),
+            line("O5", 1, "B", "2024-04-01", 2.0),
+        ])
+        .await
+        .unwrap();
+    assert_eq!((c.inserted, c.updated, c.duplicates), (1, 2, 1));
+    let c = w
+        .write_events(&[
+            event("E1", "B", "2024-03-02", "email_click"),
+            event("E2", "A", "2024-05-01", "page_view"),
+        ])
+        .await
+        .unwrap();
+    assert_eq!((c.inserted, c.updated, c.duplicates), (0, 1, 1));
+    let c = w
+        .write_customers(&[customer("A", Some("Anna Neu"), None, None)])
+        .await
+        .unwrap();
+    assert_eq!(c.updated, 1);
+    w.commit(&[], serde_json::json!({})).await.unwrap();
+
+    let s = store.status().await.unwrap();
+    assert_eq!(s.order_lines, 6);
+    assert_eq!(s.revenue, Money::from_f64(37.0 + 1.0 + 2.0));
+    let f = store.load_facts(ts("2025-01-01")).await.unwrap();
+    assert_eq!(
+        f.orders.amount[f.order_range(0)]
+            .iter()
+            .copied()
+            .sum::<Money>(),
+        Money::from_f64(10.0 + 6.5 - 5.5)
+    );
+    let h = history(&store).await;
+    let facts: Vec<(&str, &str)> = h.iter().map(|(f, k, _)| (f.as_str(), k.as_str())).collect();
+    assert_eq!(
+        facts,
+        [
+            ("order_lines", r#"["O1",2]"#),
+            ("order_lines", r#"["O5",1]"#),
+            ("events", r#"["E1"]"#),
+            ("customers", r#"["A"]"#),
+        ]
+    );
+    assert_eq!(h[0].2["amount"], 55_000, "the old 5.50");
+    assert_eq!(h[1].2["amount"], 10_000);
+    assert_eq!(h[2].2["type"], "email_open");
+    assert_eq!(h[3].2["name"], "Anna Alt");
+
+    // A merge moves facts without recording corrections; importing the same again changes
+    // nothing.
+    store.merge_customers(&id("A"), &id("B")).await.unwrap();
+    let mut w = store.begin_import().await.unwrap();
+    let c = w
+        .write_order_lines(&[line("O1", 2, "A", "2024-01-10 10:00:00", 6.5)])
+        .await
+        .unwrap();
+    assert_eq!((c.inserted, c.updated, c.duplicates), (0, 0, 1));
+    w.commit(&[], serde_json::json!({})).await.unwrap();
+    assert_eq!(history(&store).await.len(), 4);
+}

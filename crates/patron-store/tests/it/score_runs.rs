@@ -163,3 +163,55 @@ async fn card_chunks_stream_every_card_in_id_order() {
     assert_eq!(sizes, [10_000, 2_345]);
     assert_eq!(all, (0..n).map(card).collect::<Vec<_>>());
 }
+
+#[tokio::test]
+async fn a_back_dated_run_is_not_the_latest_and_leaves_the_alarms_alone() {
+    // Issue 11, defect 9: `score --as-of 1900-01-01` cleared every open alarm, and show, route
+    // and export took the run created last as the latest.
+    let (_dir, store) = store_with(10).await;
+    let run = |as_of: i64, raised: Vec<usize>, cleared: Vec<usize>| {
+        let store = &store;
+        async move {
+            let mut w = store
+                .begin_score_run(ScoreRunHeader {
+                    as_of: Timestamp::from_secs(as_of),
+                    ..header()
+                })
+                .await
+                .unwrap();
+            w.write_cards((0..10).map(card).collect()).await.unwrap();
+            w.finish(ScoreRunEnd {
+                summary: serde_json::json!({}),
+                raised: raised
+                    .into_iter()
+                    .map(|i| (id(i), "sleeper".into(), "quiet".into()))
+                    .collect(),
+                cleared: cleared
+                    .into_iter()
+                    .map(|i| (id(i), "sleeper".into()))
+                    .collect(),
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let current = run(1_700_000_000, vec![1, 2], vec![]).await;
+    let back_dated = run(-2_208_988_800, vec![5], vec![1, 2]).await;
+    assert_eq!(store.score_run(None).await.unwrap().unwrap().id, current);
+    assert_eq!(
+        store.score_run(Some(back_dated)).await.unwrap().unwrap().id,
+        back_dated
+    );
+    let open: Vec<String> = store
+        .alarms(true)
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.customer_id.to_string())
+        .collect();
+    assert_eq!(open, [id(1).to_string(), id(2).to_string()]);
+    // A run at the same or a later as_of is current again.
+    let later = run(1_700_000_000, vec![], vec![2]).await;
+    assert_eq!(store.score_run(None).await.unwrap().unwrap().id, later);
+    assert_eq!(store.alarms(true).await.unwrap().len(), 1);
+}
