@@ -65,7 +65,7 @@ impl SqliteImport {
     }
 
     pub async fn begin(pool: &SqlitePool) -> Result<Self> {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
         let import_id: i64 = sqlx::query_scalar(
             "INSERT INTO imports (started_at, summary) VALUES (?, '{}') RETURNING id",
         )

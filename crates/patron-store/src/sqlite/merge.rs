@@ -334,7 +334,7 @@ pub(crate) async fn merge(
             "a customer cannot be merged into itself".into(),
         ));
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let keep = find(&mut tx, keep_id).await?;
     let dropped = find(&mut tx, drop_id).await?;
     let (combined, fields_taken) = combine(&keep, &dropped);
@@ -380,7 +380,7 @@ pub(crate) async fn merge(
 }
 
 pub(crate) async fn undo(pool: &SqlitePool, merge_id: i64) -> Result<MergeRecord> {
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let row = sqlx::query("SELECT keep_key, drop_key, after_run, keep_before, moved, reverted_at FROM merges WHERE id = ?")
         .bind(merge_id)
         .fetch_optional(&mut *tx)

@@ -11,7 +11,7 @@ const INFO: &str = "id, kind, version, trained_at, as_of, cutoffs, holdout, hori
 /// Saves `model` as the next version of its kind (in one transaction, so concurrent saves get
 /// distinct versions).
 pub(crate) async fn save(pool: &SqlitePool, model: &NewModel) -> Result<ModelInfo> {
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let version: i64 =
         sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM models WHERE kind = ?1")
             .bind(&model.kind)

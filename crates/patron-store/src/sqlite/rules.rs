@@ -121,7 +121,7 @@ pub(crate) async fn begin(
     new: &NewRuleRun,
     restart: bool,
 ) -> Result<RuleRunStart> {
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     if let Some(open) = unfinished_run(&mut tx).await? {
         if same_work(&open, new) && !restart {
             tx.commit().await?;
@@ -290,7 +290,7 @@ pub(crate) async fn write_batch(
     run_id: i64,
     batch: &RuleBatch,
 ) -> Result<RuleRun> {
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let run = run_by_id(&mut tx, run_id).await?;
     if run.finished_at.is_some() {
         return Err(conflict(format!("rule run {run_id} is finished")));
@@ -410,7 +410,7 @@ pub(crate) async fn write_batch(
 }
 
 pub(crate) async fn finish(pool: &SqlitePool, run_id: i64) -> Result<RuleRun> {
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let run = run_by_id(&mut tx, run_id).await?;
     if run.finished_at.is_some() {
         tx.commit().await?;
@@ -689,7 +689,7 @@ pub(crate) async fn outbox(pool: &SqlitePool, all: bool) -> Result<Vec<OutboxRec
 }
 
 pub(crate) async fn mark_delivered(pool: &SqlitePool, ids: &[i64]) -> Result<u64> {
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let now = now_text();
     let mut changed = 0;
     for chunk in ids.chunks(ROWS_PER_STATEMENT) {
