@@ -55,6 +55,15 @@ pub enum AppError {
     /// A card condition (`--where`, a segment) that does not compile.
     #[error("bad condition: {0}")]
     Filter(String),
+    /// What the command would replace is there, and it was not told to replace it.
+    #[error("{0}")]
+    Refused(String),
+    /// A file or directory could not be read or written.
+    #[error("{0}")]
+    Io(String),
+    /// The data cannot give what was asked.
+    #[error("{0}")]
+    Data(String),
     /// The store holds no facts yet.
     #[error("the store has no facts yet: run `patron import` first")]
     NoFacts,
@@ -87,6 +96,9 @@ impl AppError {
             AppError::Rejected { .. } => Code::RowsRejected,
             AppError::RejectsNotKept(_) => Code::RejectsUnwritable,
             AppError::Filter(_) => Code::FilterInvalid,
+            AppError::Refused(_) => Code::Refused,
+            AppError::Io(_) => Code::IoFailed,
+            AppError::Data(_) => Code::DataInvalid,
             AppError::NoFacts => Code::NoFacts,
             AppError::NoRun(_) => Code::NoRun,
             AppError::UnknownCustomer(_) => Code::CustomerNotFound,

@@ -6,20 +6,25 @@
 //!
 //! * [`cards`] — stored cards: one customer's with history and alarms, those matching a
 //!   condition, a new ticket's route.
+//! * [`demo`] — a seeded synthetic company generated, imported, analysed and scored.
 //! * [`import`] — the project's sources into the store, all or nothing.
 //! * [`publish`] — a rule set's scores, stages and triggers over the whole history, resumable.
+//! * [`quality`] — missing and invalid values, outliers, date gaps per source and field;
+//!   duplicate-customer candidates.
 //! * [`score`] — a score run: population fits frozen into a snapshot, then every customer's
 //!   card from their own facts and that snapshot, stored chunk by chunk with alarm episodes.
 //! * [`live`] — one customer's card from their own facts, read through the store's indexes,
 //!   against a stored run's snapshot: the same function the run mapped over everyone.
 
 pub mod cards;
+pub mod demo;
 pub mod error;
 pub mod import;
 pub mod live;
 pub mod progress;
 pub mod project;
 pub mod publish;
+pub mod quality;
 pub mod score;
 
 pub use error::AppError;

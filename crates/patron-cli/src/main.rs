@@ -6,7 +6,11 @@
 mod cli;
 mod commands;
 mod error;
+mod flags;
+mod importing;
 mod output;
+mod parquet;
+mod print;
 mod project;
 
 use clap::Parser;

@@ -115,6 +115,8 @@ codes! {
     RuleRunConflict = "rule_run_conflict", Conflict;
     /// A stored run's snapshot does not fit the project any more (rules changed).
     SnapshotStale = "snapshot_stale", Conflict;
+    /// A command that would overwrite what is there (a project directory that is not empty).
+    Refused = "refused", Conflict;
     /// Another process holds the store's writer lock.
     StoreBusy = "store_busy", Busy;
     /// The writer lock file cannot be used.
@@ -137,6 +139,8 @@ codes! {
     FeatureMismatch = "feature_mismatch", Internal;
     /// The hypergeometric function behind Pareto/NBD could not be evaluated.
     NumericFailure = "numeric_failure", Internal;
+    /// A file or directory that cannot be read or written.
+    IoFailed = "io_failed", Internal;
     /// Anything else.
     Failed = "failed", Internal;
 }

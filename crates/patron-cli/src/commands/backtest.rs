@@ -2,8 +2,9 @@
 //! happened.
 
 use crate::cli::{BacktestClvArgs, BacktestCommand, Global};
-use crate::commands::clv::{day_of, fit_json, time_unit};
+use crate::flags::{day_of, time_unit};
 use crate::output::{Table, count, print_json};
+use crate::print::fit_json;
 use anyhow::{Context, Result};
 use patron_core::Timestamp;
 use patron_core::time::DAY;

@@ -2,7 +2,7 @@
 //! process's peak resident memory (Linux `VmHWM`).
 
 use crate::cli::{BenchClvArgs, BenchCommand, BenchImportArgs, BenchRfmArgs, Global, ImportArgs};
-use crate::commands::import::import_project;
+use crate::importing::import_project;
 use crate::output::{count, print_json};
 use crate::project::Project;
 use anyhow::{Context, Result};

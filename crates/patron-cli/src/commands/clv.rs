@@ -1,7 +1,9 @@
 //! `patron clv …`: buy-till-you-die summaries, model fits and predictions.
 
 use crate::cli::{ClvCommand, ClvInputArgs, ClvPredictArgs, ClvWindowArgs, Global};
+use crate::flags::{day_of, time_unit};
 use crate::output::{Table, count, print_json};
+use crate::print::fit_json;
 use crate::project::Project;
 use anyhow::{Context, Result, bail};
 use patron_core::Timestamp;
@@ -10,28 +12,11 @@ use patron_core::time::DAY;
 use patron_engine::clv::policy::{
     ClvInput, Predictions, choose_timing_model, input_from_facts, predict_all, spend_model,
 };
-use patron_engine::clv::{FitResult, FrequencyData, ModelKind, TimeUnit, TimingModel};
+use patron_engine::clv::{FitResult, FrequencyData, ModelKind, TimingModel};
 use patron_engine::margin::line_gross_margins;
 use patron_engine::repeat_summary::{LineValue, RepeatSummary, repeat_summary_valued};
 use serde_json::{Value, json};
 use std::path::Path;
-
-/// The time unit named on the command line. A month is a twelfth of a Julian year
-/// (365.25 / 12 = 30.4375 days), never "30 days".
-pub fn time_unit(name: &str) -> TimeUnit {
-    match name {
-        "day" => TimeUnit::Day,
-        "month" => TimeUnit::Month,
-        _ => TimeUnit::Week,
-    }
-}
-
-/// Day number of a date argument (`flag` names it in the error).
-pub fn day_of(text: &str, flag: &str) -> Result<i64> {
-    Ok(Timestamp::parse_flexible(text)
-        .map_err(|e| crate::error::Usage(format!("{flag}: {e}")))?
-        .day_number())
-}
 
 /// Loads the facts of a window and summarises them: `(facts, summary, end_day)`.
 pub async fn summary_from_store(
@@ -162,27 +147,6 @@ pub async fn load_input(
         args.holdout_days,
         model_name == "auto",
     )?)
-}
-
-/// The JSON of one fit: parameters and standard errors by name.
-pub fn fit_json(r: &FitResult, customers: f64) -> Value {
-    let by_name = |pairs: &[(&str, f64)]| {
-        pairs
-            .iter()
-            .map(|(n, v)| ((*n).to_owned(), json!(v)))
-            .collect::<serde_json::Map<_, _>>()
-    };
-    let k = r.params.len() as f64;
-    json!({
-        "model": r.model,
-        "params": by_name(&r.params),
-        "log_likelihood": r.log_likelihood,
-        "std_errors": by_name(&r.std_errors),
-        "converged": r.converged,
-        "iterations": r.iterations,
-        "gradient_norm": r.gradient_norm,
-        "bic": -2.0 * r.log_likelihood + k * customers.ln(),
-    })
 }
 
 async fn fit(global: &Global, project: Option<&Project>, args: &ClvInputArgs) -> Result<()> {

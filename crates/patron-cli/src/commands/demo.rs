@@ -1,92 +1,49 @@
 //! `patron demo`: generate a synthetic company, import it, run every analysis, report.
 
-use crate::cli::{DemoArgs, Global, ImportArgs};
-use crate::commands::clv::fit_json;
-use crate::commands::import::{import_project, print_summary};
-use crate::commands::quality::{print_report, quality_report};
-use crate::commands::resolve_as_of;
-use crate::commands::rfm::{print_segments, rfm_json};
-use crate::output::{amount, count, print_json, progress};
-use crate::project::Project;
-use anyhow::{Context, Result};
-use patron_demo::{DemoOptions, DemoSummary, generate};
-use patron_engine::abc::{AbcResult, abc, population};
-use patron_engine::clv::policy::default_clv;
-use patron_engine::margin::{MarginResult, margins};
-use std::path::Path;
-use std::time::Instant;
+use crate::cli::{DemoArgs, Global};
+use crate::output::{Stages, amount, count, print_json};
+use crate::print::{
+    ImportSummary, fit_json, print_import, print_quality, print_run, print_segments, rfm_json,
+};
+use anyhow::Result;
+use patron_app::demo::{DemoClv, DemoOutcome, DemoRequest};
+use patron_demo::{DemoOptions, DemoSummary};
+use patron_engine::abc::AbcResult;
+use patron_engine::margin::MarginResult;
 
-/// Removes a store left by an earlier demo (maybe of another size), which would mix with the
-/// new data: the demo is self-contained.
-fn remove_old_store(dir: &Path) -> Result<()> {
-    for suffix in ["", "-wal", "-shm"] {
-        let path = dir.join(format!("patron.db{suffix}"));
-        if path.exists() {
-            std::fs::remove_file(&path)
-                .with_context(|| format!("cannot remove {}", path.display()))?;
-        }
-    }
-    Ok(())
-}
-
-/// `patron demo`.
+/// `patron demo`: glue around [`patron_app::demo::demo`], which does the work.
 pub async fn run(global: &Global, args: &DemoArgs) -> Result<()> {
-    crate::commands::init::refuse_non_empty(&args.dir, args.force)?;
     let quiet = global.quiet || global.json;
-    let started = Instant::now();
-    let options = DemoOptions {
-        customers: args.customers,
-        seed: args.seed,
-        ..DemoOptions::default()
+    let request = DemoRequest {
+        dir: args.dir.clone(),
+        options: DemoOptions {
+            customers: args.customers,
+            seed: args.seed,
+            ..DemoOptions::default()
+        },
+        store: global.store.clone(),
+        force: args.force,
     };
-    let bar = progress(args.customers, "generating", quiet);
-    let generated = {
-        let (bar, dir, options) = (bar.clone(), args.dir.clone(), options.clone());
-        tokio::task::spawn_blocking(move || {
-            generate(&options, &dir, &mut |done| bar.set_position(done))
-        })
-        .await
-        .context("the generator thread failed")?
-        .with_context(|| format!("cannot write the demo into {}", args.dir.display()))?
-    };
-    bar.finish_and_clear();
-    let generate_secs = started.elapsed().as_secs_f64();
-
-    let project = Project::load(args.dir.clone(), global.store.clone())?;
-    if global.store.is_none() {
-        remove_old_store(&args.dir)?;
-    }
-    let import_started = Instant::now();
-    let everything = ImportArgs {
-        max_errors: 0,
-        rejects: None,
-        sources: Vec::new(),
-    };
-    let import = import_project(&project, &everything, quiet).await?;
-    let import_secs = import_started.elapsed().as_secs_f64();
-
-    let analysis_started = Instant::now();
-    let store = project.open_store().await?;
-    let as_of = resolve_as_of(store.as_ref(), None).await?;
-    let facts = store.load_facts(as_of).await?;
-    let rfm = patron_engine::rfm::rfm(&facts, &project.config.rfm)?;
-    let margin = margins(&facts, &project.config.margin);
-    let abc = abc(
-        &population(&margin, project.config.abc.basis),
-        project.config.abc.a,
-        project.config.abc.b,
-    );
-    let clv = demo_clv(&facts, as_of)?;
-    let mut rfm_summary = rfm_json(&rfm, &facts);
+    let mut stages = Stages::new(quiet);
+    let outcome = patron_app::demo::demo(&request, &mut stages).await?;
+    stages.clear();
+    let DemoOutcome {
+        project,
+        generated,
+        imported,
+        as_of,
+        rfm,
+        abc,
+        margin,
+        clv,
+        run,
+        quality,
+        seconds: [generate_secs, import_secs, analysis_secs, total_secs],
+    } = outcome;
+    let import = ImportSummary::of(imported, None);
+    let clv = clv_json(&clv);
+    let mut rfm_summary = rfm_json(&rfm, None);
     rfm_summary.as_object_mut().map(|o| o.remove("customers"));
-    // The score run loads its own fact set (with the properties its rules read).
-    drop(facts);
-    let run =
-        patron_app::score_run(&project, store.as_ref(), as_of, &mut patron_app::Silent).await?;
-    let quality = quality_report(&project, 10).await?;
-    let analysis_secs = analysis_started.elapsed().as_secs_f64();
-    let total_secs = started.elapsed().as_secs_f64();
-
     if global.json {
         return print_json(&serde_json::json!({
             "dir": args.dir.display().to_string(),
@@ -104,7 +61,7 @@ pub async fn run(global: &Global, args: &DemoArgs) -> Result<()> {
     }
     print_generated(&generated, args, generate_secs);
     println!("\nImported in {import_secs:.1} s:");
-    print_summary(&import);
+    print_import(&import);
     println!();
     let currency = &project.config.project.currency;
     print_segments(&rfm, currency);
@@ -112,9 +69,9 @@ pub async fn run(global: &Global, args: &DemoArgs) -> Result<()> {
     print_value(&abc, &margin, currency);
     print_clv(&clv, currency);
     println!();
-    crate::commands::score::print_run(&run, currency);
+    print_run(&run, currency);
     println!("\nData quality:");
-    print_report(&quality);
+    print_quality(&quality);
     println!(
         "\nDone in {total_secs:.1} s (analysis {analysis_secs:.1} s). Explore: patron -C {} show CUSTOMER | export --where 'status == \"At Risk\"' | alarms | status | rfm | quality",
         args.dir.display()
@@ -169,15 +126,11 @@ fn print_value(abc: &AbcResult, margin: &MarginResult, currency: &str) {
     );
 }
 
-/// Fits the CLV models on the demo's history (choosing by holdout error) and predicts a
-/// 12-month discounted CLV at 10 % a year for everyone who bought.
-fn demo_clv(
-    facts: &patron_core::facts::Facts,
-    as_of: patron_core::Timestamp,
-) -> Result<serde_json::Value> {
-    debug_assert_eq!(facts.as_of, as_of);
-    let (_, input, p) = default_clv(facts, 1)?.context("nobody has bought anything yet")?;
-    let clv = p.clv.as_deref().unwrap_or_default();
+/// The demo's CLV in a few numbers: the chosen model, customers, mean P(alive), expected
+/// purchases, total 12-month CLV and customers with potential.
+fn clv_json(clv: &DemoClv) -> serde_json::Value {
+    let (input, p) = (&clv.input, &clv.predictions);
+    let total = p.clv.as_deref().unwrap_or_default();
     let alive = p.p_alive.iter().sum::<f64>() / p.p_alive.len().max(1) as f64;
     let potential = p
         .potential
@@ -186,15 +139,15 @@ fn demo_clv(
         .iter()
         .filter(|g| **g >= 0.3)
         .count();
-    Ok(serde_json::json!({
+    serde_json::json!({
         "model": fit_json(&p.fit, input.data.total_weight()),
         "selection": p.selection,
         "customers": input.data.len(),
         "expected_purchases_52_weeks": p.expected.iter().sum::<f64>(),
         "mean_p_alive": alive,
-        "clv_12_months": clv.iter().sum::<f64>(),
+        "clv_12_months": total.iter().sum::<f64>(),
         "customers_with_potential": potential,
-    }))
+    })
 }
 
 fn print_clv(clv: &serde_json::Value, currency: &str) {

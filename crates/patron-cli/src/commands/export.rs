@@ -34,7 +34,7 @@ pub async fn run(global: &Global, args: &ExportArgs) -> Result<()> {
                 .as_ref()
                 .context("--format parquet needs --output FILE")?;
             drop(out);
-            crate::commands::export_parquet::write(path, &rows)?;
+            crate::parquet::write(path, &rows)?;
             out = Box::new(std::io::sink());
         }
     }

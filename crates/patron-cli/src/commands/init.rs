@@ -72,26 +72,6 @@ unknown_customer = "create" # a fact for an unknown customer id: "create" a stub
 #   every fact entity also takes `deleted` (true: delete the stored fact with that row's key)
 "#;
 
-/// Refuses to write a new project into `dir` when it exists and holds anything, unless `force`:
-/// `patron demo` replaces the patron.toml, data and store it finds there.
-pub(crate) fn refuse_non_empty(dir: &std::path::Path, force: bool) -> Result<()> {
-    if force {
-        return Ok(());
-    }
-    let non_empty = match std::fs::read_dir(dir) {
-        Ok(mut entries) => entries.next().is_some(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
-    };
-    if non_empty {
-        anyhow::bail!(
-            "{} is not empty: the demo would replace its patron.toml, data and store; pass --force to do so, or choose a new directory",
-            dir.display()
-        );
-    }
-    Ok(())
-}
-
 /// `patron init`.
 pub fn run(global: &Global, args: &InitArgs) -> Result<()> {
     std::fs::create_dir_all(&args.dir)

@@ -12,7 +12,6 @@ pub(crate) mod clusters;
 mod clv;
 mod demo;
 mod export;
-mod export_parquet;
 pub(crate) mod feedback;
 mod import;
 mod init;
