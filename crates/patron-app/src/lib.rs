@@ -7,6 +7,7 @@
 //! * [`cards`] — stored cards: one customer's with history and alarms, those matching a
 //!   condition, a new ticket's route.
 //! * [`demo`] — a seeded synthetic company generated, imported, analysed and scored.
+//! * [`explain`] — a customer's rule points, ledger entry by entry, from their own facts.
 //! * [`import`] — the project's sources into the store, all or nothing.
 //! * [`publish`] — a rule set's scores, stages and triggers over the whole history, resumable.
 //! * [`quality`] — missing and invalid values, outliers, date gaps per source and field;
@@ -19,6 +20,7 @@
 pub mod cards;
 pub mod demo;
 pub mod error;
+pub mod explain;
 pub mod import;
 pub mod live;
 pub mod progress;

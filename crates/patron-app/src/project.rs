@@ -7,7 +7,7 @@ use patron_core::config::{CONFIG_FILE, ProjectConfig};
 use patron_engine::rules::RuleSet;
 use patron_engine::scorecard::Settings;
 use patron_store::{FactOptions, Store};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A loaded project.
 pub struct Project {
@@ -65,19 +65,22 @@ impl Project {
         if self.config.scores.is_empty() {
             return Ok(None);
         }
-        RuleSet::compile(&self.config.rules())
-            .map(Some)
-            .map_err(|errors| {
-                let path = self.dir.join(CONFIG_FILE);
-                let text = std::fs::read_to_string(&path).unwrap_or_default();
-                AppError::RulesInvalid(
-                    errors
-                        .iter()
-                        .map(|e| e.render(&path.display().to_string(), &text))
-                        .collect(),
-                )
-            })
+        compile_rules(&self.config, &self.dir.join(CONFIG_FILE)).map(Some)
     }
+}
+
+/// The rules of `config`, read from the file at `path`, compiled; every problem rendered with
+/// its line and column in that file.
+pub fn compile_rules(config: &ProjectConfig, path: &Path) -> Result<RuleSet, AppError> {
+    RuleSet::compile(&config.rules()).map_err(|errors| {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        AppError::RulesInvalid(
+            errors
+                .iter()
+                .map(|e| e.render(&path.display().to_string(), &text))
+                .collect(),
+        )
+    })
 }
 
 /// The optional fact columns the rule sets read (their event properties).

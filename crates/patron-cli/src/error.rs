@@ -23,21 +23,6 @@ pub struct Rejected {
     pub allowed: u64,
 }
 
-/// Rules that do not compile; the messages were already printed.
-#[derive(Debug, thiserror::Error)]
-#[error("{0} problem(s) in the rules; nothing was scored")]
-pub struct RulesInvalid(pub usize);
-
-/// Score-card settings that do not compile; the messages were already printed.
-#[derive(Debug, thiserror::Error)]
-#[error("{0} problem(s) in the score-card settings; nothing was scored")]
-pub struct ScorecardInvalid(pub usize);
-
-/// A `--where` condition or `--segment` that does not compile.
-#[derive(Debug, thiserror::Error)]
-#[error("bad condition: {0}")]
-pub struct BadFilter(pub String);
-
 /// Exit code: a usage error.
 pub const EXIT_USAGE: u8 = 2;
 
@@ -59,15 +44,6 @@ fn code(e: &anyhow::Error) -> Code {
 fn code_of(e: &(dyn std::error::Error + 'static)) -> Option<Code> {
     if let Some(a) = e.downcast_ref::<patron_app::AppError>() {
         return Some(a.code());
-    }
-    if e.is::<RulesInvalid>() {
-        return Some(Code::RulesInvalid);
-    }
-    if e.is::<ScorecardInvalid>() {
-        return Some(Code::ScorecardInvalid);
-    }
-    if e.is::<BadFilter>() {
-        return Some(Code::FilterInvalid);
     }
     if e.is::<Usage>() {
         return Some(Code::Usage);

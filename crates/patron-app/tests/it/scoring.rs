@@ -90,6 +90,21 @@ async fn import_score_and_score_each_customer_alone() {
         .unwrap();
     assert_eq!(check.identical, 200, "{:?}", check.differing);
 
+    // Explained from the customer's own facts: the ledger adds up to every score.
+    let explained = patron_app::explain::explain(&project, store.as_ref(), &ids[0], Some(as_of))
+        .await
+        .unwrap();
+    assert!(!explained.scores.is_empty());
+    for (name, value) in &explained.scores {
+        let sum: f64 = explained
+            .ledger
+            .iter()
+            .filter(|e| &e.score == name)
+            .map(|e| e.points.to_f64())
+            .sum();
+        assert!((sum - value).abs() < 1e-6, "{name}: {sum} vs {value}");
+    }
+
     // A back-dated run leaves the alarm episodes alone, and "the latest run" stays the one with
     // the latest as_of.
     let open_before = store.alarms(true).await.unwrap();

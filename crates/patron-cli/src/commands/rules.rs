@@ -2,35 +2,17 @@
 
 use crate::cli::{ExplainArgs, Global, RulesCommand, RulesDiffArgs, RulesScoreArgs};
 use crate::commands::resolve_as_of;
-use crate::error::RulesInvalid;
 use crate::output::{Table, count, print_json};
 use crate::project::Project;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use patron_core::config::{CONFIG_FILE, ProjectConfig};
 use patron_engine::rules::{RuleSet, ScoreTable};
 use serde_json::{Value, json};
 use std::path::Path;
 
-/// Compiles the rules of a configuration, printing every problem with its position.
+/// The rules of `config` in the file `path`, compiled.
 pub fn compile(config: &ProjectConfig, path: &Path) -> Result<RuleSet> {
-    RuleSet::compile(&config.rules()).map_err(|errors| {
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        for e in &errors {
-            eprintln!("error: {}", e.render(&path.display().to_string(), &text));
-        }
-        RulesInvalid(errors.len()).into()
-    })
-}
-
-/// The options that load what the rule sets read (their event properties).
-pub fn fact_options(rule_sets: &[&RuleSet]) -> patron_store::FactOptions {
-    let mut event_properties: Vec<String> = Vec::new();
-    for name in rule_sets.iter().flat_map(|r| r.event_properties()) {
-        if !event_properties.iter().any(|p| p == name) {
-            event_properties.push(name.to_owned());
-        }
-    }
-    patron_store::FactOptions { event_properties }
+    Ok(patron_app::project::compile_rules(config, path)?)
 }
 
 /// The project's facts as of the given date (default: the day after the last fact), with the
@@ -43,7 +25,7 @@ async fn rule_facts(
     let store = project.open_store().await?;
     let as_of = resolve_as_of(store.as_ref(), given).await?;
     Ok(store
-        .load_facts_with(as_of, &fact_options(rule_sets))
+        .load_facts_with(as_of, &patron_app::project::fact_options(rule_sets))
         .await?)
 }
 
@@ -353,70 +335,52 @@ async fn diff(
 /// `patron explain CUSTOMER`.
 pub async fn explain(global: &Global, args: &ExplainArgs) -> Result<()> {
     let project = crate::project::load(global)?;
-    let rules = project_rules(&project)?;
-    let facts = rule_facts(&project, args.as_of.as_deref(), &[&rules]).await?;
+    let store = project.open_store().await?;
     let id = patron_core::CustomerId::parse(&args.customer)?;
-    let c = facts
-        .customer_index(&id)
-        .with_context(|| format!("no customer {id} acquired before {}", facts.as_of.date()))?;
-    let scores = rules.score_customer(&facts, c, facts.as_of);
-    let entries = rules.explain(&facts, c, &scores.ledger);
-    let transitions: Vec<String> = scores
-        .transitions
-        .iter()
-        .map(|t| rules.describe_transition(&facts, c, t))
-        .collect();
-    let outbox: Vec<_> = scores
-        .outbox
-        .iter()
-        .map(|o| rules.outbox_message(&facts, o))
-        .collect();
-    let names = rules.score_names();
+    let as_of = args
+        .as_of
+        .as_deref()
+        .map(|t| {
+            patron_core::Timestamp::parse_flexible(t)
+                .map_err(|e| crate::error::Usage(format!("--as-of: {e}")))
+        })
+        .transpose()?;
+    let x = patron_app::explain::explain(&project, store.as_ref(), &id, as_of).await?;
     if global.json {
-        let values: serde_json::Map<String, Value> = names
+        let values: serde_json::Map<String, Value> = x
+            .scores
             .iter()
-            .enumerate()
-            .map(|(s, n)| ((*n).to_owned(), json!(scores.values[s].to_f64())))
+            .map(|(n, v)| (n.clone(), json!(v)))
             .collect();
-        let levels: serde_json::Map<String, Value> = rules
-            .stage_names()
+        let levels: serde_json::Map<String, Value> = x
+            .stages
             .iter()
-            .enumerate()
-            .map(|(s, n)| {
-                (
-                    (*n).to_owned(),
-                    json!(scores.levels[s].map(|l| rules.level_name(s, l))),
-                )
-            })
+            .map(|(n, l)| (n.clone(), json!(l)))
             .collect();
         return print_json(&json!({
-            "customer_id": id, "as_of": facts.as_of, "version": rules.version(), "scores": values, "stages": levels,
-            "ledger": entries, "transitions": transitions, "outbox": outbox,
+            "customer_id": x.customer_id, "as_of": x.as_of, "version": x.version, "scores": values, "stages": levels,
+            "ledger": x.ledger, "transitions": x.transitions, "outbox": x.outbox,
         }));
     }
-    println!(
-        "{id} as of {} (rule set {})",
-        facts.as_of.date(),
-        rules.version()
-    );
-    for (s, name) in names.iter().enumerate() {
-        println!("\n{name} = {}", scores.values[s]);
+    println!("{id} as of {} (rule set {})", x.as_of.date(), x.version);
+    for (name, value) in &x.scores {
+        println!(
+            "\n{name} = {}",
+            patron_engine::rules::Points::from_f64(*value)
+        );
         let mut t = Table::new(&["points", "rule", "why"]);
-        for e in entries.iter().filter(|e| e.score == *name) {
+        for e in x.ledger.iter().filter(|e| e.score == *name) {
             t.row(vec![e.points.to_string(), e.rule.clone(), e.reason.clone()]);
         }
         println!("{}", t.render());
     }
-    for (s, stage) in rules.stage_names().iter().enumerate() {
-        println!(
-            "\nstage {stage}: {}",
-            scores.levels[s].map_or("—", |l| rules.level_name(s, l))
-        );
+    for (stage, level) in &x.stages {
+        println!("\nstage {stage}: {}", level.as_deref().unwrap_or("—"));
     }
-    for t in &transitions {
+    for t in &x.transitions {
         println!("  {t}");
     }
-    for o in &outbox {
+    for o in &x.outbox {
         println!("trigger {} at {}: {}", o.trigger, o.at, o.action);
     }
     Ok(())
