@@ -64,6 +64,9 @@ pub enum AppError {
     /// The data cannot give what was asked.
     #[error("{0}")]
     Data(String),
+    /// A model could not be trained, stored or applied.
+    #[error(transparent)]
+    Model(#[from] patron_engine::predict::PredictError),
     /// The store holds no facts yet.
     #[error("the store has no facts yet: run `patron import` first")]
     NoFacts,
@@ -99,6 +102,7 @@ impl AppError {
             AppError::Refused(_) => Code::Refused,
             AppError::Io(_) => Code::IoFailed,
             AppError::Data(_) => Code::DataInvalid,
+            AppError::Model(e) => e.code(),
             AppError::NoFacts => Code::NoFacts,
             AppError::NoRun(_) => Code::NoRun,
             AppError::UnknownCustomer(_) => Code::CustomerNotFound,

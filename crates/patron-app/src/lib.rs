@@ -9,6 +9,7 @@
 //! * [`demo`] — a seeded synthetic company generated, imported, analysed and scored.
 //! * [`explain`] — a customer's rule points, ledger entry by entry, from their own facts.
 //! * [`import`] — the project's sources into the store, all or nothing.
+//! * [`models`] — churn, conversion and upsell models trained and registered; predictions.
 //! * [`publish`] — a rule set's scores, stages and triggers over the whole history, resumable.
 //! * [`quality`] — missing and invalid values, outliers, date gaps per source and field;
 //!   duplicate-customer candidates.
@@ -23,6 +24,7 @@ pub mod error;
 pub mod explain;
 pub mod import;
 pub mod live;
+pub mod models;
 pub mod progress;
 pub mod project;
 pub mod publish;

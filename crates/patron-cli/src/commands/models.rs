@@ -6,27 +6,25 @@
 //! model as the next version of its kind, and predicts everyone at `--as-of` with reasons.
 //! `report` measures the latest model on every period labelled since its training window.
 //!
-//! For other commands (the score card): [`latest_model`] loads the newest registered model of
-//! a kind, ready to predict.
+//! The work is done by [`patron_app::models`]; this file parses flags and prints.
 
 use crate::cli::Global;
 use crate::commands::resolve_as_of;
-use crate::output::{Table, count, print_json};
+use crate::output::{Stages, Table, count, print_json};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
+use patron_app::models::{
+    RegisteredModel, TrainRequest, explain_method, latest_model, train_model,
+};
 use patron_core::Timestamp;
 use patron_core::facts::Facts;
-use patron_engine::features::FeatureTable;
+use patron_core::ids::CustomerId;
 use patron_engine::ml::metrics::Scores;
-use patron_engine::predict::labels::labels;
 use patron_engine::predict::train::labelled;
-use patron_engine::predict::{
-    Explain, PredictOptions, Prediction, Predictor, Target, TrainConfig, TrainReport, train,
-};
-use patron_store::{ModelInfo, NewModel, Store};
+use patron_engine::predict::{PredictOptions, Prediction, Target, TrainReport};
+use patron_store::ModelInfo;
 use serde::Serialize;
 use serde_json::{Value, json};
-use std::time::Instant;
 
 /// `patron models …`.
 #[derive(Debug, Subcommand)]
@@ -138,33 +136,6 @@ pub struct ReportArgs {
     pub every: i64,
 }
 
-/// A registered model, ready to predict.
-pub(crate) struct LatestModel {
-    /// What the registry knows about it (id, version, data window, metrics).
-    pub info: ModelInfo,
-    /// The model.
-    pub predictor: Predictor,
-}
-
-/// The newest registered model of a kind (`churn`, `conversion`, `upsell`), if any.
-///
-/// ```text
-/// let Some(m) = latest_model(store, "churn").await? else { … };
-/// let table = m.predictor.feature_table(&facts, as_of);   // the model's feature layout
-/// let predictions = m.predictor.predict(&table)?;          // probability + reasons per row
-/// ```
-pub(crate) async fn latest_model(store: &dyn Store, kind: &str) -> Result<Option<LatestModel>> {
-    let Some(stored) = store.latest_model(kind).await? else {
-        return Ok(None);
-    };
-    let predictor = Predictor::from_json(&stored.model)
-        .with_context(|| format!("model {} ({kind} v{})", stored.info.id, stored.info.version))?;
-    Ok(Some(LatestModel {
-        info: stored.info,
-        predictor,
-    }))
-}
-
 /// `patron models …`.
 pub async fn run(global: &Global, command: &ModelsCommand) -> Result<()> {
     match command {
@@ -201,70 +172,45 @@ fn target(kind: &str) -> Result<Target> {
 async fn train_cmd(global: &Global, args: &TrainArgs) -> Result<()> {
     let project = crate::project::load(global)?;
     let store = project.open_store().await?;
-    let as_of = resolve_as_of(store.as_ref(), args.as_of.as_deref()).await?;
-    let facts = store.load_facts(as_of).await?;
-    let target = target(&args.kind)?;
-    let mut config = TrainConfig::schedule(target, as_of, args.horizon, args.cutoffs, args.step);
-    config.seed = args.seed;
-    let started = Instant::now();
-    let trained = train(&facts, &config)?;
-    let training_ms = started.elapsed().as_millis() as u64;
-    let predictor = &trained.predictor;
-    let info = store
-        .save_model(&NewModel {
-            kind: target.name().into(),
-            as_of,
-            cutoffs: config.cutoffs.clone(),
-            holdout: config.holdout,
-            horizon_days: args.horizon,
-            features: predictor
-                .features()
-                .iter()
-                .map(|f| f.name.clone())
-                .collect(),
-            metrics: serde_json::to_value(&trained.report)?,
-            training_ms,
-            model: predictor.to_json()?,
-        })
-        .await?;
-    let table = population(&facts, predictor, as_of);
-    let predictions = ranked(predictor, &table, args.top, &args.explain)?;
+    let request = TrainRequest {
+        target: target(&args.kind)?,
+        as_of: parse_as_of(args.as_of.as_deref())?,
+        horizon_days: args.horizon,
+        cutoffs: args.cutoffs,
+        step_days: args.step,
+        seed: args.seed,
+        predict: PredictOptions {
+            top: args.top,
+            explain: explain_method(&args.explain),
+        },
+    };
+    let mut stages = Stages::new(global.quiet || global.json);
+    let trained = train_model(store.as_ref(), &request, &mut stages).await?;
+    stages.clear();
     if global.json {
         return print_json(&json!({
-            "model": info,
-            "as_of": as_of,
+            "model": trained.info,
+            "as_of": trained.as_of,
             "report": trained.report,
-            "predictions": predictions,
+            "predictions": trained.predictions,
         }));
     }
-    print_report(&info, &trained.report);
-    print_predictions(&predictions, as_of, args.limit);
-    println!("\n(trained in {:.1} s)", training_ms as f64 / 1000.0);
+    print_report(&trained.info, &trained.report);
+    print_predictions(&trained.predictions, trained.as_of, args.limit);
+    println!(
+        "\n(trained in {:.1} s)",
+        trained.training_ms as f64 / 1000.0
+    );
     Ok(())
 }
 
-/// Predictions with reasons, highest probability first.
-fn ranked(
-    predictor: &Predictor,
-    table: &FeatureTable,
-    top: usize,
-    explain: &str,
-) -> Result<Vec<Prediction>> {
-    let options = PredictOptions {
-        top,
-        explain: if explain == "path" {
-            Explain::Path
-        } else {
-            Explain::Shap
-        },
-    };
-    let mut predictions = predictor.predict_with(table, &options)?;
-    predictions.sort_by(|a, b| {
-        b.probability
-            .total_cmp(&a.probability)
-            .then_with(|| a.customer_id.cmp(&b.customer_id))
-    });
-    Ok(predictions)
+/// `--as-of`, parsed.
+fn parse_as_of(text: Option<&str>) -> Result<Option<Timestamp>> {
+    Ok(text
+        .map(|t| {
+            Timestamp::parse_flexible(t).map_err(|e| crate::error::Usage(format!("--as-of: {e}")))
+        })
+        .transpose()?)
 }
 
 /// The latest model of `kind` and the project's facts as of `as_of` (default: the day after
@@ -273,10 +219,10 @@ async fn model_and_facts(
     global: &Global,
     kind: &str,
     as_of: Option<&str>,
-) -> Result<(LatestModel, Timestamp, Facts)> {
+) -> Result<(RegisteredModel, Timestamp, Facts)> {
     let project = crate::project::load(global)?;
     let store = project.open_store().await?;
-    let Some(model) = latest_model(store.as_ref(), kind).await? else {
+    let Some(model) = latest_model(store.as_ref(), target(kind)?).await? else {
         bail!("no {kind} model yet: run `patron models train {kind}`");
     };
     let as_of = resolve_as_of(store.as_ref(), as_of).await?;
@@ -285,37 +231,38 @@ async fn model_and_facts(
 }
 
 async fn predict(global: &Global, args: &PredictArgs) -> Result<()> {
-    let (model, as_of, facts) = model_and_facts(global, &args.kind, args.as_of.as_deref()).await?;
-    let p = &model.predictor;
-    let table = if args.customers.is_empty() {
-        population(&facts, p, as_of)
-    } else {
-        let table = p.feature_table(&facts, as_of);
-        let mut rows = Vec::new();
-        for id in &args.customers {
-            let row = table
-                .ids
-                .iter()
-                .position(|c| c.as_str() == id.trim())
-                .with_context(|| format!("no customer {id} as of {}", as_of.date()))?;
-            rows.push(row);
-        }
-        table.select(&rows)
+    let project = crate::project::load(global)?;
+    let store = project.open_store().await?;
+    let customers = args
+        .customers
+        .iter()
+        .map(|c| CustomerId::parse(c.trim()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let options = PredictOptions {
+        top: args.top,
+        explain: explain_method(&args.explain),
     };
-    let predictions = ranked(p, &table, args.top, &args.explain)?;
+    let (info, as_of, predictions) = patron_app::models::predict(
+        store.as_ref(),
+        target(&args.kind)?,
+        parse_as_of(args.as_of.as_deref())?,
+        &customers,
+        &options,
+    )
+    .await?;
     if global.json {
         return print_json(&json!({
-            "model": model.info,
+            "model": info,
             "as_of": as_of,
             "predictions": predictions,
         }));
     }
     println!(
         "{} model v{} (id {}), trained on facts before {}",
-        model.info.kind,
-        model.info.version,
-        model.info.id,
-        model.info.as_of.date()
+        info.kind,
+        info.version,
+        info.id,
+        info.as_of.date()
     );
     print_predictions(&predictions, as_of, args.limit);
     Ok(())
@@ -341,15 +288,6 @@ fn print_predictions(predictions: &[Prediction], as_of: Timestamp, limit: usize)
         ]);
     }
     println!("{}", t.render());
-}
-
-/// The feature table of the customers in the target's population as of `as_of` (buyers for
-/// churn and upsell, leads for conversion).
-fn population(facts: &Facts, predictor: &Predictor, as_of: Timestamp) -> FeatureTable {
-    let table = predictor.feature_table(facts, as_of);
-    let member = labels(facts, &table, predictor.target, 0);
-    let keep: Vec<usize> = (0..member.len()).filter(|&r| member[r].is_some()).collect();
-    table.select(&keep)
 }
 
 fn print_report(info: &ModelInfo, r: &TrainReport) {
