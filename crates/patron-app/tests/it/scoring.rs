@@ -197,3 +197,52 @@ async fn publish_in_batches_resumes_and_then_is_up_to_date() {
     let stored = store.rule_run_scores(second.run.id).await.unwrap();
     assert_eq!(stored.len() as u64, second.customers);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_model_predicts_a_customer_alone_as_in_the_population() {
+    use patron_app::models::{TrainRequest, predict, train_model};
+    use patron_engine::predict::{Explain, PredictOptions, Target};
+    let dir = tempfile::tempdir().unwrap();
+    let project = demo(dir.path(), 1500);
+    let store = project.create_store().await.unwrap();
+    import(&project, store.as_ref(), &ImportRequest::default(), &mut Silent)
+        .await
+        .unwrap();
+    let options = PredictOptions {
+        top: 3,
+        explain: Explain::Path,
+    };
+    let request = TrainRequest {
+        target: Target::Churn,
+        as_of: None,
+        horizon_days: 180,
+        cutoffs: 3,
+        step_days: 90,
+        seed: 42,
+        predict: options.clone(),
+    };
+    let trained = train_model(store.as_ref(), &request, &mut Silent)
+        .await
+        .unwrap();
+    assert!(trained.predictions.len() > 300, "{}", trained.predictions.len());
+    let chosen: Vec<CustomerId> = trained
+        .predictions
+        .iter()
+        .step_by(97)
+        .map(|p| p.customer_id.clone())
+        .collect();
+    let (info, _, alone) = predict(store.as_ref(), Target::Churn, None, &chosen, &options)
+        .await
+        .unwrap();
+    assert_eq!(info.id, trained.info.id);
+    assert_eq!(alone.len(), chosen.len());
+    for p in &alone {
+        let in_population = trained
+            .predictions
+            .iter()
+            .find(|q| q.customer_id == p.customer_id)
+            .unwrap();
+        assert_eq!(p.probability, in_population.probability, "{}", p.customer_id);
+        assert_eq!(p.reasons, in_population.reasons, "{}", p.customer_id);
+    }
+}
