@@ -16,7 +16,8 @@ use patron_engine::scorecard::{
     Snapshot, build_context, card, event_inputs, reconcile, snapshot_inputs,
 };
 use patron_store::{CardRecord, ScoreRunEnd, ScoreRunHeader, ScoreRunRecord, Store};
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
@@ -32,9 +33,67 @@ pub struct ScoreRun {
     /// What the run froze.
     pub context: RunContext,
     /// Counts: customers, tiers, status, alarms, actions (the summary stored with the run).
-    pub summary: Value,
+    pub summary: RunSummary,
     /// Seconds per stage and part.
     pub seconds: BTreeMap<&'static str, f64>,
+}
+
+/// What a run counted: stored with it, printed by `patron score`, read by `patron report`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    /// Customers scored.
+    pub customers: u64,
+    /// Of which leads (no purchase yet).
+    pub leads: u64,
+    /// Of which without profiling consent.
+    pub no_profiling_consent: u64,
+    /// Per tier.
+    pub tiers: Vec<TierSummary>,
+    /// Customers per status.
+    pub status: BTreeMap<String, u64>,
+    /// CLV of the customers at risk.
+    pub at_risk_clv: f64,
+    /// Alarm episodes.
+    pub alarms: AlarmSummary,
+    /// Customers per action rule.
+    pub actions: BTreeMap<String, u64>,
+}
+
+/// One tier of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TierSummary {
+    /// The tier.
+    pub tier: String,
+    /// Its customers.
+    pub customers: u64,
+    /// Their CLV.
+    pub clv: f64,
+    /// Its share of the buyers with profiling consent (what tier shares are cut on).
+    pub share_of_profiled_buyers: f64,
+}
+
+/// What a run did to the alarm episodes.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct AlarmSummary {
+    /// Alarms that hold in the run, by kind.
+    pub holding: BTreeMap<String, u64>,
+    /// Episodes raised, by kind.
+    pub raised: BTreeMap<String, u64>,
+    /// Episodes cleared, by kind.
+    pub cleared: BTreeMap<String, u64>,
+    /// Episodes that continue.
+    pub continuing: u64,
+    /// Why a back-dated run touched no episode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub back_dated: Option<String>,
+}
+
+impl RunSummary {
+    /// The summary stored with a run, read back.
+    pub fn of(run: &ScoreRunRecord) -> Result<RunSummary, AppError> {
+        serde_json::from_value(run.summary.clone())
+            .map_err(|e| AppError::Corrupt(format!("score run {}: its summary: {e}", run.id)))
+    }
 }
 
 /// The run before `as_of` that a new run compares tiers with: the one with the latest `as_of`
@@ -260,15 +319,15 @@ pub async fn score_run(
     };
     let mut summary = tally.summary(&changes);
     if back_dated {
-        summary["alarms"]["back_dated"] = json!(
-            "a later run exists: this run's alarms are not raised or cleared (the episodes are the present's)"
+        summary.alarms.back_dated = Some(
+            "a later run exists: this run's alarms are not raised or cleared (the episodes are the present's)".into(),
         );
     }
     let parse = |id: &str| {
         patron_core::ids::CustomerId::parse(id).map_err(|e| AppError::Corrupt(e.to_string()))
     };
     let end = ScoreRunEnd {
-        summary: summary.clone(),
+        summary: serde_json::to_value(&summary).map_err(corrupt)?,
         raised: changes
             .raised
             .iter()
@@ -394,29 +453,44 @@ impl Tally {
         }
     }
 
-    fn summary(&self, changes: &AlarmChanges) -> Value {
+    fn summary(&self, changes: &AlarmChanges) -> RunSummary {
         let profiled = self.profiled.max(1) as f64;
-        let mut raised: BTreeMap<&str, u64> = BTreeMap::new();
+        let mut raised: BTreeMap<String, u64> = BTreeMap::new();
         for (_, kind, _) in &changes.raised {
-            *raised.entry(kind).or_default() += 1;
+            *raised.entry(kind.clone()).or_default() += 1;
         }
-        let mut cleared: BTreeMap<&str, u64> = BTreeMap::new();
+        let mut cleared: BTreeMap<String, u64> = BTreeMap::new();
         for o in &changes.cleared {
-            *cleared.entry(&o.kind).or_default() += 1;
+            *cleared.entry(o.kind.clone()).or_default() += 1;
         }
-        json!({
-            "customers": self.customers,
-            "leads": self.leads,
-            "no_profiling_consent": self.no_consent,
-            "tiers": self.tiers.iter().map(|(t, (n, clv))| json!({
-                "tier": t, "customers": n, "clv": clv,
-                "share_of_profiled_buyers": self.profiled_tiers.get(t).map_or(0.0, |p| *p as f64 / profiled),
-            })).collect::<Vec<_>>(),
-            "status": self.status,
-            "at_risk_clv": self.at_risk_value,
-            "alarms": { "holding": self.holding, "raised": raised, "cleared": cleared, "continuing": changes.continuing.len() },
-            "actions": self.actions,
-        })
+        RunSummary {
+            customers: self.customers,
+            leads: self.leads,
+            no_profiling_consent: self.no_consent,
+            tiers: self
+                .tiers
+                .iter()
+                .map(|(t, (n, clv))| TierSummary {
+                    tier: t.clone(),
+                    customers: *n,
+                    clv: *clv,
+                    share_of_profiled_buyers: self
+                        .profiled_tiers
+                        .get(t)
+                        .map_or(0.0, |p| *p as f64 / profiled),
+                })
+                .collect(),
+            status: self.status.clone(),
+            at_risk_clv: self.at_risk_value,
+            alarms: AlarmSummary {
+                holding: self.holding.clone(),
+                raised,
+                cleared,
+                continuing: changes.continuing.len() as u64,
+                back_dated: None,
+            },
+            actions: self.actions.clone(),
+        }
     }
 }
 

@@ -217,8 +217,8 @@ pub fn print_run(run: &ScoreRun, currency: &str) {
     println!(
         "Score run {id} as of {}: {} customers ({} leads), {:.1} s",
         run.context.scoring.as_of.date(),
-        count(summary["customers"].as_u64().unwrap_or(0)),
-        count(summary["leads"].as_u64().unwrap_or(0)),
+        count(summary.customers),
+        count(summary.leads),
         run.seconds.get("total").copied().unwrap_or(0.0)
     );
     let mut t = Table::new(&[
@@ -227,54 +227,42 @@ pub fn print_run(run: &ScoreRun, currency: &str) {
         "share of profiled buyers",
         &format!("CLV 12 mo ({currency})"),
     ]);
-    for tier in summary["tiers"].as_array().into_iter().flatten() {
+    for tier in &summary.tiers {
         t.row(vec![
-            tier["tier"].as_str().unwrap_or("").to_owned(),
-            count(tier["customers"].as_u64().unwrap_or(0)),
-            format!(
-                "{:.1} %",
-                tier["share_of_profiled_buyers"].as_f64().unwrap_or(0.0) * 100.0
-            ),
-            amount(tier["clv"].as_f64().unwrap_or(0.0)),
+            tier.tier.clone(),
+            count(tier.customers),
+            format!("{:.1} %", tier.share_of_profiled_buyers * 100.0),
+            amount(tier.clv),
         ]);
     }
     println!("{}", t.render().trim_end());
-    let status: Vec<String> = summary["status"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(k, v)| format!("{k} {v}"))
-        .collect();
-    println!(
-        "status: {}; CLV at risk {} {currency}",
-        status.join(", "),
-        amount(summary["at_risk_clv"].as_f64().unwrap_or(0.0))
-    );
-    let alarms = &summary["alarms"];
-    let list = |v: &Value| -> String {
-        let items: Vec<String> = v
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(k, n)| format!("{k} {n}"))
-            .collect();
-        if items.is_empty() {
-            "none".into()
-        } else {
-            items.join(", ")
+    let list = |counts: &std::collections::BTreeMap<String, u64>| -> String {
+        if counts.is_empty() {
+            return "none".into();
         }
+        let items: Vec<String> = counts.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        items.join(", ")
     };
     println!(
-        "alarms raised: {}; cleared: {}; still open: {}",
-        list(&alarms["raised"]),
-        list(&alarms["cleared"]),
-        alarms["continuing"]
+        "status: {}; CLV at risk {} {currency}",
+        list(&summary.status),
+        amount(summary.at_risk_clv)
     );
-    println!("actions: {}", list(&summary["actions"]));
-    if let Some(n) = summary["no_profiling_consent"].as_u64().filter(|n| *n > 0) {
+    let alarms = &summary.alarms;
+    println!(
+        "alarms raised: {}; cleared: {}; still open: {}",
+        list(&alarms.raised),
+        list(&alarms.cleared),
+        alarms.continuing
+    );
+    if let Some(why) = &alarms.back_dated {
+        println!("  ({why})");
+    }
+    println!("actions: {}", list(&summary.actions));
+    if summary.no_profiling_consent > 0 {
         println!(
             "{} customers without profiling consent got only the scores allowed without it",
-            count(n)
+            count(summary.no_profiling_consent)
         );
     }
     println!(

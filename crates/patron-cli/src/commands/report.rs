@@ -5,6 +5,7 @@ use crate::cli::{Global, ReportArgs};
 use crate::output::{Table, count, print_json};
 use anyhow::{Context, Result};
 use patron_app::cards::matching_cards;
+use patron_app::score::RunSummary;
 use patron_engine::scorecard::{Rate, SegmentKpi, observe, segment_kpis};
 use serde_json::{Value, json};
 
@@ -20,8 +21,11 @@ pub async fn run(global: &Global, args: &ReportArgs) -> Result<()> {
     );
     let trend: Vec<Value> = runs
         .iter()
-        .map(|r| json!({ "run": r.id, "as_of": r.as_of, "customers": r.customers, "tiers": r.summary["tiers"], "status": r.summary["status"], "at_risk_clv": r.summary["at_risk_clv"], "alarms_raised": r.summary["alarms"]["raised"] }))
-        .collect();
+        .map(|r| {
+            let s = RunSummary::of(r)?;
+            Ok(json!({ "run": r.id, "as_of": r.as_of, "customers": r.customers, "tiers": s.tiers, "status": s.status, "at_risk_clv": s.at_risk_clv, "alarms_raised": s.alarms.raised }))
+        })
+        .collect::<Result<_>>()?;
     let (run, cards) = matching_cards(store.as_ref(), args.run, None).await?;
     let run = &run;
     let horizon = project.config.churn.horizon_days;
