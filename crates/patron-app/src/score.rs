@@ -280,7 +280,7 @@ pub async fn score_run(
         })
         .await?;
     let mut tally = Tally::default();
-    let mut holding: Vec<(String, AlarmHit)> = Vec::new();
+    let mut holding: Vec<(patron_core::ids::CustomerId, AlarmHit)> = Vec::new();
     for chunk in inputs.chunks(CHUNK) {
         // Each card is computed, serialised and dropped on the thread that made it; only its
         // row and what the summary counts come back.
@@ -373,8 +373,7 @@ pub fn card_record(card: &Card) -> Result<CardRecord, AppError> {
     let mut buffer = Vec::with_capacity(4096);
     serde_json::to_writer(&mut buffer, card).map_err(corrupt)?;
     Ok(CardRecord {
-        customer_id: patron_core::ids::CustomerId::parse(&card.customer_id)
-            .map_err(|e| AppError::Corrupt(e.to_string()))?,
+        customer_id: card.customer_id.clone(),
         tier: card.tier.clone(),
         status: card.status.clone(),
         value_score: card.value_score,
@@ -403,7 +402,7 @@ struct Tally {
 
 /// What the summary counts of one card.
 struct Counted {
-    customer_id: String,
+    customer_id: patron_core::ids::CustomerId,
     lead: bool,
     profiling: bool,
     tier: String,

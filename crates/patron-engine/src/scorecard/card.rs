@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Card {
     /// Customer id.
-    pub customer_id: String,
+    pub customer_id: patron_core::ids::CustomerId,
     /// The run's `as_of`.
     pub as_of: Timestamp,
     /// No purchase yet.

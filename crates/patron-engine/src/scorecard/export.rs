@@ -96,7 +96,7 @@ impl ExportRow {
     /// The row of a card.
     pub fn of(c: &Card) -> ExportRow {
         ExportRow {
-            customer_id: c.customer_id.clone(),
+            customer_id: c.customer_id.to_string(),
             tier: c.tier.clone(),
             status: c.status.clone(),
             value_score: c.value_score,

@@ -4,6 +4,7 @@
 use patron_core::Timestamp;
 use patron_core::config::{ConsentSection, MissingConsent, ReminderConfig, ValueSection};
 use patron_core::facts::Facts;
+use patron_core::ids::CustomerId;
 use patron_core::model::AttrValue;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -105,10 +106,10 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Named<T> {
 }
 
 /// One customer's inputs.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomerInputs {
     /// Customer id.
-    pub customer_id: String,
+    pub customer_id: CustomerId,
     /// No purchase before `as_of`.
     pub is_lead: bool,
     /// Automated profiling is allowed (consent given, or unknown and allowed by config).
@@ -171,6 +172,42 @@ pub struct CustomerInputs {
 }
 
 impl CustomerInputs {
+    /// A customer's inputs with nothing known yet.
+    pub fn new(customer_id: CustomerId) -> Self {
+        CustomerInputs {
+            customer_id,
+            is_lead: Default::default(),
+            profiling_allowed: Default::default(),
+            revenue: Default::default(),
+            margin: Default::default(),
+            orders: Default::default(),
+            last_order: Default::default(),
+            days_since_last_order: Default::default(),
+            tenure_days: Default::default(),
+            mean_gap_days: Default::default(),
+            gap_sd_days: Default::default(),
+            clv: Default::default(),
+            expected_spend: Default::default(),
+            p_alive: Default::default(),
+            expected_purchases: Default::default(),
+            potential: Default::default(),
+            churn: Default::default(),
+            advocacy: Default::default(),
+            advocacy_events: Default::default(),
+            nps: Default::default(),
+            flags: Default::default(),
+            scores: Default::default(),
+            stages: Default::default(),
+            previous_tier: Default::default(),
+            reminders: Default::default(),
+            stage: Default::default(),
+            payment: Default::default(),
+            offer: Default::default(),
+            rfm_segment: Default::default(),
+            abc: Default::default(),
+        }
+    }
+
     /// Regularity of purchasing, 1 / (1 + coefficient of variation of the gaps).
     pub fn regularity(&self) -> Option<f64> {
         match (self.mean_gap_days, self.gap_sd_days) {
@@ -213,11 +250,9 @@ pub fn from_facts(
     let mut order_times = Vec::new();
     (0..facts.customers.len())
         .map(|c| {
-            let mut row = CustomerInputs {
-                customer_id: facts.customers.ids[c].to_string(),
-                profiling_allowed: profiling_allowed(facts.customers.consent[c].profiling, consent),
-                ..CustomerInputs::default()
-            };
+            let mut row = CustomerInputs::new(facts.customers.ids[c].clone());
+            row.profiling_allowed =
+                profiling_allowed(facts.customers.consent[c].profiling, consent);
             purchase_rhythm(facts, c, &mut order_times, &mut row);
             let first_fact = first_fact_time(facts, c);
             let since = facts.customers.created_at[c].secs().min(first_fact);

@@ -142,7 +142,7 @@ fn kpi(segment: String, members: &[&Card], after: Option<&HashMap<String, After>
     };
     let mut counts = [0u64; 10];
     for c in members.iter().filter(|c| !c.lead) {
-        let Some(a) = after.get(&c.customer_id) else {
+        let Some(a) = after.get(c.customer_id.as_str()) else {
             continue;
         };
         let alarmed = c

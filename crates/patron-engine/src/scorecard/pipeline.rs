@@ -245,7 +245,7 @@ pub fn event_inputs(
     let config = models.config;
     let mut rows = from_facts(facts, &config.value, &config.consent, &config.reminders);
     for row in &mut rows {
-        row.previous_tier = previous_tier(&row.customer_id);
+        row.previous_tier = previous_tier(row.customer_id.as_str());
     }
     part("facts");
     let model_churn = match models.churn {
@@ -296,7 +296,7 @@ pub fn snapshot_inputs(
                     }
                 }
                 if let (Some(model), Some(raw)) = (&snapshot.rfm, raw_of(facts, c)) {
-                    let (r, f, m) = model.score(&raw, &row.customer_id);
+                    let (r, f, m) = model.score(&raw, row.customer_id.as_str());
                     row.rfm_segment = segment_of(&config.rfm, r, f, m)
                         .map(|s| config.rfm.segments[s].name.clone());
                 }
@@ -475,7 +475,7 @@ fn model_churn(
         .iter()
         .zip(predictions)
         .map(|(row, p)| {
-            debug_assert_eq!(row.customer_id, p.customer_id.as_str());
+            debug_assert_eq!(row.customer_id, p.customer_id);
             let active = row
                 .days_since_last_order
                 .is_some_and(|d| d < ACTIVE_DAYS as f64);

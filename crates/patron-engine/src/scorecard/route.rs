@@ -8,7 +8,7 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Route {
     /// Customer id.
-    pub customer_id: String,
+    pub customer_id: patron_core::ids::CustomerId,
     /// When the ticket was opened.
     pub opened: Timestamp,
     /// Support queue.

@@ -14,13 +14,17 @@ fn day(d: i64) -> Timestamp {
     Timestamp::from_secs(d * 86_400)
 }
 
+fn id(text: &str) -> patron_core::ids::CustomerId {
+    patron_core::ids::CustomerId::parse(text).unwrap()
+}
+
 /// A population of `n` buyers whose value grows with their index, plus two leads.
 fn population(n: usize) -> Vec<CustomerInputs> {
     let mut all: Vec<CustomerInputs> = (0..n)
         .map(|i| {
             let x = i as f64;
             CustomerInputs {
-                customer_id: format!("C{i:05}"),
+                customer_id: id(&format!("C{i:05}")),
                 profiling_allowed: true,
                 revenue: 100.0 + 10.0 * x,
                 margin: 30.0 + 3.0 * x,
@@ -37,17 +41,17 @@ fn population(n: usize) -> Vec<CustomerInputs> {
                     source: "test".into(),
                     reasons: vec!["a reason".into()],
                 }),
-                ..CustomerInputs::default()
+                ..CustomerInputs::new(id(&format!("C{i:05}")))
             }
         })
         .collect();
     for k in 0..2 {
         all.push(CustomerInputs {
-            customer_id: format!("L{k}"),
+            customer_id: id(&format!("L{k}")),
             is_lead: true,
             profiling_allowed: true,
             tenure_days: 10.0,
-            ..CustomerInputs::default()
+            ..CustomerInputs::new(id(&format!("L{k}")))
         });
     }
     all
