@@ -76,16 +76,6 @@ pub struct FitResult {
     pub gradient_norm: f64,
 }
 
-impl FitResult {
-    /// The value of a parameter by name.
-    pub fn param(&self, name: &str) -> Option<f64> {
-        self.params
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|&(_, v)| v)
-    }
-}
-
 /// The problem a model hands to [`fit_log_space`].
 pub(crate) struct Problem<'a> {
     /// Model name for the result.

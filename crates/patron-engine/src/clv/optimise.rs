@@ -58,13 +58,6 @@ pub struct Minimum {
     pub converged: bool,
 }
 
-impl Minimum {
-    /// Max-norm of the gradient.
-    pub fn gradient_max(&self) -> f64 {
-        max_abs(&self.gradient)
-    }
-}
-
 fn max_abs(v: &[f64]) -> f64 {
     v.iter().fold(0.0, |m, x| m.max(x.abs()))
 }

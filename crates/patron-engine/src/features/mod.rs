@@ -19,7 +19,7 @@
 //! depend on the number of threads.
 
 mod compute;
-pub mod sentiment;
+mod sentiment;
 pub mod spec;
 
 use crate::ml::Matrix;

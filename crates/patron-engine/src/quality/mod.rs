@@ -6,5 +6,5 @@
 
 pub mod duplicates;
 pub mod gaps;
-pub mod normalise;
+mod normalise;
 pub mod outliers;

@@ -179,7 +179,7 @@ impl RuleSet {
         self.scores.iter().position(|s| s.name == name)
     }
 
-    /// A score's category.
+    /// A score's category (`[scores.NAME] category`), for grouping scores by what they measure.
     pub fn score_category(&self, score: usize) -> ScoreCategory {
         self.scores[score].category
     }
@@ -197,12 +197,6 @@ impl RuleSet {
     /// The name of a stage's level.
     pub fn level_name(&self, stage: usize, level: u32) -> &str {
         &self.stages[stage].levels[level as usize].name
-    }
-
-    /// The index of a level of a stage.
-    pub fn level_index(&self, stage: usize, name: &str) -> Option<u32> {
-        let levels = &self.stages[stage].levels;
-        levels.iter().position(|l| l.name == name).map(|i| i as u32)
     }
 
     /// A rule's name by global rule index (as in ledger entries).
