@@ -8,6 +8,7 @@
 //!   condition, a new ticket's route.
 //! * [`demo`] — a seeded synthetic company generated, imported, analysed and scored.
 //! * [`explain`] — a customer's rule points, ledger entry by entry, from their own facts.
+//! * [`feedback`] — observed outcomes appended, all or nothing.
 //! * [`import`] — the project's sources into the store, all or nothing.
 //! * [`models`] — churn, conversion and upsell models trained and registered; predictions.
 //! * [`publish`] — a rule set's scores, stages and triggers over the whole history, resumable.
@@ -22,6 +23,7 @@ pub mod cards;
 pub mod demo;
 pub mod error;
 pub mod explain;
+pub mod feedback;
 pub mod import;
 pub mod live;
 pub mod models;

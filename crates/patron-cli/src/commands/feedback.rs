@@ -16,7 +16,6 @@ use clap::{Args, Subcommand};
 use patron_core::Timestamp;
 use patron_core::ids::CustomerId;
 use patron_core::model::Outcome;
-use patron_store::SourceRecord;
 use serde_json::json;
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -67,16 +66,8 @@ async fn import(global: &Global, args: &ImportArgs) -> Result<()> {
         }
         .into());
     }
-    let mut writer = store.begin_import().await?;
-    let counts = writer.write_outcomes(&outcomes).await?;
-    let source = SourceRecord {
-        name: "feedback".into(),
-        entity: "outcomes".into(),
-        path: name.clone(),
-        rows_new: counts.inserted,
-    };
-    let summary = json!({ "feedback": { "file": name, "rows": outcomes.len(), "counts": counts } });
-    let import_id = writer.commit(&[source], summary).await?;
+    let recorded = patron_app::feedback::record_outcomes(store.as_ref(), &outcomes, &name).await?;
+    let (counts, import_id) = (recorded.counts, recorded.import_id);
     if global.json {
         return print_json(&json!({
             "file": name,
