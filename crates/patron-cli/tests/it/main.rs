@@ -6,6 +6,7 @@ mod basket;
 mod churn;
 mod clusters;
 mod clv;
+mod clv_edge;
 mod corrections;
 mod demo;
 mod durability;

@@ -144,6 +144,7 @@ pub fn choose_timing_model(
 ) -> Result<(TimingModel, FitResult, Value), ClvError> {
     if let Some(kind) = ModelKind::parse(name) {
         let (model, fit) = TimingModel::fit(kind, &input.data.grouped())?;
+        check_predictions(&model, &fit, &input.data, input.unit)?;
         return Ok((model, fit, Value::Null));
     }
     if name != "auto" {
@@ -162,6 +163,11 @@ pub fn choose_timing_model(
         let Ok((model, fit)) = TimingModel::fit(kind, &data.grouped()) else {
             continue;
         };
+        // A fit at the edge of its parameter space (tiny or degenerate histories) can predict
+        // negative or infinite purchases: such a candidate is not chosen.
+        if check_predictions(&model, &fit, data, input.unit).is_err() {
+            continue;
+        }
         let score = match &input.holdout {
             Some(h) => {
                 let c = &h.calibration;
@@ -197,7 +203,42 @@ pub fn choose_timing_model(
     } else {
         (best.model, best.fit.clone())
     };
+    check_predictions(&model, &fit, &input.data, input.unit)?;
     Ok((model, fit, report))
+}
+
+/// Checks that a fitted model predicts, for every customer of `data`, a P(alive) in [0, 1] and
+/// a finite, non-negative number of purchases in the next year of model time — what a model at
+/// the edge of its parameter space (r and α in the millions, a near 0, b near infinity, as a
+/// couple of dozen customers of one year can give) fails by cancellation.
+fn check_predictions(
+    model: &TimingModel,
+    fit: &FitResult,
+    data: &FrequencyData,
+    unit: TimeUnit,
+) -> Result<(), ClvError> {
+    let year = TimeUnit::Week.in_units_of(unit) * 52.0;
+    // Distinct histories only, on all threads: a million customers have far fewer.
+    let data = data.grouped();
+    use rayon::prelude::*;
+    let bad = (0..data.len()).into_par_iter().find_first(|&i| {
+        let (x, t_x, t) = (data.x[i], data.t_x[i], data.t[i]);
+        let alive = model.p_alive(x, t_x, t);
+        let expected = model.expected_purchases(year, x, t_x, t);
+        !(0.0..=1.0).contains(&alive) || !expected.is_finite() || expected < 0.0
+    });
+    if let Some(i) = bad {
+        let (x, t_x, t) = (data.x[i], data.t_x[i], data.t[i]);
+        return Err(ClvError::FitFailed {
+            model: fit.model,
+            reason: format!(
+                "the fitted model predicts {} purchases and P(alive) {} for x = {x}, t_x = {t_x}, T = {t}: the history is too short or too uniform for it",
+                model.expected_purchases(year, x, t_x, t),
+                model.p_alive(x, t_x, t)
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// The Gamma-Gamma spend model, fitted on repeat customers with positive mean repeat spend;

@@ -151,8 +151,16 @@ impl Snapshot {
             config.abc.b,
         );
         let abc_cuts = (!classes.rows.is_empty()).then_some(classes.cuts);
-        let (clv, clv_report) = match default_clv(facts, CLV_MIN_BUYERS)? {
-            Some((_, input, p)) => (
+        // CLV that cannot be fitted (a history too short or too uniform) leaves the cards
+        // without CLV, saying why, rather than failing the run.
+        let fitted = match default_clv(facts, CLV_MIN_BUYERS) {
+            Ok(fitted) => Ok(fitted),
+            Err(e @ (ClvError::FitFailed { .. } | ClvError::Empty(_))) => Err(e.to_string()),
+            Err(e) => return Err(e.into()),
+        };
+        let (clv, clv_report) = match fitted {
+            Err(why) => (None, json!({ "skipped": why })),
+            Ok(Some((_, input, p))) => (
                 Some(ClvSnapshot::new(
                     &input,
                     &p,
@@ -161,7 +169,7 @@ impl Snapshot {
                 )),
                 json!({ "model": p.fit.model, "params": p.fit.params, "selection": p.selection }),
             ),
-            None => (
+            Ok(None) => (
                 None,
                 json!({ "skipped": format!("fewer than {CLV_MIN_BUYERS} buying customers") }),
             ),
