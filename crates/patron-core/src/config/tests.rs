@@ -103,6 +103,9 @@ fn bad_skip_rule_and_delimiter() {
 fn line_col_counts_from_one() {
     assert_eq!(line_col("ab\ncd", 4), (2, 2));
     assert_eq!(line_col("", 0), (1, 1));
+    // Inside a multi-byte character: that character (found by the rule-language fuzz test).
+    assert_eq!(line_col("a\n\u{19371}b", 3), (2, 1));
+    assert_eq!(line_col("a\n\u{19371}b", 6), (2, 2));
 }
 
 #[test]
