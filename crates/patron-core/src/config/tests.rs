@@ -125,3 +125,18 @@ fn semantic_errors_point_at_their_section() {
     ));
     assert!(msg.contains("segment \"X\""), "{msg}");
 }
+
+/// An invalid strftime format is a configuration error (a value read with it panicked before,
+/// see `time::tests`).
+#[test]
+fn invalid_date_formats_are_configuration_errors() {
+    let text = "[sources.s]\npath = \"s.csv\"\nentity = \"customers\"\ndate_formats = [\"%Q\"]\n\n[sources.s.columns]\ncustomer_id = \"id\"\ncreated_at = { column = \"c\", formats = [\"%d.%m.%Y\"] }\n";
+    let e = ProjectConfig::parse(text, Path::new("patron.toml")).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("\"%Q\" is not a valid strftime format"),
+        "{e}"
+    );
+    let ok = text.replace("%Q", "%d.%m.%Y");
+    assert!(ProjectConfig::parse(&ok, Path::new("patron.toml")).is_ok());
+}
