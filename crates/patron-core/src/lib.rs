@@ -8,6 +8,7 @@ pub mod code;
 pub mod config;
 pub mod error;
 pub mod facts;
+pub mod fuzz;
 pub mod hash;
 pub mod ids;
 pub mod limits;

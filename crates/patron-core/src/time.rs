@@ -121,6 +121,12 @@ pub const DEFAULT_DATE_FORMATS: &[&str] = &[
     "%Y-%m-%d",
 ];
 
+/// Whether `format` is a strftime format chrono understands (`%Q` is not).
+pub fn is_valid_format(format: &str) -> bool {
+    !chrono::format::StrftimeItems::new(format)
+        .any(|item| matches!(item, chrono::format::Item::Error))
+}
+
 /// Parses timestamps with a list of `strftime` formats (tried in order; a date-only format means
 /// midnight) and RFC 3339 as a last resort. Remembers the last value, because exports repeat the
 /// same timestamp on every line of an order.
@@ -158,13 +164,16 @@ impl TimestampParser {
             return Ok(*ts);
         }
         let ts = self.parse_uncached(text).ok_or_else(|| {
-            let example = NaiveDate::from_ymd_opt(2024, 3, 31)
-                .map(|d| {
-                    d.and_time(NaiveTime::MIN)
-                        .format(&self.formats[0])
-                        .to_string()
-                })
-                .unwrap_or_default();
+            // `write!`, not `to_string()`: an invalid format makes chrono's Display fail, and
+            // `to_string()` panics then (found by the ingest fuzz test).
+            let mut example = String::new();
+            if let Some(d) = NaiveDate::from_ymd_opt(2024, 3, 31) {
+                use std::fmt::Write;
+                let formatted = d.and_time(NaiveTime::MIN).format(&self.formats[0]);
+                if write!(example, "{formatted}").is_err() {
+                    example.clear();
+                }
+            }
             ParseError::new(
                 raw,
                 format!(
@@ -202,6 +211,17 @@ impl TimestampParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the ingest fuzz test: a value that does not parse with an invalid format
+    /// (`%Q`) panicked while the error's example date was formatted.
+    #[test]
+    fn an_invalid_format_gives_an_error_not_a_panic() {
+        assert!(!is_valid_format("%Q") && is_valid_format("%d.%m.%Y"));
+        let e = TimestampParser::new(vec!["%Q".into()])
+            .parse("31.02.2024")
+            .unwrap_err();
+        assert!(e.to_string().contains("%Q"), "{e}");
+    }
 
     #[test]
     fn canonical_timestamps_read_as_the_general_parser_reads_them() {

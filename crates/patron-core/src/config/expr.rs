@@ -38,6 +38,8 @@ impl ArithExpr {
             chars: text.chars().collect(),
             pos: 0,
             text,
+            depth: 0,
+            operators: 0,
         };
         let e = p.expr()?;
         p.skip_ws();
@@ -97,10 +99,20 @@ impl fmt::Display for ArithExpr {
     }
 }
 
+/// Deepest nesting of parentheses and signs accepted.
+const MAX_DEPTH: usize = 64;
+
+/// Most operators accepted. With [`MAX_DEPTH`] this bounds every recursion over the tree
+/// (parsing, evaluating, printing): a `patron.toml` with 100,000 nested parentheses or a
+/// 100,000-term sum overflowed the stack (found by the ingest fuzz test).
+const MAX_OPERATORS: usize = 1_000;
+
 struct Parser<'a> {
     chars: Vec<char>,
     pos: usize,
     text: &'a str,
+    depth: usize,
+    operators: usize,
 }
 
 impl Parser<'_> {
@@ -110,6 +122,26 @@ impl Parser<'_> {
             position: self.pos + 1,
             message: message.to_owned(),
         }
+    }
+    /// Counts one operator (binary or sign), refusing too many.
+    fn operator(&mut self) -> Result<(), ExprError> {
+        self.operators += 1;
+        if self.operators > MAX_OPERATORS {
+            return Err(self.error(&format!(
+                "the expression has more than {MAX_OPERATORS} operators"
+            )));
+        }
+        Ok(())
+    }
+    /// Enters a parenthesis or a sign, refusing to nest too deep.
+    fn nest(&mut self) -> Result<(), ExprError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.error(&format!(
+                "the expression is nested more than {MAX_DEPTH} levels deep"
+            )));
+        }
+        Ok(())
     }
     fn skip_ws(&mut self) {
         while self.chars.get(self.pos).is_some_and(|c| c.is_whitespace()) {
@@ -123,6 +155,7 @@ impl Parser<'_> {
     fn expr(&mut self) -> Result<ArithExpr, ExprError> {
         let mut left = self.term()?;
         while let Some(op @ ('+' | '-')) = self.peek() {
+            self.operator()?;
             self.pos += 1;
             left = ArithExpr::Binary(Box::new(left), op, Box::new(self.term()?));
         }
@@ -131,6 +164,7 @@ impl Parser<'_> {
     fn term(&mut self) -> Result<ArithExpr, ExprError> {
         let mut left = self.factor()?;
         while let Some(op @ ('*' | '/')) = self.peek() {
+            self.operator()?;
             self.pos += 1;
             left = ArithExpr::Binary(Box::new(left), op, Box::new(self.factor()?));
         }
@@ -139,16 +173,22 @@ impl Parser<'_> {
     fn factor(&mut self) -> Result<ArithExpr, ExprError> {
         match self.peek() {
             Some('-') => {
+                self.operator()?;
+                self.nest()?;
                 self.pos += 1;
-                Ok(ArithExpr::Neg(Box::new(self.factor()?)))
+                let e = ArithExpr::Neg(Box::new(self.factor()?));
+                self.depth -= 1;
+                Ok(e)
             }
             Some('(') => {
+                self.nest()?;
                 self.pos += 1;
                 let e = self.expr()?;
                 if self.peek() != Some(')') {
                     return Err(self.error("expected ')'"));
                 }
                 self.pos += 1;
+                self.depth -= 1;
                 Ok(e)
             }
             Some('`') => {
@@ -230,5 +270,25 @@ mod tests {
                 .eval(&mut |_| Ok(1.0))
                 .is_err()
         );
+    }
+
+    /// Found by the ingest fuzz test: 100,000 nested parentheses (or signs) overflowed the
+    /// stack while parsing, and a 100,000-term sum while evaluating. Both are errors now, with
+    /// their position; moderate ones still parse.
+    #[test]
+    fn deep_or_long_expressions_are_errors_not_stack_overflows() {
+        let deep = format!("{}a{}", "(".repeat(100_000), ")".repeat(100_000));
+        let e = ArithExpr::parse(&deep).unwrap_err();
+        assert!(e.message.contains("nested more than 64"), "{e}");
+        assert_eq!(e.position, 65);
+        let signs = format!("{}a", "-".repeat(100_000));
+        assert!(ArithExpr::parse(&signs).is_err());
+        let long = vec!["a"; 100_000].join(" + ");
+        let e = ArithExpr::parse(&long).unwrap_err();
+        assert!(e.message.contains("more than 1000 operators"), "{e}");
+        let ok = format!("{}a{}", "(".repeat(60), ")".repeat(60));
+        assert!(ArithExpr::parse(&ok).is_ok());
+        let sum = ArithExpr::parse(&vec!["a"; 1000].join(" + ")).unwrap();
+        assert_eq!(sum.eval(&mut |_| Ok(1.0)).unwrap(), 1000.0);
     }
 }

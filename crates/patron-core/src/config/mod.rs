@@ -201,9 +201,15 @@ impl ConfigError {
     }
 }
 
-/// 1-based (line, column) of a byte offset in `text`.
+/// 1-based (line, column) of a byte offset in `text`. An offset past the end counts as the
+/// end, and one inside a multi-byte character as that character (an offset mapped from inside
+/// an escaped TOML string into the file can land there; placing an error must never panic).
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &text[..end];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)

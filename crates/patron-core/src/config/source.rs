@@ -311,6 +311,25 @@ impl SourceConfig {
                 ),
             );
         }
+        let column_formats = self
+            .columns
+            .values()
+            .flat_map(|spec| spec.get_ref().detail.formats.iter())
+            .chain(
+                self.attributes
+                    .values()
+                    .flat_map(|spec| spec.get_ref().detail.formats.iter()),
+            );
+        for format in self.date_formats.iter().chain(column_formats) {
+            if !crate::time::is_valid_format(format) {
+                problem(
+                    0,
+                    format!(
+                        "[sources.{name}] date format {format:?} is not a valid strftime format (e.g. \"%d.%m.%Y\" or \"%Y-%m-%d %H:%M:%S\")"
+                    ),
+                );
+            }
+        }
         if self.thousands == Some(self.decimal) {
             problem(
                 0,

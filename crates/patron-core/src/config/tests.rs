@@ -103,6 +103,9 @@ fn bad_skip_rule_and_delimiter() {
 fn line_col_counts_from_one() {
     assert_eq!(line_col("ab\ncd", 4), (2, 2));
     assert_eq!(line_col("", 0), (1, 1));
+    // Inside a multi-byte character: that character (found by the rule-language fuzz test).
+    assert_eq!(line_col("a\n\u{19371}b", 3), (2, 1));
+    assert_eq!(line_col("a\n\u{19371}b", 6), (2, 2));
 }
 
 #[test]
@@ -121,4 +124,19 @@ fn semantic_errors_point_at_their_section() {
         "{RETAIL}\n[rfm]\nbins = 5\nsegments = [{{ name = \"X\", r = [0, 9] }}]\n"
     ));
     assert!(msg.contains("segment \"X\""), "{msg}");
+}
+
+/// An invalid strftime format is a configuration error (a value read with it panicked before,
+/// see `time::tests`).
+#[test]
+fn invalid_date_formats_are_configuration_errors() {
+    let text = "[sources.s]\npath = \"s.csv\"\nentity = \"customers\"\ndate_formats = [\"%Q\"]\n\n[sources.s.columns]\ncustomer_id = \"id\"\ncreated_at = { column = \"c\", formats = [\"%d.%m.%Y\"] }\n";
+    let e = ProjectConfig::parse(text, Path::new("patron.toml")).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("\"%Q\" is not a valid strftime format"),
+        "{e}"
+    );
+    let ok = text.replace("%Q", "%d.%m.%Y");
+    assert!(ProjectConfig::parse(&ok, Path::new("patron.toml")).is_ok());
 }

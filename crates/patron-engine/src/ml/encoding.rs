@@ -317,6 +317,31 @@ pub fn labels(table: &Table, label: usize, positive: &str) -> Result<Vec<f64>, M
             cell == positive || positive_number.is_some_and(|p| parse_number(cell) == Some(p));
         y.push(if is_positive { 1.0 } else { 0.0 });
     }
+    // A binary model needs exactly two label values: with three or more, "positive against
+    // all the others" is a modelling decision the user must make, not a silent default
+    // (issue 11, defect 9). Numbers that are equal (`1`, `1.0`) are one value.
+    let mut distinct: Vec<&str> = Vec::new();
+    for cell in table.column(label) {
+        let same = |v: &&str| {
+            *v == cell
+                || parse_number(v).is_some_and(|a| parse_number(cell).is_some_and(|b| a == b))
+        };
+        if !distinct.iter().any(same) {
+            distinct.push(cell);
+            if distinct.len() > 2 {
+                break;
+            }
+        }
+    }
+    if distinct.len() > 2 {
+        return Err(MlError::table(
+            Position::column(label, name),
+            format!(
+                "the label column has more than two values (values: {}); a binary model needs two: keep only the rows of two values, or recode the column so that every row is either `{positive}` or one other value",
+                value_counts(table.column(label))
+            ),
+        ));
+    }
     let positives = y.iter().filter(|&&v| v == 1.0).count();
     if positives == 0 || positives == y.len() {
         let what = if positives == 0 {
@@ -446,5 +471,21 @@ mod tests {
             e,
             "line 1, column 5 (y): the positive value `Yes` never occurs in the label column (values: `no` ×2, `yes` ×2)"
         );
+    }
+
+    /// Issue 11, defect 9: a three-valued label was silently read as `positive` against the
+    /// rest.
+    #[test]
+    fn a_label_with_three_values_is_an_error_listing_them() {
+        let t = Table::parse(b"x,y\n1,yes\n2,no\n3,maybe\n4,yes\n").unwrap();
+        let e = labels(&t, 1, "yes").unwrap_err().to_string();
+        assert!(
+            e.contains("more than two values (values: `yes` ×2, `maybe` ×1, `no` ×1)"),
+            "{e}"
+        );
+        assert!(e.contains("recode"), "{e}");
+        // Two values written as equal numbers are one value.
+        let t = Table::parse(b"x,y\n1,1\n2,1.0\n3,0\n").unwrap();
+        assert_eq!(labels(&t, 1, "1").unwrap(), [1.0, 1.0, 0.0]);
     }
 }

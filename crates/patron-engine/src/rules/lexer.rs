@@ -213,6 +213,9 @@ impl Lexer<'_> {
             match c {
                 c if c == quote => return Ok(Tok::Str(value)),
                 '\\' => {
+                    // The backslash (one byte): the error points at it, never inside the
+                    // (possibly multi-byte) character after it.
+                    let backslash = self.pos - 1;
                     let escaped = self.peek_char();
                     self.pos += escaped.map_or(0, char::len_utf8);
                     value.push(match escaped {
@@ -221,7 +224,7 @@ impl Lexer<'_> {
                         Some(e @ ('\\' | '"' | '\'')) => e,
                         _ => {
                             return Err(ExprError::new(
-                                self.pos - 1,
+                                backslash,
                                 "unknown escape; expected \\\\, \\\", \\', \\n or \\t",
                             ));
                         }
@@ -351,5 +354,10 @@ mod tests {
                 .contains("not closed")
         );
         assert!(tokenize("0d").unwrap_err().message.contains("positive"));
+        // Found by the fuzz test: an unknown escape of a multi-byte character pointed inside
+        // it, and placing the error in the file panicked.
+        let e = tokenize("'a\\é'").unwrap_err();
+        assert_eq!(e.offset, 2);
+        assert!(e.message.contains("unknown escape"));
     }
 }

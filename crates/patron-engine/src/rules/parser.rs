@@ -43,7 +43,47 @@ pub(crate) fn parse(text: &str) -> Result<Node, ExprError> {
     if next.tok != Tok::End {
         return Err(parser.trailing(next));
     }
+    if let Some(at) = too_deep(&node, 1) {
+        return Err(ExprError::new(
+            at,
+            format!(
+                "the expression has more than {MAX_TREE_DEPTH} operators in a row; write `x in [\"a\", \"b\"]` for many alternatives, or split it into several rules"
+            ),
+        ));
+    }
     Ok(node)
+}
+
+/// Deepest syntax tree accepted. Parentheses and calls are limited by [`MAX_DEPTH`], but a
+/// chain of operators (`a || b || c …`) nests its tree one level per operator without nesting
+/// the text; the checker and the evaluator recurse over the tree, and 400 levels overflowed a
+/// 2 MiB thread stack (found by the filter-language fuzz test).
+const MAX_TREE_DEPTH: usize = 128;
+
+/// The start of a node deeper than [`MAX_TREE_DEPTH`], if any (`depth` is `node`'s own). The
+/// recursion is bounded by the token count and each frame is small.
+fn too_deep(node: &Node, depth: usize) -> Option<usize> {
+    if depth > MAX_TREE_DEPTH {
+        return Some(node.start);
+    }
+    let next = depth + 1;
+    match &node.kind {
+        NodeKind::Number(_) | NodeKind::Duration(_) | NodeKind::Str(_) => None,
+        NodeKind::Not(a) | NodeKind::Neg(a) => too_deep(a, next),
+        NodeKind::Binary(_, a, b) | NodeKind::Match(a, b) => {
+            too_deep(a, next).or_else(|| too_deep(b, next))
+        }
+        NodeKind::In(a, items) => {
+            too_deep(a, next).or_else(|| items.iter().find_map(|i| too_deep(i, next)))
+        }
+        NodeKind::Chain(segments) => segments
+            .iter()
+            .flat_map(|s| s.args.iter().flatten())
+            .find_map(|arg| match arg {
+                Arg::Value(n) | Arg::Named { value: n, .. } => too_deep(n, next),
+                Arg::Window { .. } => None,
+            }),
+    }
 }
 
 struct Parser {

@@ -1,6 +1,8 @@
 //! Integration tests: Parquet sources read through the whole pipeline (`read_sources` and
 //! `profile_source`), with files written by the test itself.
 
+mod fuzz_csv;
+
 use arrow_array::builder::{ListBuilder, StringBuilder};
 use arrow_array::{
     ArrayRef, BooleanArray, Date32Array, Decimal128Array, Float64Array, Int64Array, RecordBatch,
@@ -25,11 +27,11 @@ use std::sync::Arc;
 
 /// Collects everything `read_sources` hands out.
 #[derive(Default)]
-struct Collect {
+pub(crate) struct Collect {
     customers: Vec<Customer>,
     order_lines: Vec<OrderLine>,
     tickets: Vec<Ticket>,
-    rejections: Vec<Rejection>,
+    pub(crate) rejections: Vec<Rejection>,
 }
 
 impl Sink for Collect {

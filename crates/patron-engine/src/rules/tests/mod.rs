@@ -5,6 +5,7 @@ mod batches;
 mod errors;
 mod event_properties;
 mod fixtures;
+mod fuzz;
 mod language;
 mod properties;
 mod realtime;
