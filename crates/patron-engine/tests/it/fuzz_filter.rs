@@ -110,8 +110,9 @@ fn sample_cards() -> Vec<Card> {
     let mut all: Vec<CustomerInputs> = (0..40)
         .map(|i| {
             let x = i as f64;
+            let id = patron_core::ids::CustomerId::parse(&format!("C{i:05}")).unwrap();
             CustomerInputs {
-                customer_id: format!("C{i:05}"),
+                customer_id: id.clone(),
                 profiling_allowed: i != 3,
                 revenue: 100.0 + 10.0 * x,
                 margin: 30.0 + 3.0 * x,
@@ -126,15 +127,15 @@ fn sample_cards() -> Vec<Card> {
                     source: "test".into(),
                     reasons: vec![],
                 }),
-                ..CustomerInputs::default()
+                ..CustomerInputs::new(id)
             }
         })
         .collect();
+    let lead = patron_core::ids::CustomerId::parse("L0").unwrap();
     all.push(CustomerInputs {
-        customer_id: "L0".into(),
         is_lead: true,
         profiling_allowed: true,
-        ..CustomerInputs::default()
+        ..CustomerInputs::new(lead)
     });
     let ctx = build_context(&all, &settings, day(1001), &[]);
     cards(&all, &ctx, &settings)
