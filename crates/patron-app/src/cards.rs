@@ -87,12 +87,19 @@ pub fn card_filter(
         }
         (None, None) => return Ok(None),
     };
-    CardFilter::compile(&text).map(Some).map_err(|e| {
-        AppError::Filter(format!(
-            "{text:?}: {e}; fields: {}",
-            field_names().join(", ")
-        ))
-    })
+    let names = patron_engine::scorecard::Vocabulary::of(&project.config);
+    CardFilter::compile(&text)
+        .and_then(|f| {
+            f.check_names(&names)?;
+            Ok(f)
+        })
+        .map(Some)
+        .map_err(|e| {
+            AppError::Filter(format!(
+                "{text:?}: {e}; fields: {}",
+                field_names().join(", ")
+            ))
+        })
 }
 
 /// The cards of run `run` (default: the latest) that match `filter`, in customer-id order.

@@ -16,6 +16,7 @@ mod german;
 mod limits;
 mod live;
 mod merge;
+mod names;
 mod offers;
 mod payment_risk;
 mod rules;

@@ -32,7 +32,13 @@ pub struct ActionTable {
 
 impl ActionTable {
     /// Compiles the rows (an empty table means the default one).
-    pub fn compile(rows: &[ActionRule]) -> Result<ActionTable, Vec<CompileError>> {
+    pub fn compile(
+        rows: &[ActionRule],
+        names: &super::Vocabulary,
+    ) -> Result<ActionTable, Vec<CompileError>> {
+        // The built-in rows refer to levels a project may not have (MQL, SQL): they then
+        // match nobody. The project's own rows must name what exists.
+        let check_names = !rows.is_empty() && rows != default_actions().as_slice();
         let defaults;
         let rows = if rows.is_empty() {
             defaults = default_actions();
@@ -43,7 +49,13 @@ impl ActionTable {
         let mut errors = Vec::new();
         let mut out = Vec::new();
         for row in rows {
-            match CardFilter::compile(&row.when) {
+            let compiled = CardFilter::compile(&row.when).and_then(|f| {
+                if check_names {
+                    f.check_names(names)?;
+                }
+                Ok(f)
+            });
+            match compiled {
                 Ok(f) => out.push((row.clone(), f)),
                 Err(e) => errors.push(CompileError::new(
                     &format!("[[actions]] {:?}", row.name),

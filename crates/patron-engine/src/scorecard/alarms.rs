@@ -7,6 +7,14 @@
 //! - `sleeper`: no purchase for N days by a customer who was valuable (win-back list);
 //! - `lead_qualified`: a lead's stage reached one of the configured lead levels (MQL, SQL).
 
+/// Every alarm kind a card can carry.
+pub const ALARM_KINDS: &[&str] = &[
+    "valuable_at_risk",
+    "rhythm_broken",
+    "sleeper",
+    "lead_qualified",
+];
+
 use super::inputs::CustomerInputs;
 use patron_core::config::AlarmsSection;
 use serde::{Deserialize, Serialize};

@@ -109,6 +109,57 @@ enum Expr {
 pub struct CardFilter {
     expr: Expr,
     text: String,
+    /// The project names it uses, with their columns (byte offsets while compiling).
+    references: Vec<Reference>,
+}
+
+/// Which kind of project name a condition refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Group {
+    Score,
+    Stage,
+    Level,
+    Alarm,
+}
+
+/// A project name a condition refers to.
+#[derive(Debug, Clone)]
+struct Reference {
+    group: Group,
+    name: String,
+    offset: usize,
+}
+
+/// The names a project's conditions may refer to.
+#[derive(Debug, Clone, Default)]
+pub struct Vocabulary {
+    /// Rule score names.
+    pub scores: Vec<String>,
+    /// Stage names.
+    pub stages: Vec<String>,
+    /// Level names of every stage.
+    pub levels: Vec<String>,
+    /// Alarm kinds.
+    pub alarms: Vec<String>,
+}
+
+impl Vocabulary {
+    /// The names of a project's configuration.
+    pub fn of(config: &patron_core::config::ProjectConfig) -> Vocabulary {
+        Vocabulary {
+            scores: config.scores.keys().map(|k| k.get_ref().clone()).collect(),
+            stages: config.stages.keys().map(|k| k.get_ref().clone()).collect(),
+            levels: config
+                .stages
+                .values()
+                .flat_map(|s| s.levels.iter().map(|l| l.get_ref().name.clone()))
+                .collect(),
+            alarms: super::alarms::ALARM_KINDS
+                .iter()
+                .map(|k| (*k).to_owned())
+                .collect(),
+        }
+    }
 }
 
 impl CardFilter {
@@ -119,17 +170,52 @@ impl CardFilter {
             message: e.message,
         };
         let node = parse_expr(text).map_err(error)?;
-        let (expr, ty) = check(&node).map_err(error)?;
+        let mut references = Vec::new();
+        let (expr, ty) = check(&node, &mut references).map_err(error)?;
         if ty != Type::Bool {
             return Err(error(ExprError::new(
                 node.start,
                 format!("the condition is {}, expected true/false", ty.name()),
             )));
         }
+        let references = references
+            .into_iter()
+            .map(|r| Reference {
+                offset: text[..r.offset.min(text.len())].chars().count() + 1,
+                ..r
+            })
+            .collect();
         Ok(CardFilter {
             expr,
             text: text.to_owned(),
+            references,
         })
+    }
+
+    /// Checks the names the condition uses — `score.NAME`, `stage.NAME`, `level("NAME")`,
+    /// `alarm.KIND` — against the project's: a misspelt name is an error with a suggestion,
+    /// not a condition that silently matches nobody.
+    pub fn check_names(&self, names: &Vocabulary) -> Result<(), FilterError> {
+        for r in &self.references {
+            let (known, what): (&[String], &str) = match r.group {
+                Group::Score => (&names.scores, "rule score"),
+                Group::Stage => (&names.stages, "stage"),
+                Group::Level => (&names.levels, "stage level"),
+                Group::Alarm => (&names.alarms, "alarm kind"),
+            };
+            if !known.iter().any(|k| k == &r.name) {
+                let list = if known.is_empty() {
+                    " (the project has none)".to_owned()
+                } else {
+                    did_you_mean(&r.name, known.iter().map(String::as_str))
+                };
+                return Err(FilterError {
+                    column: r.offset,
+                    message: format!("unknown {what} `{}`{list}", r.name),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// The condition as written.
@@ -143,7 +229,7 @@ impl CardFilter {
     }
 }
 
-fn field(node: &Node) -> Result<Option<(Field, Type)>, ExprError> {
+fn field(node: &Node, refs: &mut Vec<Reference>) -> Result<Option<(Field, Type)>, ExprError> {
     let NodeKind::Chain(segments) = &node.kind else {
         return Ok(None);
     };
@@ -178,7 +264,15 @@ fn field(node: &Node) -> Result<Option<(Field, Type)>, ExprError> {
         }
     };
     match (segments.len(), first.name.as_str(), first.args.is_some()) {
-        (1, "level", true) => Ok(Some((Field::Level(plain_arg(first)?), Type::Bool))),
+        (1, "level", true) => {
+            let name = plain_arg(first)?;
+            refs.push(Reference {
+                group: Group::Level,
+                name: name.clone(),
+                offset: first.start,
+            });
+            Ok(Some((Field::Level(name), Type::Bool)))
+        }
         (1, name, false) => {
             if let Some((_, f)) = NUMBERS.iter().find(|(n, _)| *n == name) {
                 return Ok(Some((Field::Num(*f), Type::Num)));
@@ -196,6 +290,15 @@ fn field(node: &Node) -> Result<Option<(Field, Type)>, ExprError> {
         }
         (2, group @ ("stage" | "score" | "alarm"), false) if segments[1].args.is_none() => {
             let name = segments[1].name.clone();
+            refs.push(Reference {
+                group: match group {
+                    "stage" => Group::Stage,
+                    "score" => Group::Score,
+                    _ => Group::Alarm,
+                },
+                name: name.clone(),
+                offset: segments[1].start,
+            });
             Ok(Some(match group {
                 "stage" => (Field::Stage(name), Type::Str),
                 "score" => (Field::Score(name), Type::Num),
@@ -214,7 +317,7 @@ fn node_text(segments: &[crate::rules::Segment]) -> String {
         .join(".")
 }
 
-fn check(node: &Node) -> Result<(Expr, Type), ExprError> {
+fn check(node: &Node, refs: &mut Vec<Reference>) -> Result<(Expr, Type), ExprError> {
     let expect = |n: &Node, got: Type, want: Type, what: &str| {
         if got == want {
             Ok(())
@@ -238,7 +341,7 @@ fn check(node: &Node) -> Result<(Expr, Type), ExprError> {
                     Some([crate::rules::Arg::Value(n)]) => n,
                     _ => return Err(ExprError::new(first.start, "`has` takes one field")),
                 };
-                let Some((f, _)) = field(arg)? else {
+                let Some((f, _)) = field(arg, refs)? else {
                     return Err(ExprError::new(arg.start, "`has` takes a field"));
                 };
                 return Ok((Expr::Has(f), Type::Bool));
@@ -249,22 +352,22 @@ fn check(node: &Node) -> Result<(Expr, Type), ExprError> {
             {
                 return Ok((Expr::Bool(first.name == "true"), Type::Bool));
             }
-            let (f, ty) = field(node)?.expect("a chain is a field");
+            let (f, ty) = field(node, refs)?.expect("a chain is a field");
             (Expr::Field(f), ty)
         }
         NodeKind::Not(a) => {
-            let (e, t) = check(a)?;
+            let (e, t) = check(a, refs)?;
             expect(a, t, Type::Bool, "`!`")?;
             (Expr::Not(Box::new(e)), Type::Bool)
         }
         NodeKind::Neg(a) => {
-            let (e, t) = check(a)?;
+            let (e, t) = check(a, refs)?;
             expect(a, t, Type::Num, "`-`")?;
             (Expr::Neg(Box::new(e)), Type::Num)
         }
         NodeKind::Binary(op, a, b) => {
-            let (ea, ta) = check(a)?;
-            let (eb, tb) = check(b)?;
+            let (ea, ta) = check(a, refs)?;
+            let (eb, tb) = check(b, refs)?;
             let what = format!("`{}`", op.symbol());
             let ty = match op {
                 BinOp::Or | BinOp::And => {
@@ -290,17 +393,17 @@ fn check(node: &Node) -> Result<(Expr, Type), ExprError> {
             (Expr::Binary(*op, Box::new(ea), Box::new(eb)), ty)
         }
         NodeKind::In(a, list) => {
-            let (ea, ta) = check(a)?;
+            let (ea, ta) = check(a, refs)?;
             let mut items = Vec::new();
             for item in list {
-                let (e, t) = check(item)?;
+                let (e, t) = check(item, refs)?;
                 expect(item, t, ta, "`in`")?;
                 items.push(e);
             }
             (Expr::In(Box::new(ea), items), Type::Bool)
         }
         NodeKind::Match(a, g) => {
-            let (ea, ta) = check(a)?;
+            let (ea, ta) = check(a, refs)?;
             expect(a, ta, Type::Str, "`=~`")?;
             let NodeKind::Str(pattern) = &g.kind else {
                 return Err(ExprError::new(g.start, "`=~` needs a text pattern"));

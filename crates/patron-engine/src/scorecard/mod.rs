@@ -37,7 +37,7 @@ pub use alarms::{AlarmChanges, AlarmContext, AlarmHit, OpenAlarm, alarms, reconc
 pub use card::Card;
 pub use distribution::{Distribution, STEPS};
 pub use export::{COLUMNS as EXPORT_COLUMNS, Cell, ColumnType, ExportRow};
-pub use filter::{CardFilter, FilterError, field_names};
+pub use filter::{CardFilter, FilterError, Vocabulary, field_names};
 pub use inputs::{ChurnInput, CustomerInputs, Named, PaymentInput, from_facts, profiling_allowed};
 pub use kpi::{After, Rate, SegmentKpi, observe, segment_kpis};
 pub use pipeline::{
@@ -135,7 +135,8 @@ impl Settings {
                 ));
             }
         }
-        let actions = match ActionTable::compile(&config.actions) {
+        let names = Vocabulary::of(&config);
+        let actions = match ActionTable::compile(&config.actions, &names) {
             Ok(a) => Some(a),
             Err(mut e) => {
                 errors.append(&mut e);
@@ -144,7 +145,10 @@ impl Settings {
         };
         let mut segments = Vec::new();
         for (name, s) in &config.segments {
-            match CardFilter::compile(&s.condition) {
+            match CardFilter::compile(&s.condition).and_then(|f| {
+                f.check_names(&names)?;
+                Ok(f)
+            }) {
                 Ok(f) => segments.push((name.clone(), f)),
                 Err(e) => errors.push(CompileError::new(
                     &format!("[segments.{name}]"),
