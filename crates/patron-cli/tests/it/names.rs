@@ -25,10 +25,18 @@ fn unknown_scores_stages_levels_and_alarms_in_a_condition_are_usage_errors() {
     for (condition, suggestion) in cases {
         let run = with_store(&["export", "--where", condition, "--format", "json"]);
         assert_eq!(run.code, 2, "{condition}: {}", run.stderr);
-        assert!(run.stderr.contains(suggestion), "{condition}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(suggestion),
+            "{condition}: {}",
+            run.stderr
+        );
         assert!(run.stderr.contains("column"), "{condition}: {}", run.stderr);
     }
     // Correct names still work.
-    let run = with_store(&["export", "--where", r#"level("SQL") && score.engagement > 1"#]);
+    let run = with_store(&[
+        "export",
+        "--where",
+        r#"level("SQL") && score.engagement > 1"#,
+    ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
 }

@@ -284,3 +284,37 @@ fn bad_tables_are_reported_with_file_line_and_column() {
         &["folds.csv: the folds file lists 2 rows, the table has 600"],
     );
 }
+
+/// Issue 11, defect 9: a fold that tests one class only gave NaN AUC and exit 0; it is rejected
+/// input now (exit 4), naming the fold.
+#[test]
+fn a_fold_of_one_class_is_rejected_not_a_nan_auc() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("t.csv");
+    let mut rows = String::from("x,y\n");
+    let mut folds = String::from("row_index,fold\n");
+    for i in 0..40 {
+        // Fold 0 holds every positive and two negatives; fold 1 only negatives.
+        let positive = i < 10;
+        rows.push_str(&format!("{},{}\n", i % 7, u8::from(positive)));
+        let fold = if positive || i < 12 { 0 } else { 1 };
+        folds.push_str(&format!("{i},{fold}\n"));
+    }
+    std::fs::write(&table, rows).unwrap();
+    let folds_file = dir.path().join("folds.csv");
+    std::fs::write(&folds_file, folds).unwrap();
+    let run = train(&[
+        "--table",
+        table.to_str().unwrap(),
+        "--label",
+        "y",
+        "--positive",
+        "1",
+        "--folds",
+        folds_file.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert!(run.stderr.contains("fold 1"), "{}", run.stderr);
+    assert!(!run.stdout.contains("NaN"), "{}", run.stdout);
+}

@@ -194,6 +194,26 @@ pub fn cross_validate(
             x.rows()
         )));
     }
+    // A fold that tests one class only has no ROC AUC (and its metrics would be NaN): a
+    // folds file that makes one is rejected, naming the fold.
+    for f in 0..folds.k {
+        let test = folds.test_rows(f);
+        let positives = test.iter().filter(|&&i| y[i] == 1.0).count();
+        if positives == 0 || positives == test.len() {
+            return Err(MlError::folds(
+                Position::default(),
+                format!(
+                    "fold {f} tests {} rows, all {}: its ROC AUC is undefined; give every fold rows of both classes",
+                    test.len(),
+                    if positives == 0 {
+                        "negative"
+                    } else {
+                        "positive"
+                    }
+                ),
+            ));
+        }
+    }
     let mut oof = vec![f64::NAN; y.len()];
     let mut results = Vec::with_capacity(folds.k);
     for f in 0..folds.k {
