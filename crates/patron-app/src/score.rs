@@ -36,6 +36,8 @@ pub struct ScoreRun {
     pub summary: RunSummary,
     /// Seconds per stage and part.
     pub seconds: BTreeMap<&'static str, f64>,
+    /// What the run found doubtful in the project (event rules whose type no event has).
+    pub warnings: Vec<String>,
 }
 
 /// What a run counted: stored with it, printed by `patron score`, read by `patron report`.
@@ -174,6 +176,10 @@ pub async fn score_run(
     // Settings and rules are checked before anything is loaded.
     let settings = project.settings()?;
     let rules = project.rules()?;
+    let warnings = match &rules {
+        Some(rules) => rules.unknown_event_types(&store.event_types().await?),
+        None => Vec::new(),
+    };
     progress.stage("load", None);
     progress.message("facts from the store");
     let mut laps = Laps::new();
@@ -354,6 +360,7 @@ pub async fn score_run(
         context,
         summary,
         seconds,
+        warnings,
     })
 }
 

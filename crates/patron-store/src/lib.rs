@@ -404,6 +404,8 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<(i64, Timestamp, CardRecord)>>;
     /// Alarm episodes (only the open ones with `open_only`), oldest first.
     async fn alarms(&self, open_only: bool) -> Result<Vec<AlarmRecord>>;
+    /// Every event type imported so far, sorted.
+    async fn event_types(&self) -> Result<Vec<String>>;
     /// One customer's alarm episodes, open and cleared, in id order.
     async fn customer_alarms(&self, customer: &CustomerId) -> Result<Vec<AlarmRecord>>;
     /// Starts a rule run (recording the version), or finds the interrupted run of the same

@@ -49,7 +49,7 @@ pub async fn run(global: &Global, command: &RulesCommand) -> Result<()> {
     }
     let rules = project_rules(&project)?;
     match command {
-        RulesCommand::Check => check(global, &rules),
+        RulesCommand::Check => check(global, &project, &rules).await,
         RulesCommand::Score(args) => score(global, &project, &rules, args).await,
         RulesCommand::Diff(args) => diff(global, &project, &rules, args).await,
         RulesCommand::Publish(args) => {
@@ -61,12 +61,20 @@ pub async fn run(global: &Global, command: &RulesCommand) -> Result<()> {
     }
 }
 
-fn check(global: &Global, rules: &RuleSet) -> Result<()> {
+async fn check(global: &Global, project: &Project, rules: &RuleSet) -> Result<()> {
     let scores = rules.score_names();
     let stages = rules.stage_names();
+    // Against the data, when there is a store: event rules whose type no event has.
+    let warnings = match project.open_store().await {
+        Ok(store) => rules.unknown_event_types(&store.event_types().await?),
+        Err(_) => Vec::new(),
+    };
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
     if global.json {
         return print_json(
-            &json!({ "ok": true, "version": rules.version(), "scores": scores, "stages": stages }),
+            &json!({ "ok": true, "version": rules.version(), "scores": scores, "stages": stages, "warnings": warnings }),
         );
     }
     println!("rules OK — version {}", rules.version());

@@ -19,6 +19,9 @@ pub async fn run(global: &Global, args: &ScoreArgs) -> Result<()> {
     let mut stages = Stages::new(global.quiet || global.json);
     let run = patron_app::score_run(&project, store.as_ref(), as_of, &mut stages).await?;
     stages.finish();
+    for w in &run.warnings {
+        eprintln!("warning: {w}");
+    }
     if global.json {
         return print_json(&json!({
             "run": run.id,
@@ -27,6 +30,7 @@ pub async fn run(global: &Global, args: &ScoreArgs) -> Result<()> {
             "models": run.context.models,
             "summary": run.summary,
             "seconds": run.seconds,
+            "warnings": run.warnings,
         }));
     }
     print_run(&run, &project.config.project.currency);

@@ -179,6 +179,28 @@ impl RuleSet {
         self.scores.iter().position(|s| s.name == name)
     }
 
+    /// Warnings for event rules whose `on` matches none of the event types in the data (a
+    /// misspelling such as `on = "shaer"` would never fire), with a suggestion.
+    pub fn unknown_event_types(&self, known: &[String]) -> Vec<String> {
+        let mut out = Vec::new();
+        for rule in &self.rules {
+            let RuleKind::Event { on, .. } = &rule.kind else {
+                continue;
+            };
+            if matches!(on, OnMatcher::Order) || known.iter().any(|t| on.matches(t)) {
+                continue;
+            }
+            let score = &self.scores[rule.score as usize].name;
+            out.push(format!(
+                "rule {:?} of score {score}: no imported event has the type `{}`, so it never fires{}",
+                rule.name,
+                on.text(),
+                patron_core::config::did_you_mean(on.text(), known.iter().map(String::as_str))
+            ));
+        }
+        out
+    }
+
     /// A score's category (`[scores.NAME] category`), for grouping scores by what they measure.
     pub fn score_category(&self, score: usize) -> ScoreCategory {
         self.scores[score].category

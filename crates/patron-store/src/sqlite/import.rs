@@ -439,6 +439,15 @@ impl ImportWriter for SqliteImport {
                 Actor::Anonymous(_) => Ok(None),
             })
             .collect::<Result<Vec<_>>>()?;
+        // The types seen, for checking rules against the data (a few per chunk).
+        let types: std::collections::BTreeSet<&str> =
+            rows.iter().map(|e| e.event_type.as_str()).collect();
+        for t in types {
+            sqlx::query("INSERT OR IGNORE INTO event_types (type) VALUES (?)")
+                .bind(t)
+                .execute(&mut *self.tx)
+                .await?;
+        }
         let rows: Vec<_> = rows.iter().zip(keys).collect();
         insert_facts!(
             self,

@@ -105,6 +105,11 @@ fn migrator() -> Migrator {
             "fact_history",
             include_str!("../../migrations/sqlite/0011_fact_history.sql"),
         ),
+        migration(
+            12,
+            "event_types",
+            include_str!("../../migrations/sqlite/0012_event_types.sql"),
+        ),
     ])
 }
 
@@ -376,6 +381,14 @@ impl crate::Store for SqliteStore {
 
     async fn alarms(&self, open_only: bool) -> Result<Vec<crate::AlarmRecord>> {
         runs::alarms(&self.pool, open_only, None).await
+    }
+
+    async fn event_types(&self) -> Result<Vec<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT type FROM event_types ORDER BY type")
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     async fn customer_alarms(&self, customer: &CustomerId) -> Result<Vec<crate::AlarmRecord>> {
