@@ -25,12 +25,12 @@ pub enum AppError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The store could not be opened.
-    #[error("cannot open the store {url}: {source}")]
+    #[error("cannot open the store {url}: {error}")]
     StoreOpen {
         /// The store URL.
         url: String,
-        /// Why.
-        source: StoreError,
+        /// Why (not a `source`: the message names it once).
+        error: StoreError,
     },
     /// A model or the snapshot failed.
     #[error(transparent)]
@@ -92,7 +92,7 @@ impl AppError {
             AppError::Config(e) => e.code(),
             AppError::RulesInvalid(_) => Code::RulesInvalid,
             AppError::ScorecardInvalid(_) => Code::ScorecardInvalid,
-            AppError::Store(e) | AppError::StoreOpen { source: e, .. } => e.code(),
+            AppError::Store(e) | AppError::StoreOpen { error: e, .. } => e.code(),
             AppError::Pipeline(e) => e.code(),
             AppError::UnknownSource(_) => Code::SourceUnknown,
             AppError::Ingest(e) => e.code(),

@@ -39,9 +39,9 @@ impl Project {
     pub async fn open_store(&self) -> Result<Box<dyn Store>, AppError> {
         patron_store::open_existing(&self.store_url, &self.dir)
             .await
-            .map_err(|source| AppError::StoreOpen {
+            .map_err(|error| AppError::StoreOpen {
                 url: self.store_url.clone(),
-                source,
+                error,
             })
     }
 
@@ -49,9 +49,9 @@ impl Project {
     pub async fn create_store(&self) -> Result<Box<dyn Store>, AppError> {
         patron_store::open(&self.store_url, &self.dir)
             .await
-            .map_err(|source| AppError::StoreOpen {
+            .map_err(|error| AppError::StoreOpen {
                 url: self.store_url.clone(),
-                source,
+                error,
             })
     }
 

@@ -78,6 +78,7 @@ pub struct Snapshot {
     pub previous_run: Option<i64>,
     /// [`Facts::digest`] of the facts the run used: two runs with the same digest, rules
     /// version and models scored the same facts.
+    #[serde(default)]
     pub facts_digest: String,
 }
 

@@ -9,12 +9,28 @@ use rusqlite::{Connection, OpenFlags, types::ValueRef};
 use std::path::Path;
 use std::time::Duration;
 
-/// A read-only connection tuned for one big scan.
+/// Whether the store file cannot be written by this process (a read-only file system, or
+/// permissions), so that readers must open it immutable.
+pub(super) fn read_only(path: &Path) -> bool {
+    std::fs::OpenOptions::new().write(true).open(path).is_err()
+}
+
+/// A read-only connection tuned for one big scan (immutable when the file cannot be written:
+/// SQLite could not create its shared-memory file beside it).
 pub(super) fn reader(path: &Path) -> rusqlite::Result<Connection> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
+    let conn = if read_only(path) {
+        Connection::open_with_flags(
+            format!("file:{}?immutable=1", path.display()),
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
+        )?
+    } else {
+        Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?
+    };
     conn.busy_timeout(Duration::from_secs(30))?;
     // A small page cache and no memory map: a scan reads each page once, and mapped pages
     // would count against the process's memory.

@@ -122,8 +122,13 @@ pub(crate) fn now_text() -> String {
 }
 
 impl SqliteStore {
-    /// Opens or creates the database file and brings its schema up to date.
+    /// Opens or creates the database file and brings its schema up to date. A store on a
+    /// read-only file system (or in a directory this process cannot write) opens read-only:
+    /// every reading command works, a writing one fails on its first write.
     pub async fn open(path: &Path) -> Result<Self> {
+        if path.is_file() && bulk::read_only(path) {
+            return Self::open_read_only(path).await;
+        }
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -141,6 +146,40 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         migrator().run(&pool).await?;
+        Ok(SqliteStore {
+            pool,
+            path: path.to_owned(),
+            single: customer::SingleReader::default(),
+            closer: std::sync::Arc::new(durability::Closer::new(path)),
+        })
+    }
+
+    /// Opens a store that cannot be written: immutable (no locks, no write-ahead log, which a
+    /// read-only directory cannot hold), and only if its schema is current (a read-only store
+    /// cannot be migrated).
+    async fn open_read_only(path: &Path) -> Result<Self> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .read_only(true)
+            .immutable(true)
+            .foreign_keys(false)
+            .pragma("cache_size", "-262144")
+            .pragma("temp_store", "memory");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        let applied: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
+            .fetch_one(&pool)
+            .await?;
+        let latest = migrator().iter().map(|m| m.version).max().unwrap_or(0);
+        if applied.unwrap_or(0) < latest {
+            return Err(crate::StoreError::Lock(format!(
+                "the store {} is read-only and its schema is older than this patron's (version {} < {latest}): open it once where it can be written",
+                path.display(),
+                applied.unwrap_or(0)
+            )));
+        }
         Ok(SqliteStore {
             pool,
             path: path.to_owned(),
