@@ -182,3 +182,53 @@ fn check_warns_of_facts_stored_outside_the_documented_ranges() {
         "{check}"
     );
 }
+
+/// Issue 11 acceptance: `patron backup` while a score run is being written gives a copy that
+/// passes `patron check` and holds every run committed before the backup started.
+#[test]
+fn a_backup_during_a_running_score_holds_every_run_committed_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = crate::support::demo_project(dir.path(), "6000");
+    // Run 1 (the demo's) is committed; run 2 is computed while the backup is taken.
+    let bin = env!("CARGO_BIN_EXE_patron");
+    let mut score = std::process::Command::new(bin)
+        .args(["--project", project.to_str().unwrap(), "score", "--quiet"])
+        .env_remove("PATRON_PROJECT")
+        .env_remove("PATRON_STORE_URL")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("backup.db");
+    let backup = patron(&project, &["backup", target.to_str().unwrap(), "--json"])
+        .ok()
+        .json();
+    let still_running = score.try_wait().unwrap().is_none();
+    let status = score.wait().unwrap();
+    assert!(status.success(), "the score run failed");
+    let runs = backup["score_runs"].as_u64().unwrap();
+    assert!(runs >= 1, "{backup}");
+    if still_running {
+        assert_eq!(
+            runs, 1,
+            "a run not yet committed is not in the backup: {backup}"
+        );
+    }
+    // The copy is a working store: check passes and the committed run reads back.
+    let restored = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        project.join("patron.toml"),
+        restored.path().join("patron.toml"),
+    )
+    .unwrap();
+    std::fs::copy(&target, restored.path().join("patron.db")).unwrap();
+    let check = patron(restored.path(), &["check", "--json"]).ok().json();
+    assert_eq!(check["ok"], true, "{check}");
+    assert_eq!(check["check"]["score_runs"], runs);
+    let shown = patron(restored.path(), &["show", "C000002", "--json"])
+        .ok()
+        .json();
+    assert_eq!(shown["run"], 1);
+}
