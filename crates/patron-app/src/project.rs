@@ -105,3 +105,21 @@ pub async fn resolve_as_of(
     let last = store.last_fact_time().await?.ok_or(AppError::NoFacts)?;
     Ok(Timestamp::from_date(last.date()).plus_days(1))
 }
+
+/// Stores up to this size have their pages checked before `status`, a score run and a rules
+/// publish (SQLite's `quick_check`: a fraction of a second for the demo's store, seconds per
+/// gigabyte). Larger stores are checked by `patron check`, when asked.
+pub const CHECKED_STORE_BYTES: u64 = 1 << 30;
+
+/// Fails with [`AppError::Corrupt`] when the store's pages are damaged; `Ok(false)` when the
+/// store is larger than [`CHECKED_STORE_BYTES`] and was not checked.
+pub async fn ensure_intact(store: &dyn Store) -> Result<bool, AppError> {
+    match store.quick_check(CHECKED_STORE_BYTES).await? {
+        None => Ok(false),
+        Some(problems) if problems.is_empty() => Ok(true),
+        Some(problems) => Err(AppError::Corrupt(format!(
+            "the store is damaged ({}): `patron check` lists the damage; restore the latest backup (README: Backup and restore)",
+            problems.into_iter().take(3).collect::<Vec<_>>().join("; ")
+        ))),
+    }
+}

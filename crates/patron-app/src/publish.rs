@@ -101,6 +101,7 @@ pub async fn publish(
 ) -> Result<Published, AppError> {
     let _ = project;
     let started = Instant::now();
+    crate::project::ensure_intact(store).await?;
     progress.stage("load", None);
     let facts = store
         .load_facts_with(as_of, &fact_options(&[rules]))

@@ -176,6 +176,7 @@ pub async fn score_run(
     // Settings and rules are checked before anything is loaded.
     let settings = project.settings()?;
     let rules = project.rules()?;
+    crate::project::ensure_intact(store).await?;
     let warnings = match &rules {
         Some(rules) => rules.unknown_event_types(&store.event_types().await?),
         None => Vec::new(),

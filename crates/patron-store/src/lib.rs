@@ -453,6 +453,10 @@ pub trait Store: Send + Sync {
     /// Checks the store: the database's integrity check (`quick`: the faster check that skips
     /// index consistency), and that every score run, card and model decodes.
     async fn check(&self, quick: bool) -> Result<CheckReport>;
+    /// SQLite's `quick_check` of the pages, when the store is at most `max_bytes` (a few
+    /// seconds per gigabyte): the problems found, or `None` when the store is larger and was
+    /// not checked.
+    async fn quick_check(&self, max_bytes: u64) -> Result<Option<Vec<String>>>;
 }
 
 /// Opens (creating and migrating if needed) the store a URL names. `sqlite://FILE` paths are

@@ -9,6 +9,8 @@ use serde_json::json;
 pub async fn run(global: &Global) -> Result<()> {
     let project = crate::project::load(global)?;
     let store = project.open_store().await?;
+    // A damaged page fails `status` (stores up to 1 GiB; `patron check` for larger ones).
+    let checked = patron_app::project::ensure_intact(store.as_ref()).await?;
     let s = store.status().await?;
     if global.json {
         return print_json(&json!({
@@ -30,6 +32,7 @@ pub async fn run(global: &Global) -> Result<()> {
             "sources": s.sources,
             "imports": s.imports,
             "score_runs": s.score_runs,
+            "pages_checked": checked,
         }));
     }
     println!(

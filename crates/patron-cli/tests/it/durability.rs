@@ -112,7 +112,7 @@ fn backup_copies_every_committed_run_while_a_reader_holds_a_snapshot() {
 }
 
 #[test]
-fn check_finds_a_damaged_page_that_status_does_not() {
+fn a_damaged_page_fails_status_score_and_check() {
     let p = scored_project();
     let db = p.path().join("patron.db");
     let check = p.run(&["check", "--json"]).ok().json();
@@ -139,9 +139,19 @@ fn check_finds_a_damaged_page_that_status_does_not() {
         f.write_all(&vec![0xA5; (page_size - 16) as usize]).unwrap();
         f.sync_all().unwrap();
     }
-    // `status` does not read the cards and still exits 0 …
-    p.run(&["status"]).ok();
-    // … `check` finds the damage and exits 1.
+    // `status`, which reads no cards, checks the pages of a store this small and exits 1 …
+    let status = p.run(&["status"]);
+    assert_eq!(status.code, 1, "{}", status.stderr);
+    assert!(
+        status.stderr.contains("the store is damaged"),
+        "{}",
+        status.stderr
+    );
+    // … so do a score run and a rules publish, before computing anything …
+    let score = p.run(&["score", "--quiet"]);
+    assert_eq!(score.code, 1, "{}", score.stderr);
+    assert!(score.stderr.contains("patron check"), "{}", score.stderr);
+    // … and `check` lists the damage and exits 1.
     let run = p.run(&["check"]);
     assert_eq!(
         run.code, 1,

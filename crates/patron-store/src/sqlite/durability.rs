@@ -127,6 +127,20 @@ pub(super) fn backup(path: &Path, target: &Path) -> Result<BackupReport> {
     Ok(report)
 }
 
+/// SQLite's `quick_check` of every page: the problems, empty when there are none.
+pub(super) fn quick_check(path: &Path) -> Result<Vec<String>> {
+    let conn = super::bulk::reader(path).map_err(bulk_error)?;
+    let lines = conn.prepare("PRAGMA quick_check(20)").and_then(|mut s| {
+        s.query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+    });
+    Ok(match lines {
+        Ok(lines) => lines.into_iter().filter(|l| l != "ok").collect(),
+        // A page so damaged that the check itself fails is a problem too.
+        Err(e) => vec![e.to_string()],
+    })
+}
+
 /// Checks the store: SQLite's `integrity_check` (or `quick_check`), then that every score run's
 /// context and summary, every stored card and every registered model decodes.
 pub(super) fn check(path: &Path, quick: bool) -> Result<CheckReport> {

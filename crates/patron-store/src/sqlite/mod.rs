@@ -519,6 +519,17 @@ impl crate::Store for SqliteStore {
             .map_err(|e| crate::StoreError::Bulk(e.to_string()))?
     }
 
+    async fn quick_check(&self, max_bytes: u64) -> Result<Option<Vec<String>>> {
+        let size = std::fs::metadata(&self.path).map_or(0, |m| m.len());
+        if size > max_bytes {
+            return Ok(None);
+        }
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || durability::quick_check(&path).map(Some))
+            .await
+            .map_err(|e| crate::StoreError::Bulk(e.to_string()))?
+    }
+
     async fn check(&self, quick: bool) -> Result<crate::CheckReport> {
         let path = self.path.clone();
         tokio::task::spawn_blocking(move || durability::check(&path, quick))
