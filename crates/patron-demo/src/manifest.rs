@@ -202,7 +202,7 @@ points = 15
 
 [[scores.lead.rules]]
 name = "whitepaper download"
-on = "whitepaper"
+on = "download"
 when = 'orders.count() == 0'
 points = 10
 
