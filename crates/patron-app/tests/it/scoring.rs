@@ -14,6 +14,20 @@ fn demo(dir: &std::path::Path, customers: u64) -> Project {
     Project::load(dir.to_owned(), None).expect("the demo's patron.toml loads")
 }
 
+/// The demo project's store with its sources imported.
+async fn imported(project: &Project) -> Box<dyn patron_store::Store> {
+    let store = project.create_store().await.unwrap();
+    import(
+        project,
+        store.as_ref(),
+        &ImportRequest::default(),
+        &mut Silent,
+    )
+    .await
+    .unwrap();
+    store
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn import_score_and_score_each_customer_alone() {
     let dir = tempfile::tempdir().unwrap();
@@ -137,15 +151,7 @@ async fn publish_in_batches_resumes_and_then_is_up_to_date() {
     use patron_app::publish::{PublishOptions, PublishState, publish};
     let dir = tempfile::tempdir().unwrap();
     let project = demo(dir.path(), 600);
-    let store = project.create_store().await.unwrap();
-    import(
-        &project,
-        store.as_ref(),
-        &ImportRequest::default(),
-        &mut Silent,
-    )
-    .await
-    .unwrap();
+    let store = imported(&project).await;
     let rules = project.rules().unwrap().expect("the demo has rules");
     let as_of = Timestamp::parse_flexible("2026-06-30").unwrap();
     let interrupted = PublishOptions {
@@ -204,15 +210,7 @@ async fn a_model_predicts_a_customer_alone_as_in_the_population() {
     use patron_engine::predict::{Explain, PredictOptions, Target};
     let dir = tempfile::tempdir().unwrap();
     let project = demo(dir.path(), 1500);
-    let store = project.create_store().await.unwrap();
-    import(
-        &project,
-        store.as_ref(),
-        &ImportRequest::default(),
-        &mut Silent,
-    )
-    .await
-    .unwrap();
+    let store = imported(&project).await;
     let options = PredictOptions {
         top: 3,
         explain: Explain::Path,

@@ -33,9 +33,16 @@ fn every_demo_customer_scored_alone_equals_the_batch_run() {
 
     // With a trained churn model, a previous run (previous tiers) and an older as_of.
     patron(&project, &["models", "train", "churn", "--json", "--quiet"]).ok();
-    let run = patron(&project, &["score", "--json", "--quiet"]).ok().json();
+    let run = patron(&project, &["score", "--json", "--quiet"])
+        .ok()
+        .json();
     // The demo's rules fire on event types its data has (`whitepaper` was never one).
-    assert_eq!(run["warnings"], serde_json::json!([]), "{}", run["warnings"]);
+    assert_eq!(
+        run["warnings"],
+        serde_json::json!([]),
+        "{}",
+        run["warnings"]
+    );
     assert_all_identical(&check_all(&project, &[], &[]), n);
     let past = patron(
         &project,
