@@ -12,12 +12,11 @@ use patron_core::Timestamp;
 use patron_core::facts::EventColumns;
 use patron_engine::predict::Predictor;
 use patron_engine::scorecard::{
-    AlarmChanges, AlarmHit, Card, ChurnModelRef, Models, OpenAlarm, RunContext, ScoringContext,
-    Snapshot, build_context, card, event_inputs, reconcile, snapshot_inputs,
+    AlarmChanges, AlarmHit, Card, ChurnModelRef, Models, OpenAlarm, RunContext, Snapshot,
+    build_context, card, event_inputs, reconcile, snapshot_inputs,
 };
 use patron_store::{CardRecord, ScoreRunEnd, ScoreRunHeader, ScoreRunRecord, Store};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
@@ -375,7 +374,7 @@ fn round_trip<T: serde::Serialize + serde::de::DeserializeOwned>(value: &T) -> R
 }
 
 /// The stored row of a card.
-pub fn card_record(card: &Card) -> Result<CardRecord, AppError> {
+fn card_record(card: &Card) -> Result<CardRecord, AppError> {
     // One buffer of a typical card's size (growing from serde_json's default of 128 bytes
     // copies a card five times over).
     let mut buffer = Vec::with_capacity(4096);
@@ -504,12 +503,5 @@ impl Tally {
 /// The context a stored run froze, read back through its type.
 pub fn run_context(run: &ScoreRunRecord) -> Result<RunContext, AppError> {
     serde_json::from_str(&run.context)
-        .map_err(|e| AppError::Corrupt(format!("score run {}: its context: {e}", run.id)))
-}
-
-/// A run's scoring context alone (runs of every version have one).
-pub fn scoring_context(run: &ScoreRunRecord) -> Result<ScoringContext, AppError> {
-    let value: Value = serde_json::from_str(&run.context).map_err(corrupt)?;
-    serde_json::from_value(value["scoring"].clone())
         .map_err(|e| AppError::Corrupt(format!("score run {}: its context: {e}", run.id)))
 }

@@ -20,3 +20,12 @@ pub fn day_of(text: &str, flag: &str) -> Result<i64> {
         .map_err(|e| crate::error::Usage(format!("{flag}: {e}")))?
         .day_number())
 }
+
+/// `--as-of`, parsed (a usage error, exit 2, when it does not parse).
+pub fn as_of(text: Option<&str>) -> Result<Option<Timestamp>> {
+    Ok(text
+        .map(|t| {
+            Timestamp::parse_flexible(t).map_err(|e| crate::error::Usage(format!("--as-of: {e}")))
+        })
+        .transpose()?)
+}

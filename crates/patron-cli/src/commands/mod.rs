@@ -78,16 +78,8 @@ pub async fn resolve_as_of(
     store: &dyn patron_store::Store,
     given: Option<&str>,
 ) -> anyhow::Result<patron_core::Timestamp> {
-    use anyhow::Context;
-    if let Some(text) = given {
-        return patron_core::Timestamp::parse_flexible(text)
-            .map_err(|e| crate::error::Usage(format!("--as-of: {e}")).into());
-    }
-    let last = store
-        .last_fact_time()
-        .await?
-        .context("the store has no facts yet: run `patron import` first")?;
-    Ok(patron_core::Timestamp::from_date(last.date()).plus_days(1))
+    let given = crate::flags::as_of(given)?;
+    Ok(patron_app::project::resolve_as_of(store, given).await?)
 }
 
 /// The project's facts as of the given date (default: the day after the last fact).

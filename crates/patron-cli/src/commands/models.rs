@@ -174,7 +174,7 @@ async fn train_cmd(global: &Global, args: &TrainArgs) -> Result<()> {
     let store = project.open_store().await?;
     let request = TrainRequest {
         target: target(&args.kind)?,
-        as_of: parse_as_of(args.as_of.as_deref())?,
+        as_of: crate::flags::as_of(args.as_of.as_deref())?,
         horizon_days: args.horizon,
         cutoffs: args.cutoffs,
         step_days: args.step,
@@ -202,15 +202,6 @@ async fn train_cmd(global: &Global, args: &TrainArgs) -> Result<()> {
         trained.training_ms as f64 / 1000.0
     );
     Ok(())
-}
-
-/// `--as-of`, parsed.
-fn parse_as_of(text: Option<&str>) -> Result<Option<Timestamp>> {
-    Ok(text
-        .map(|t| {
-            Timestamp::parse_flexible(t).map_err(|e| crate::error::Usage(format!("--as-of: {e}")))
-        })
-        .transpose()?)
 }
 
 /// The latest model of `kind` and the project's facts as of `as_of` (default: the day after
@@ -245,7 +236,7 @@ async fn predict(global: &Global, args: &PredictArgs) -> Result<()> {
     let (info, as_of, predictions) = patron_app::models::predict(
         store.as_ref(),
         target(&args.kind)?,
-        parse_as_of(args.as_of.as_deref())?,
+        crate::flags::as_of(args.as_of.as_deref())?,
         &customers,
         &options,
     )

@@ -345,14 +345,7 @@ pub async fn explain(global: &Global, args: &ExplainArgs) -> Result<()> {
     let project = crate::project::load(global)?;
     let store = project.open_store().await?;
     let id = patron_core::CustomerId::parse(&args.customer)?;
-    let as_of = args
-        .as_of
-        .as_deref()
-        .map(|t| {
-            patron_core::Timestamp::parse_flexible(t)
-                .map_err(|e| crate::error::Usage(format!("--as-of: {e}")))
-        })
-        .transpose()?;
+    let as_of = crate::flags::as_of(args.as_of.as_deref())?;
     let x = patron_app::explain::explain(&project, store.as_ref(), &id, as_of).await?;
     if global.json {
         let values: serde_json::Map<String, Value> = x

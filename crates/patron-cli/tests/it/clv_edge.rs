@@ -3,50 +3,12 @@
 //! −1.3 × 10⁹ purchases for a customer. Such a model is never chosen, and a run without a usable
 //! model scores its cards without CLV, saying why.
 
-use crate::support::TempProject;
-
-const CONFIG: &str = r#"
-[project]
-name = "short"
-
-[import]
-unknown_customer = "create"
-
-[sources.orders]
-path = "orders.csv"
-entity = "order_lines"
-
-[sources.orders.columns]
-order_id = "order"
-customer_id = "customer"
-timestamp = "date"
-sku = "sku"
-quantity = "qty"
-unit_price = "price"
-"#;
+use crate::support::{ORDERS_PROJECT, TempProject, largest_price_orders};
 
 #[test]
 fn no_card_gets_a_negative_clv_or_expected_purchases() {
-    let p = TempProject::new(CONFIG);
-    let mut rows = String::from("order,customer,date,sku,qty,price\n");
-    let mut n = 0;
-    for c in 0..23u32 {
-        for k in 0..(1 + c % 5) {
-            n += 1;
-            let price: u64 = if c < 3 {
-                1_000_000_000_000
-            } else {
-                u64::from(5 + (c * 7 + k * 13) % 90)
-            };
-            let month = 1 + (c + k * 5) % 12;
-            let day = 1 + (c * 3 + k) % 28;
-            let qty = if c < 3 { 1 } else { 1 + k % 3 };
-            rows.push_str(&format!(
-                "O{n},C{c:03},2024-{month:02}-{day:02},S{},{qty},{price}\n",
-                k % 4
-            ));
-        }
-    }
+    let p = TempProject::new(ORDERS_PROJECT);
+    let rows = largest_price_orders();
     p.write("orders.csv", rows);
     p.run(&["import", "--quiet"]).ok();
     let run = p.run(&["score", "--quiet", "--json"]).ok().json();

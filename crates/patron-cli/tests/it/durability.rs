@@ -1,33 +1,13 @@
 //! Issue 11, defect 7 and build 5: committed work is in the database file when a command exits,
 //! `patron backup` makes a consistent copy while others read, and `patron check` finds damage.
 
-use crate::support::{TempProject, patron};
+use crate::support::{ORDERS_PROJECT, TempProject, patron};
 use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 
-const CONFIG: &str = r#"
-[project]
-name = "durable"
-
-[import]
-unknown_customer = "create"
-
-[sources.orders]
-path = "orders.csv"
-entity = "order_lines"
-
-[sources.orders.columns]
-order_id = "order"
-customer_id = "customer"
-timestamp = "date"
-sku = "sku"
-quantity = "qty"
-unit_price = "price"
-"#;
-
 /// A project of 300 customers with a few orders each, imported and scored once.
 fn scored_project() -> TempProject {
-    let p = TempProject::new(CONFIG);
+    let p = TempProject::new(ORDERS_PROJECT);
     let mut rows = String::from("order,customer,date,sku,qty,price\n");
     let mut n = 0;
     for c in 0..300u32 {
@@ -69,7 +49,7 @@ fn a_score_run_is_in_the_database_file_when_the_command_exits_even_with_a_reader
     assert_eq!(wal_bytes(&db), 0, "the run was left in the write-ahead log");
     // The database file alone (a naive backup, or a lost -wal) holds both runs.
     let copy = tempfile::tempdir().unwrap();
-    std::fs::write(copy.path().join("patron.toml"), CONFIG).unwrap();
+    std::fs::write(copy.path().join("patron.toml"), ORDERS_PROJECT).unwrap();
     std::fs::copy(&db, copy.path().join("patron.db")).unwrap();
     let status = patron(copy.path(), &["status", "--json"]).ok().json();
     assert_eq!(status["score_runs"], 2);
@@ -99,7 +79,7 @@ fn backup_copies_every_committed_run_while_a_reader_holds_a_snapshot() {
     assert!(again.stderr.contains("already exists"), "{}", again.stderr);
     // Restore: the copy is a working store with the run and its cards.
     let restored = tempfile::tempdir().unwrap();
-    std::fs::write(restored.path().join("patron.toml"), CONFIG).unwrap();
+    std::fs::write(restored.path().join("patron.toml"), ORDERS_PROJECT).unwrap();
     std::fs::copy(&target, restored.path().join("patron.db")).unwrap();
     let check = patron(restored.path(), &["check", "--json"]).ok().json();
     assert_eq!(check["ok"], true);

@@ -2,34 +2,15 @@
 //! import with file, line, column, value and range; the largest values allowed are stored,
 //! summed and scored without overflow.
 
-use crate::support::{TempProject, status};
-
-const CONFIG: &str = r#"
-[project]
-name = "limits"
-
-[import]
-unknown_customer = "create"
-
-[sources.orders]
-path = "orders.csv"
-entity = "order_lines"
-
-[sources.orders.columns]
-order_id = "order"
-customer_id = "customer"
-timestamp = "date"
-sku = "sku"
-quantity = "qty"
-unit_price = "price"
-"#;
-
-const HEADER: &str = "order,customer,date,sku,qty,price\n";
+use crate::support::{ORDERS_HEADER, ORDERS_PROJECT, TempProject, largest_price_orders, status};
 
 #[test]
 fn out_of_range_values_are_rejected_with_file_line_column_value_and_range() {
-    let p = TempProject::new(CONFIG);
-    p.write("orders.csv", format!("{HEADER}O1,C1,2024-01-02,A,1,10\n"));
+    let p = TempProject::new(ORDERS_PROJECT);
+    p.write(
+        "orders.csv",
+        format!("{ORDERS_HEADER}O1,C1,2024-01-02,A,1,10\n"),
+    );
     p.run(&["import"]).ok();
     let before = status(p.path());
     let cases = [
@@ -63,7 +44,7 @@ fn out_of_range_values_are_rejected_with_file_line_column_value_and_range() {
         ),
     ];
     for (row, needle) in cases {
-        p.write("orders.csv", format!("{HEADER}{row}\n"));
+        p.write("orders.csv", format!("{ORDERS_HEADER}{row}\n"));
         let run = p.run(&["import"]);
         assert_eq!(run.code, 4, "{row}: {}", run.stderr);
         assert!(
@@ -79,29 +60,8 @@ fn out_of_range_values_are_rejected_with_file_line_column_value_and_range() {
 
 #[test]
 fn the_largest_values_allowed_sum_and_score_without_overflow() {
-    let p = TempProject::new(CONFIG);
-    let mut rows = String::from(HEADER);
-    // Three customers at the largest unit price, 20 with ordinary orders (deterministic).
-    let mut n = 0;
-    for c in 0..23u32 {
-        for k in 0..(1 + c % 5) {
-            n += 1;
-            let (qty, price) = if c < 3 {
-                ("1".to_owned(), "1000000000000".to_owned())
-            } else {
-                (
-                    (1 + k % 3).to_string(),
-                    (5 + (c * 7 + k * 13) % 90).to_string(),
-                )
-            };
-            let month = 1 + (c + k * 5) % 12;
-            let day = 1 + (c * 3 + k) % 28;
-            rows.push_str(&format!(
-                "O{n},C{c:03},2024-{month:02}-{day:02},S{},{qty},{price}\n",
-                k % 4
-            ));
-        }
-    }
+    let p = TempProject::new(ORDERS_PROJECT);
+    let rows = largest_price_orders();
     p.write("orders.csv", rows);
     p.run(&["import", "--quiet"]).ok();
     let s = p.run(&["status", "--json"]).ok().json();

@@ -98,3 +98,55 @@ pub fn demo_project(dir: &Path, customers: &str) -> PathBuf {
     .ok();
     project
 }
+
+/// A project of one order-lines file, `orders.csv` (order, customer, date, sku, qty, price),
+/// that creates the customers its orders name.
+pub const ORDERS_PROJECT: &str = r#"
+[project]
+name = "orders"
+
+[import]
+unknown_customer = "create"
+
+[sources.orders]
+path = "orders.csv"
+entity = "order_lines"
+
+[sources.orders.columns]
+order_id = "order"
+customer_id = "customer"
+timestamp = "date"
+sku = "sku"
+quantity = "qty"
+unit_price = "price"
+"#;
+
+/// The header of [`ORDERS_PROJECT`]'s file.
+pub const ORDERS_HEADER: &str = "order,customer,date,sku,qty,price\n";
+
+/// 23 customers buying in 2024 (deterministic): three at the largest unit price allowed
+/// (10^12, six lines in all), twenty with ordinary orders — a file for [`ORDERS_PROJECT`].
+pub fn largest_price_orders() -> String {
+    let mut rows = String::from(ORDERS_HEADER);
+    let mut n = 0;
+    for c in 0..23u32 {
+        for k in 0..(1 + c % 5) {
+            n += 1;
+            let (qty, price) = if c < 3 {
+                ("1".to_owned(), "1000000000000".to_owned())
+            } else {
+                (
+                    (1 + k % 3).to_string(),
+                    (5 + (c * 7 + k * 13) % 90).to_string(),
+                )
+            };
+            let month = 1 + (c + k * 5) % 12;
+            let day = 1 + (c * 3 + k) % 28;
+            rows.push_str(&format!(
+                "O{n},C{c:03},2024-{month:02}-{day:02},S{},{qty},{price}\n",
+                k % 4
+            ));
+        }
+    }
+    rows
+}

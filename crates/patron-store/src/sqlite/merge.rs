@@ -53,6 +53,26 @@ fn id_list(ids: &[i64]) -> String {
     ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
 }
 
+/// `UPDATE {update} WHERE id IN (ids)`, binding `value` to its parameter when given; nothing
+/// without ids.
+async fn update_ids(
+    conn: &mut SqliteConnection,
+    update: &str,
+    ids: &[i64],
+    value: Option<i64>,
+) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let sql = format!("UPDATE {update} WHERE id IN ({})", id_list(ids));
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    if let Some(value) = value {
+        query = query.bind(value);
+    }
+    query.execute(&mut *conn).await?;
+    Ok(())
+}
+
 /// Alarm episodes and outbox entries follow the kept customer: every alarm episode of `drop`
 /// moves to `keep`, open ones of a kind `keep` also has open are first cleared as of the latest
 /// run (one open episode per customer and kind); outbox entries move unless `keep` has the same
@@ -72,16 +92,13 @@ async fn move_dependents(
     .bind(keep_key)
     .fetch_all(&mut *conn)
     .await?;
-    if !moved.alarms_closed.is_empty() {
-        sqlx::query(AssertSqlSafe(format!(
-            "UPDATE alarms SET cleared_run = ?1,
-             cleared_as_of = (SELECT as_of FROM score_runs WHERE id = ?1) WHERE id IN ({})",
-            id_list(&moved.alarms_closed)
-        )))
-        .bind(after_run)
-        .execute(&mut *conn)
-        .await?;
-    }
+    update_ids(
+        conn,
+        "alarms SET cleared_run = ?1, cleared_as_of = (SELECT as_of FROM score_runs WHERE id = ?1)",
+        &moved.alarms_closed,
+        Some(after_run),
+    )
+    .await?;
     moved.alarms_moved =
         sqlx::query_scalar("SELECT id FROM alarms WHERE customer_key = ? ORDER BY id")
             .bind(drop_key)
@@ -108,23 +125,20 @@ async fn move_dependents(
     .bind(keep_key)
     .fetch_all(&mut *conn)
     .await?;
-    if !moved.outbox_superseded.is_empty() {
-        sqlx::query(AssertSqlSafe(format!(
-            "UPDATE rule_outbox SET status = 'superseded' WHERE id IN ({})",
-            id_list(&moved.outbox_superseded)
-        )))
-        .execute(&mut *conn)
-        .await?;
-    }
-    if !moved.outbox_moved.is_empty() {
-        sqlx::query(AssertSqlSafe(format!(
-            "UPDATE rule_outbox SET customer_key = ? WHERE id IN ({})",
-            id_list(&moved.outbox_moved)
-        )))
-        .bind(keep_key)
-        .execute(&mut *conn)
-        .await?;
-    }
+    update_ids(
+        conn,
+        "rule_outbox SET status = 'superseded'",
+        &moved.outbox_superseded,
+        None,
+    )
+    .await?;
+    update_ids(
+        conn,
+        "rule_outbox SET customer_key = ?",
+        &moved.outbox_moved,
+        Some(keep_key),
+    )
+    .await?;
     Ok(())
 }
 
@@ -134,32 +148,27 @@ async fn restore_dependents(
     moved: &Moved,
     drop_key: i64,
 ) -> Result<()> {
-    if !moved.alarms_moved.is_empty() {
-        sqlx::query(AssertSqlSafe(format!(
-            "UPDATE alarms SET customer_key = ? WHERE id IN ({})",
-            id_list(&moved.alarms_moved)
-        )))
-        .bind(drop_key)
-        .execute(&mut *conn)
-        .await?;
-    }
-    if !moved.alarms_closed.is_empty() {
-        sqlx::query(AssertSqlSafe(format!(
-            "UPDATE alarms SET cleared_run = NULL, cleared_as_of = NULL WHERE id IN ({})",
-            id_list(&moved.alarms_closed)
-        )))
-        .execute(&mut *conn)
-        .await?;
-    }
-    if !moved.outbox_moved.is_empty() {
-        sqlx::query(AssertSqlSafe(format!(
-            "UPDATE rule_outbox SET customer_key = ? WHERE id IN ({})",
-            id_list(&moved.outbox_moved)
-        )))
-        .bind(drop_key)
-        .execute(&mut *conn)
-        .await?;
-    }
+    update_ids(
+        conn,
+        "alarms SET customer_key = ?",
+        &moved.alarms_moved,
+        Some(drop_key),
+    )
+    .await?;
+    update_ids(
+        conn,
+        "alarms SET cleared_run = NULL, cleared_as_of = NULL",
+        &moved.alarms_closed,
+        None,
+    )
+    .await?;
+    update_ids(
+        conn,
+        "rule_outbox SET customer_key = ?",
+        &moved.outbox_moved,
+        Some(drop_key),
+    )
+    .await?;
     if !moved.outbox_superseded.is_empty() {
         sqlx::query(AssertSqlSafe(format!(
             "UPDATE rule_outbox SET status = 'pending' WHERE status = 'superseded' AND id IN ({})",
