@@ -1,25 +1,56 @@
 //! Importing the project's sources into the store, in one transaction: everything or nothing.
 //!
-//! The sources are read and validated on a blocking thread (patron-ingest) while this task
-//! writes their records; a rejected row is kept with its file, line, column and value. If more
-//! rows are rejected than allowed, or reading or writing fails, the transaction is rolled back.
+//! The sources are read and validated on a blocking thread (patron-ingest); a rejected row is
+//! kept with its file, line, column and value. The parsed records are held in memory, without
+//! touching the store's write lock, until the sources are read or `buffer_rows` records are
+//! waiting: only then is the writer lock taken and the transaction begun, so other writers wait
+//! for the writing, not for the parsing. Larger imports then stream the rest. If more rows are
+//! rejected than allowed, or reading or writing fails, the transaction is rolled back.
 
 use crate::project::Project;
 use crate::{AppError, Progress};
 use patron_ingest::{Chunk, CustomerSet, ReadOptions, Rejection, Sink, SourceReport, read_sources};
-use patron_store::{ImportWriter, SourceRecord, Store, WriteCounts};
+use patron_store::{ImportWriter, LockHolder, SourceRecord, Store, WriteCounts, WriterLock};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use tokio::sync::mpsc;
 
 /// What to import.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ImportRequest {
     /// Only these sources (default: all of `patron.toml`).
     pub sources: Vec<String>,
     /// Rows that may be rejected before the whole import is refused.
     pub max_errors: u64,
+    /// Parsed records held in memory before the store is written (see the module docs).
+    pub buffer_rows: usize,
+    /// Take the store's writer lock (one writer at a time) just before writing.
+    pub writer_lock: Option<LockRequest>,
+}
+
+/// How an import takes the store's writer lock.
+#[derive(Debug, Clone)]
+pub struct LockRequest {
+    /// The command named to other writers that wait ("import").
+    pub command: String,
+    /// Wait for another writer (telling [`Progress::waiting`]) rather than fail at once.
+    pub wait: bool,
+}
+
+/// Parsed records held before writing by default: about 300 MB of memory at most, more than
+/// most imports have, so most never hold the lock while parsing.
+pub const DEFAULT_BUFFER_ROWS: usize = 1_000_000;
+
+impl Default for ImportRequest {
+    fn default() -> Self {
+        ImportRequest {
+            sources: Vec::new(),
+            max_errors: 0,
+            buffer_rows: DEFAULT_BUFFER_ROWS,
+            writer_lock: None,
+        }
+    }
 }
 
 /// One source's line in the summary.
@@ -133,7 +164,9 @@ pub async fn import_with(
         read_sources(&config, options, &mut ChannelSink(sender))
     });
 
-    let mut writer = store.begin_import().await?;
+    let mut pending: Vec<Chunk> = Vec::new();
+    let mut pending_rows = 0usize;
+    let mut open: Option<OpenImport> = None;
     let mut written: BTreeMap<String, WriteCounts> = BTreeMap::new();
     let mut rejections: Vec<Rejection> = Vec::new();
     let mut write_error = None;
@@ -154,13 +187,28 @@ pub async fn import_with(
                     break;
                 }
             }
-            Message::Chunk(chunk) => match write_chunk(writer.as_mut(), &chunk).await {
-                Ok(counts) => *written.entry(chunk.source.clone()).or_default() += counts,
-                Err(e) => {
+            Message::Chunk(chunk) => {
+                pending_rows += chunk.rows();
+                pending.push(chunk);
+                if pending_rows < request.buffer_rows {
+                    continue;
+                }
+                let result = match &mut open {
+                    Some(import) => Ok(import),
+                    None => OpenImport::begin(project, store, request, progress)
+                        .await
+                        .map(|import| open.insert(import)),
+                };
+                let written_now = match result {
+                    Ok(import) => write_chunks(import, &mut pending, &mut written).await,
+                    Err(e) => Err(e),
+                };
+                pending_rows = 0;
+                if let Err(e) = written_now {
                     write_error = Some(e);
                     break;
                 }
-            },
+            }
         }
     }
     drop(receiver);
@@ -171,9 +219,11 @@ pub async fn import_with(
     let reports = match (read_result, write_error, too_many) {
         (Ok(reports), None, false) => reports,
         (read_result, write_error, _) => {
-            writer.rollback().await?;
+            if let Some(import) = open {
+                import.writer.rollback().await?;
+            }
             if let Some(e) = write_error {
-                return Err(AppError::Store(e));
+                return Err(e);
             }
             if too_many {
                 return Err(AppError::Rejected {
@@ -187,6 +237,15 @@ pub async fn import_with(
             });
         }
     };
+    // Everything is read and valid: now the store is written (if it was not already).
+    let mut txn = match open {
+        Some(txn) => txn,
+        None => OpenImport::begin(project, store, request, progress).await?,
+    };
+    if let Err(e) = write_chunks(&mut txn, &mut pending, &mut written).await {
+        txn.writer.rollback().await?;
+        return Err(e);
+    }
     let summary = summarise(reports, written);
     let records: Vec<SourceRecord> = summary
         .iter()
@@ -200,10 +259,11 @@ pub async fn import_with(
     let stored_summary =
         serde_json::to_value(&summary).map_err(|e| AppError::Corrupt(e.to_string()))?;
     if let Err(why) = before_commit(&rejections) {
-        writer.rollback().await?;
+        txn.writer.rollback().await?;
         return Err(AppError::RejectsNotKept(why));
     }
-    let import_id = writer.commit(&records, stored_summary).await?;
+    let import_id = txn.writer.commit(&records, stored_summary).await?;
+    drop(txn.lock);
     Ok(Imported {
         import_id,
         sources: summary,
@@ -228,6 +288,52 @@ fn summarise(
             }
         })
         .collect()
+}
+
+/// An import whose writing has begun: the writer lock (when asked for) and the transaction.
+struct OpenImport {
+    lock: Option<WriterLock>,
+    writer: Box<dyn ImportWriter>,
+}
+
+impl OpenImport {
+    /// Takes the writer lock (when the request asks for it), then begins the transaction.
+    async fn begin(
+        project: &Project,
+        store: &dyn Store,
+        request: &ImportRequest,
+        progress: &mut dyn Progress,
+    ) -> Result<OpenImport, AppError> {
+        let lock = match &request.writer_lock {
+            Some(want) => {
+                let db = patron_store::store_file(&project.store_url, &project.dir)?;
+                let on_wait = |holder: &LockHolder| {
+                    progress.waiting(&format!(
+                        "{}; waiting… (--no-wait to refuse at once)",
+                        holder.describe()
+                    ))
+                };
+                Some(WriterLock::acquire(&db, &want.command, want.wait, on_wait).await?)
+            }
+            None => None,
+        };
+        progress.stage("writing", None);
+        let writer = store.begin_import().await?;
+        Ok(OpenImport { lock, writer })
+    }
+}
+
+/// Writes the buffered chunks (emptying the buffer) and counts what they changed.
+async fn write_chunks(
+    import: &mut OpenImport,
+    pending: &mut Vec<Chunk>,
+    written: &mut BTreeMap<String, WriteCounts>,
+) -> Result<(), AppError> {
+    for chunk in pending.drain(..) {
+        let counts = write_chunk(import.writer.as_mut(), &chunk).await?;
+        *written.entry(chunk.source.clone()).or_default() += counts;
+    }
+    Ok(())
 }
 
 async fn write_chunk(

@@ -14,6 +14,10 @@ pub trait Progress {
     fn position(&mut self, done: u64, total: u64) {
         let _ = (done, total);
     }
+    /// The work waits for something outside it (another writer holds the store), and why.
+    fn waiting(&mut self, why: &str) {
+        self.message(why);
+    }
 }
 
 /// Progress that nobody watches.

@@ -9,6 +9,7 @@ use crate::project::Project;
 use anyhow::{Context, Result};
 use patron_app::AppError;
 use patron_app::ImportRequest;
+use patron_app::import::LockRequest;
 use patron_app::import::{Imported, SourceSummary};
 use patron_ingest::Rejection;
 use serde::Serialize;
@@ -29,6 +30,7 @@ pub async fn import_project(
     project: &Project,
     args: &ImportArgs,
     quiet: bool,
+    wait: bool,
 ) -> Result<ImportSummary> {
     if let Some(path) = &args.rejects {
         check_writable(path)?;
@@ -37,6 +39,11 @@ pub async fn import_project(
     let request = ImportRequest {
         sources: args.sources.clone(),
         max_errors: args.max_errors,
+        writer_lock: Some(LockRequest {
+            command: "import".into(),
+            wait,
+        }),
+        ..ImportRequest::default()
     };
     let mut stages = Stages::new(quiet);
     // The rejected rows are written before the import commits: if they cannot be, nothing is

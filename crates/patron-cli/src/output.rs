@@ -214,4 +214,11 @@ impl patron_app::Progress for Stages {
             bar.set_position(done);
         }
     }
+    /// Said even with `--quiet`: a command that waits must say for whom.
+    fn waiting(&mut self, why: &str) {
+        match &self.current {
+            Some(bar) => bar.suspend(|| eprintln!("{why}")),
+            None => eprintln!("{why}"),
+        }
+    }
 }

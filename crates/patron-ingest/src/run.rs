@@ -45,7 +45,8 @@ impl Chunk {
             ..Default::default()
         }
     }
-    fn rows(&self) -> usize {
+    /// The records in the chunk, of every kind.
+    pub fn rows(&self) -> usize {
         self.customers.len()
             + self.order_lines.len()
             + self.events.len()

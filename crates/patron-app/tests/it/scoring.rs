@@ -5,7 +5,7 @@ use patron_core::Timestamp;
 use patron_core::ids::CustomerId;
 use patron_demo::{DemoOptions, generate};
 
-fn demo(dir: &std::path::Path, customers: u64) -> Project {
+pub(crate) fn demo(dir: &std::path::Path, customers: u64) -> Project {
     let options = DemoOptions {
         customers,
         ..DemoOptions::default()
@@ -57,7 +57,7 @@ async fn import_score_and_score_each_customer_alone() {
     assert_eq!(again.sources.iter().map(|s| s.imported).sum::<u64>(), 0);
     let unknown = ImportRequest {
         sources: vec!["nope".into()],
-        max_errors: 0,
+        ..ImportRequest::default()
     };
     let err = import(&project, store.as_ref(), &unknown, &mut Silent)
         .await

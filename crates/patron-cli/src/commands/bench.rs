@@ -97,6 +97,7 @@ async fn bench_import(global: &Global, args: &BenchImportArgs) -> Result<()> {
             sources: Vec::new(),
         },
         global.quiet || global.json,
+        !global.no_wait,
     )
     .await?;
     let secs = started.elapsed().as_secs_f64();

@@ -8,7 +8,8 @@ use anyhow::Result;
 /// `patron import`.
 pub async fn run(global: &Global, args: &ImportArgs) -> Result<()> {
     let project = crate::project::load(global)?;
-    let summary = import_project(&project, args, global.quiet || global.json).await?;
+    let summary =
+        import_project(&project, args, global.quiet || global.json, !global.no_wait).await?;
     if global.json {
         print_json(&summary)
     } else {

@@ -7,10 +7,10 @@ use crate::commands::{feedback::FeedbackCommand, models::ModelsCommand};
 use anyhow::Result;
 use patron_store::WriterLock;
 
-/// The name of a command that writes to the project's store, `None` for readers.
+/// The name of a command that writes to the project's store, `None` for readers. `import`
+/// is not here: it takes the lock itself once its sources are parsed (patron_app::import).
 fn writing_command(command: &Command) -> Option<&'static str> {
     Some(match command {
-        Command::Import(_) => "import",
         Command::Score(_) => "score",
         Command::Merge(args) if !args.list => "merge",
         Command::Rules(RulesCommand::Publish(_)) => "rules publish",
