@@ -82,6 +82,21 @@ pub enum AppError {
     /// The project changed since the run in a way that makes its snapshot unusable.
     #[error("{0}")]
     Stale(String),
+    /// An argument outside its domain.
+    #[error("{0}")]
+    Invalid(String),
+    /// A key, webhook, job or other named thing that does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// Facts that name customers the store does not know; nothing was stored.
+    #[error("{0}")]
+    UnknownCustomers(String),
+    /// A request with more items than allowed.
+    #[error("{0}")]
+    TooMany(String),
+    /// Items of an ingest request that are invalid; nothing of the request was stored.
+    #[error("{} invalid item(s); nothing was stored", .0.len())]
+    InvalidFacts(Vec<crate::ingest::ItemError>),
 }
 
 impl AppError {
@@ -108,6 +123,11 @@ impl AppError {
             AppError::UnknownCustomer(_) => Code::CustomerNotFound,
             AppError::Corrupt(_) => Code::StoreCorrupt,
             AppError::Stale(_) => Code::SnapshotStale,
+            AppError::Invalid(_) => Code::InvalidArgument,
+            AppError::NotFound(_) => Code::NotFound,
+            AppError::InvalidFacts(_) => Code::InvalidFact,
+            AppError::TooMany(_) => Code::PayloadTooLarge,
+            AppError::UnknownCustomers(_) => Code::UnknownCustomer,
         }
     }
 }

@@ -25,6 +25,8 @@ pub mod error;
 pub mod explain;
 pub mod feedback;
 pub mod import;
+pub mod ingest;
+pub mod keys;
 pub mod live;
 pub mod models;
 pub mod progress;

@@ -155,6 +155,14 @@ pub enum Command {
     /// decodes (exit 1 when damaged).
     #[command(after_help = "Examples:\n  patron check\n  patron check --quick --json")]
     Check(crate::commands::check::CheckArgs),
+    /// Serve the HTTP API: cards in milliseconds, facts in with live cards, metrics.
+    #[command(
+        after_help = "Examples:\n  patron keys create --scope admin --name ops --json\n  patron serve --listen 127.0.0.1:8080\n  curl -H \"Authorization: Bearer KEY\" http://127.0.0.1:8080/v1/customers/C000002"
+    )]
+    Serve(crate::commands::serve::ServeArgs),
+    /// API keys of the server: create (shown once), list, revoke.
+    #[command(subcommand)]
+    Keys(crate::commands::keys::KeysCommand),
 }
 
 #[derive(Debug, Args)]

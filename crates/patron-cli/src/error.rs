@@ -89,9 +89,15 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
         Kind::Usage => EXIT_USAGE,
         Kind::Config => EXIT_CONFIG,
         Kind::Rejected => EXIT_DATA,
-        Kind::Unprocessable | Kind::NotFound | Kind::Conflict | Kind::Busy | Kind::Internal => {
-            EXIT_FAILURE
-        }
+        Kind::Unprocessable
+        | Kind::NotFound
+        | Kind::Conflict
+        | Kind::Busy
+        | Kind::Internal
+        | Kind::Unauthorized
+        | Kind::Forbidden
+        | Kind::TooLarge
+        | Kind::RateLimited => EXIT_FAILURE,
     }
 }
 

@@ -24,8 +24,34 @@ pub enum Kind {
     Conflict,
     /// Another writer holds the store: exit 1, HTTP 503.
     Busy,
+    /// No credentials, or credentials that are not valid (server only): HTTP 401.
+    Unauthorized,
+    /// Valid credentials without the scope for this (server only): HTTP 403.
+    Forbidden,
+    /// A request larger than allowed (server only): HTTP 413.
+    TooLarge,
+    /// Too many requests for the key's rate limit (server only): HTTP 429.
+    RateLimited,
     /// Anything else: exit 1, HTTP 500.
     Internal,
+}
+
+impl Kind {
+    /// The HTTP status the server answers with.
+    pub fn http_status(self) -> u16 {
+        match self {
+            Kind::Usage => 400,
+            Kind::Unauthorized => 401,
+            Kind::Forbidden => 403,
+            Kind::NotFound => 404,
+            Kind::Conflict => 409,
+            Kind::TooLarge => 413,
+            Kind::Rejected | Kind::Unprocessable => 422,
+            Kind::RateLimited => 429,
+            Kind::Config | Kind::Internal => 500,
+            Kind::Busy => 503,
+        }
+    }
 }
 
 macro_rules! codes {
@@ -64,6 +90,20 @@ codes! {
     FilterInvalid = "filter_invalid", Usage;
     /// An argument outside its domain (a support outside (0, 1], k < 2…).
     InvalidArgument = "invalid_argument", Usage;
+    /// A request body that is not the JSON expected (server).
+    BadRequest = "bad_request", Usage;
+    /// No API key, or one that is unknown or revoked (server).
+    Unauthorized = "unauthorized", Unauthorized;
+    /// An API key without the scope this needs (server).
+    Forbidden = "forbidden", Forbidden;
+    /// A body or batch larger than allowed (server).
+    PayloadTooLarge = "payload_too_large", TooLarge;
+    /// The key's rate limit is exceeded; retry after the time given (server).
+    RateLimited = "rate_limited", RateLimited;
+    /// A route, key, webhook or job that does not exist (server).
+    NotFound = "not_found", NotFound;
+    /// An item of an ingest request that is invalid; nothing of the request was stored.
+    InvalidFact = "invalid_fact", Rejected;
     /// No `patron.toml` where the project should be.
     ConfigMissing = "config_missing", Config;
     /// `patron.toml` cannot be read.

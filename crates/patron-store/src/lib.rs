@@ -3,6 +3,7 @@
 //! The embedded default is SQLite (a file in the project directory, WAL mode); PostgreSQL will
 //! implement the same trait, checked by the same conformance tests.
 
+pub mod api;
 mod fact_options;
 mod rule_runs;
 mod runs;
@@ -14,6 +15,7 @@ pub use runs::{
     ScoreRunWriter,
 };
 
+pub use api::{ApiKeyRecord, LiveCardRecord, NewApiKey, Scope};
 pub use fact_options::FactOptions;
 pub use rule_runs::{
     CustomerRuleResults, FactPosition, FiringLine, LedgerLine, LedgerSource, NewRuleRun,
@@ -349,6 +351,8 @@ impl CheckReport {
 pub trait Store: Send + Sync {
     /// Every customer id that resolves (including merged-away ids, which point to the survivor).
     async fn customer_ids(&self) -> Result<Vec<CustomerId>>;
+    /// Whether `id` resolves to a stored customer (a merged-away id does).
+    async fn customer_exists(&self, id: &CustomerId) -> Result<bool>;
     /// Starts an import transaction.
     async fn begin_import(&self) -> Result<Box<dyn ImportWriter>>;
     /// Counts, ranges and sources.
@@ -457,6 +461,19 @@ pub trait Store: Send + Sync {
     /// seconds per gigabyte): the problems found, or `None` when the store is larger and was
     /// not checked.
     async fn quick_check(&self, max_bytes: u64) -> Result<Option<Vec<String>>>;
+
+    /// Stores a new API key (its digest) and returns it.
+    async fn create_api_key(&self, key: &NewApiKey) -> Result<ApiKeyRecord>;
+    /// Every API key, revoked ones included, oldest first.
+    async fn api_keys(&self) -> Result<Vec<ApiKeyRecord>>;
+    /// The unrevoked key with this SHA-256 digest.
+    async fn api_key_by_digest(&self, digest: &[u8]) -> Result<Option<ApiKeyRecord>>;
+    /// Revokes key `id`; false when there is no such unrevoked key.
+    async fn revoke_api_key(&self, id: i64) -> Result<bool>;
+    /// Appends live cards: (customer, run scored against, card JSON).
+    async fn put_live_cards(&self, cards: &[(CustomerId, i64, String)]) -> Result<()>;
+    /// A customer's live cards, newest first, at most `limit`.
+    async fn live_cards(&self, customer: &CustomerId, limit: u32) -> Result<Vec<LiveCardRecord>>;
 }
 
 /// Opens (creating and migrating if needed) the store a URL names. `sqlite://FILE` paths are

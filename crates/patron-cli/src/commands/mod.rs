@@ -15,6 +15,7 @@ mod export;
 pub(crate) mod feedback;
 mod import;
 mod init;
+pub(crate) mod keys;
 mod margin;
 mod merge;
 pub(crate) mod models;
@@ -29,6 +30,7 @@ mod rules_publish;
 mod rules_stored;
 mod rules_versions;
 mod score;
+pub(crate) mod serve;
 mod show;
 mod status;
 pub(crate) mod train;
@@ -70,6 +72,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Feedback(command) => feedback::run(&global, &command).await,
         Command::Backup(args) => backup::run(&global, &args).await,
         Command::Check(args) => check::run(&global, &args).await,
+        Command::Serve(args) => serve::run(&global, &args).await,
+        Command::Keys(command) => keys::run(&global, &command).await,
     }
 }
 

@@ -23,6 +23,7 @@ mod read_only;
 mod rules;
 mod rules_publish;
 mod scorecard;
+mod serve;
 mod support;
 mod train;
 mod writers;

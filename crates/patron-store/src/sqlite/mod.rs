@@ -1,5 +1,6 @@
 //! The SQLite backend: one file in the project directory, WAL journal, embedded migrations.
 
+mod api;
 mod bulk;
 mod customer;
 mod durability;
@@ -109,6 +110,11 @@ fn migrator() -> Migrator {
             12,
             "event_types",
             include_str!("../../migrations/sqlite/0012_event_types.sql"),
+        ),
+        migration(
+            13,
+            "api",
+            include_str!("../../migrations/sqlite/0013_api.sql"),
         ),
     ])
 }
@@ -240,6 +246,14 @@ impl crate::Store for SqliteStore {
             .into_iter()
             .filter_map(|s| CustomerId::parse(&s).ok())
             .collect())
+    }
+
+    async fn customer_exists(&self, id: &CustomerId) -> Result<bool> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM customers WHERE id = ?")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(found.is_some())
     }
 
     async fn begin_import(&self) -> Result<Box<dyn crate::ImportWriter>> {
@@ -510,6 +524,37 @@ impl crate::Store for SqliteStore {
 
     async fn latest_model(&self, kind: &str) -> Result<Option<crate::StoredModel>> {
         models::latest(&self.pool, kind).await
+    }
+
+    async fn create_api_key(&self, key: &crate::NewApiKey) -> Result<crate::ApiKeyRecord> {
+        self.closer.wrote();
+        api::create_key(&self.pool, key).await
+    }
+
+    async fn api_keys(&self) -> Result<Vec<crate::ApiKeyRecord>> {
+        api::keys(&self.pool).await
+    }
+
+    async fn api_key_by_digest(&self, digest: &[u8]) -> Result<Option<crate::ApiKeyRecord>> {
+        api::key_by_digest(&self.pool, digest).await
+    }
+
+    async fn revoke_api_key(&self, id: i64) -> Result<bool> {
+        self.closer.wrote();
+        api::revoke_key(&self.pool, id).await
+    }
+
+    async fn put_live_cards(&self, cards: &[(CustomerId, i64, String)]) -> Result<()> {
+        self.closer.wrote();
+        api::put_live_cards(&self.pool, cards).await
+    }
+
+    async fn live_cards(
+        &self,
+        customer: &CustomerId,
+        limit: u32,
+    ) -> Result<Vec<crate::LiveCardRecord>> {
+        api::live_cards(&self.pool, customer, limit).await
     }
 
     async fn backup(&self, target: &Path) -> Result<crate::BackupReport> {

@@ -467,3 +467,75 @@ async fn corrections_replace_facts_and_keep_the_old_version() {
     w.commit(&[], serde_json::json!({})).await.unwrap();
     assert_eq!(history(&store).await.len(), 4);
 }
+
+#[tokio::test]
+async fn api_keys_are_found_by_digest_and_revoked() {
+    use patron_store::{NewApiKey, Scope};
+    let (_dir, store) = store().await;
+    let key = |name: &str, byte: u8, scope| NewApiKey {
+        name: name.into(),
+        scope,
+        digest: [byte; 32],
+        prefix: format!("patron_{name}"),
+    };
+    let crm = store
+        .create_api_key(&key("crm", 1, Scope::Read))
+        .await
+        .unwrap();
+    let shop = store
+        .create_api_key(&key("shop", 2, Scope::Ingest))
+        .await
+        .unwrap();
+    assert_eq!((crm.scope, shop.scope), (Scope::Read, Scope::Ingest));
+    assert_eq!(
+        store.api_key_by_digest(&[1; 32]).await.unwrap().unwrap().id,
+        crm.id
+    );
+    assert!(store.api_key_by_digest(&[3; 32]).await.unwrap().is_none());
+    // The same digest twice is refused (a key is one secret).
+    assert!(
+        store
+            .create_api_key(&key("again", 1, Scope::Admin))
+            .await
+            .is_err()
+    );
+    assert!(store.revoke_api_key(crm.id).await.unwrap());
+    assert!(
+        !store.revoke_api_key(crm.id).await.unwrap(),
+        "already revoked"
+    );
+    assert!(store.api_key_by_digest(&[1; 32]).await.unwrap().is_none());
+    let all = store.api_keys().await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert!(all[0].revoked_at.is_some() && all[1].revoked_at.is_none());
+}
+
+#[tokio::test]
+async fn live_cards_keep_their_history_newest_first() {
+    let (_dir, store) = seeded().await;
+    let (a, b) = (id("A"), id("B"));
+    store
+        .put_live_cards(&[
+            (a.clone(), 1, "{\"v\":1}".into()),
+            (b.clone(), 1, "{\"v\":9}".into()),
+        ])
+        .await
+        .unwrap();
+    store
+        .put_live_cards(&[(a.clone(), 2, "{\"v\":2}".into())])
+        .await
+        .unwrap();
+    let cards = store.live_cards(&a, 10).await.unwrap();
+    let seen: Vec<(i64, &str)> = cards.iter().map(|c| (c.run_id, c.card.as_str())).collect();
+    assert_eq!(seen, [(2, "{\"v\":2}"), (1, "{\"v\":1}")]);
+    assert_eq!(store.live_cards(&a, 1).await.unwrap().len(), 1);
+    assert!(
+        store
+            .live_cards(&id("NOBODY"), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.customer_exists(&a).await.unwrap());
+    assert!(!store.customer_exists(&id("NOBODY")).await.unwrap());
+}

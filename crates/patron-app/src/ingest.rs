@@ -1,0 +1,742 @@
+//! Facts sent one request at a time (the server's ingest routes): items parsed and validated
+//! at the edge with the same limits as an import, written in one transaction per group of
+//! requests (idempotent by natural key; a changed item is a correction with its old version in
+//! the fact history), then each affected customer's card recomputed alone against the latest
+//! run's snapshot and stored as their live card.
+
+use crate::{AppError, LiveScorer};
+use patron_core::ids::{CustomerId, EventId, InvoiceId, OrderId, TicketId};
+use patron_core::limits;
+use patron_core::model::{
+    Actor, AttrValue, Consent, Customer, Entity, Event, Invoice, OrderLine, Outcome, Ticket,
+    normalise_event_type,
+};
+use patron_core::{Money, Timestamp};
+use patron_engine::scorecard::Card;
+use patron_store::{SourceRecord, Store, WriteCounts};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Items one request may carry.
+pub const MAX_ITEMS: usize = 10_000;
+
+/// Why one item of a request is invalid.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ItemError {
+    /// Its position in the request's list (0-based).
+    pub index: usize,
+    /// The field.
+    pub field: String,
+    /// The value sent, as text.
+    pub value: String,
+    /// What was expected.
+    pub expected: String,
+}
+
+impl std::fmt::Display for ItemError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "item {}: {} = {:?}: expected {}",
+            self.index, self.field, self.value, self.expected
+        )
+    }
+}
+
+/// A customer as sent.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CustomerItem {
+    /// The id in the source system.
+    pub customer_id: String,
+    /// Acquisition time.
+    pub created_at: Option<String>,
+    /// Name.
+    pub name: Option<String>,
+    /// E-mail.
+    pub email: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Company.
+    pub company: Option<String>,
+    /// Postal code.
+    pub postcode: Option<String>,
+    /// Country.
+    pub country: Option<String>,
+    /// Further attributes: booleans, numbers, dates or texts.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub attributes: BTreeMap<String, AttrValue>,
+    /// Consent to marketing contact.
+    pub consent_marketing: Option<bool>,
+    /// Consent to profiling.
+    pub consent_profiling: Option<bool>,
+    /// What acquiring them cost.
+    pub acquisition_cost: Option<f64>,
+}
+
+/// An order line as sent.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OrderItem {
+    /// The order.
+    pub order_id: String,
+    /// The line's position in the order (default 1).
+    pub line_no: Option<u32>,
+    /// Who ordered.
+    pub customer_id: String,
+    /// When.
+    pub timestamp: String,
+    /// Product.
+    pub sku: Option<String>,
+    /// Category.
+    pub category: Option<String>,
+    /// Quantity (default 1; negative for returns).
+    pub quantity: Option<f64>,
+    /// Price per unit.
+    pub unit_price: Option<f64>,
+    /// Line revenue (default quantity × unit price).
+    pub amount: Option<f64>,
+    /// Cost of goods of the line.
+    pub cost: Option<f64>,
+    /// Channel.
+    pub channel: Option<String>,
+    /// A return or cancellation.
+    #[serde(default)]
+    pub is_return: bool,
+}
+
+/// An event as sent.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EventItem {
+    /// Natural key.
+    pub event_id: String,
+    /// Whose.
+    pub customer_id: String,
+    /// The event type (`page_view`, `email_open`, …).
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// When.
+    pub timestamp: String,
+    /// Further properties.
+    #[serde(default)]
+    pub properties: BTreeMap<String, String>,
+}
+
+/// A ticket as sent.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TicketItem {
+    /// Natural key.
+    pub ticket_id: String,
+    /// Whose.
+    pub customer_id: String,
+    /// Opened.
+    pub opened_at: String,
+    /// Closed.
+    pub closed_at: Option<String>,
+    /// Category.
+    pub category: Option<String>,
+    /// Priority.
+    pub priority: Option<String>,
+    /// Escalated.
+    #[serde(default)]
+    pub escalated: bool,
+    /// Sentiment −1 … 1.
+    pub sentiment: Option<f64>,
+    /// Minutes spent.
+    pub handling_minutes: Option<f64>,
+}
+
+/// An invoice as sent.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct InvoiceItem {
+    /// Natural key.
+    pub invoice_id: String,
+    /// Billed customer.
+    pub customer_id: String,
+    /// Issued.
+    pub issued_at: String,
+    /// Due.
+    pub due_at: String,
+    /// Paid in full.
+    pub paid_at: Option<String>,
+    /// Amount billed.
+    pub amount: f64,
+}
+
+/// An outcome as sent.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeItem {
+    /// Whose.
+    pub customer_id: String,
+    /// `churned`, `converted`, `offer_accepted`, …
+    pub kind: String,
+    /// When observed.
+    pub at: String,
+    /// Detail.
+    pub label: Option<String>,
+}
+
+/// Validated facts of one request, of one kind.
+#[derive(Debug, Clone)]
+pub enum Facts {
+    /// Customers.
+    Customers(Vec<Customer>),
+    /// Order lines.
+    OrderLines(Vec<OrderLine>),
+    /// Events.
+    Events(Vec<Event>),
+    /// Tickets.
+    Tickets(Vec<Ticket>),
+    /// Invoices.
+    Invoices(Vec<Invoice>),
+    /// Outcomes.
+    Outcomes(Vec<Outcome>),
+}
+
+impl Facts {
+    /// The entity.
+    pub fn entity(&self) -> Entity {
+        match self {
+            Facts::Customers(_) => Entity::Customers,
+            Facts::OrderLines(_) => Entity::OrderLines,
+            Facts::Events(_) => Entity::Events,
+            Facts::Tickets(_) => Entity::Tickets,
+            Facts::Invoices(_) => Entity::Invoices,
+            Facts::Outcomes(_) => Entity::Outcomes,
+        }
+    }
+
+    /// The customers the facts are about, each once.
+    pub fn customers(&self) -> BTreeSet<CustomerId> {
+        match self {
+            Facts::Customers(v) => v.iter().map(|c| c.id.clone()).collect(),
+            Facts::OrderLines(v) => v.iter().map(|c| c.customer_id.clone()).collect(),
+            Facts::Events(v) => v
+                .iter()
+                .filter_map(|e| match &e.actor {
+                    Actor::Customer(id) => Some(id.clone()),
+                    Actor::Anonymous(_) => None,
+                })
+                .collect(),
+            Facts::Tickets(v) => v.iter().map(|c| c.customer_id.clone()).collect(),
+            Facts::Invoices(v) => v.iter().map(|c| c.customer_id.clone()).collect(),
+            Facts::Outcomes(v) => v.iter().map(|c| c.customer_id.clone()).collect(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Facts::Customers(v) => v.len(),
+            Facts::OrderLines(v) => v.len(),
+            Facts::Events(v) => v.len(),
+            Facts::Tickets(v) => v.len(),
+            Facts::Invoices(v) => v.len(),
+            Facts::Outcomes(v) => v.len(),
+        }
+    }
+}
+
+/// Collects the errors of one request's items.
+struct Check {
+    errors: Vec<ItemError>,
+    index: usize,
+}
+
+impl Check {
+    fn fail(&mut self, field: &str, value: impl ToString, expected: impl Into<String>) {
+        if self.errors.len() < 100 {
+            self.errors.push(ItemError {
+                index: self.index,
+                field: field.to_owned(),
+                value: value.to_string(),
+                expected: expected.into(),
+            });
+        }
+    }
+    fn customer(&mut self, raw: &str) -> Option<CustomerId> {
+        CustomerId::parse(raw)
+            .map_err(|e| self.fail("customer_id", raw, e.to_string()))
+            .ok()
+    }
+    fn time(&mut self, field: &str, raw: &str) -> Option<Timestamp> {
+        match Timestamp::parse_flexible(raw) {
+            Ok(t) if limits::time_in_range(t) => Some(t),
+            Ok(_) => {
+                self.fail(field, raw, format!("a time in {}", limits::time_range()));
+                None
+            }
+            Err(_) => {
+                self.fail(
+                    field,
+                    raw,
+                    "an ISO 8601 date or time (2026-06-30 or 2026-06-30T10:42:00Z)",
+                );
+                None
+            }
+        }
+    }
+    fn opt_time(&mut self, field: &str, raw: &Option<String>) -> Option<Option<Timestamp>> {
+        match raw {
+            None => Some(None),
+            Some(raw) => self.time(field, raw).map(Some),
+        }
+    }
+    fn money(&mut self, field: &str, value: f64) -> Option<Money> {
+        let money = Money::from_f64(value);
+        if value.is_finite() && limits::money_in_range(money) {
+            Some(money)
+        } else {
+            self.fail(
+                field,
+                value,
+                format!("an amount in {}", limits::money_range()),
+            );
+            None
+        }
+    }
+    fn opt_money(&mut self, field: &str, value: Option<f64>) -> Option<Option<Money>> {
+        match value {
+            None => Some(None),
+            Some(v) => self.money(field, v).map(Some),
+        }
+    }
+    fn id<T>(
+        &mut self,
+        field: &str,
+        raw: &str,
+        parse: fn(&str) -> Result<T, patron_core::ParseError>,
+    ) -> Option<T> {
+        parse(raw)
+            .map_err(|e| self.fail(field, raw, e.to_string()))
+            .ok()
+    }
+    fn text(&mut self, field: &str, raw: &str) -> Option<String> {
+        let t = raw.trim();
+        if t.is_empty() {
+            self.fail(field, raw, "a non-empty text");
+            None
+        } else {
+            Some(normalise_event_type(t))
+        }
+    }
+}
+
+/// Validates items with `convert`, all of them: either every item is valid, or the errors of
+/// the invalid ones (at most 100) with their index.
+fn validate<I, T>(
+    items: &[I],
+    convert: impl Fn(&mut Check, &I) -> Option<T>,
+) -> Result<Vec<T>, AppError> {
+    if items.len() > MAX_ITEMS {
+        return Err(AppError::TooMany(format!(
+            "{} items in one request; at most {MAX_ITEMS}",
+            items.len()
+        )));
+    }
+    let mut check = Check {
+        errors: Vec::new(),
+        index: 0,
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        check.index = index;
+        let before = check.errors.len();
+        match convert(&mut check, item) {
+            Some(v) if check.errors.len() == before => out.push(v),
+            _ => {}
+        }
+    }
+    if check.errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(AppError::InvalidFacts(check.errors))
+    }
+}
+
+/// Customers, validated.
+pub fn customers(items: &[CustomerItem]) -> Result<Facts, AppError> {
+    validate(items, |c, i| {
+        let id = c.customer(&i.customer_id);
+        let created_at = c.opt_time("created_at", &i.created_at);
+        let cost = c.opt_money("acquisition_cost", i.acquisition_cost);
+        Some(Customer {
+            id: id?,
+            created_at: created_at?,
+            name: i.name.clone(),
+            email: i.email.clone(),
+            phone: i.phone.clone(),
+            company: i.company.clone(),
+            postcode: i.postcode.clone(),
+            country: i.country.clone(),
+            attributes: i.attributes.clone(),
+            consent: Consent {
+                marketing: i.consent_marketing,
+                profiling: i.consent_profiling,
+            },
+            acquisition_cost: cost?,
+            is_stub: false,
+        })
+    })
+    .map(Facts::Customers)
+}
+
+/// Order lines, validated (amount = quantity × unit price unless given).
+pub fn orders(items: &[OrderItem]) -> Result<Facts, AppError> {
+    validate(items, |c, i| {
+        let order_id = c.id("order_id", &i.order_id, OrderId::parse);
+        let customer_id = c.customer(&i.customer_id);
+        let timestamp = c.time("timestamp", &i.timestamp);
+        let quantity = i.quantity.unwrap_or(1.0);
+        if !quantity.is_finite() || !limits::quantity_in_range(quantity) {
+            c.fail("quantity", quantity, limits::quantity_range());
+        }
+        let unit_price = c.opt_money("unit_price", i.unit_price);
+        let amount = match (i.amount, i.unit_price) {
+            (Some(a), _) => c.money("amount", a),
+            (None, Some(p)) => c.money("amount", p * quantity),
+            (None, None) => {
+                c.fail("amount", "", "an amount, or a unit_price");
+                None
+            }
+        };
+        let cost = c.opt_money("cost", i.cost);
+        let line_no = i.line_no.unwrap_or(1);
+        if line_no == 0 {
+            c.fail("line_no", 0, "a line number from 1");
+        }
+        Some(OrderLine {
+            order_id: order_id?,
+            line_no,
+            customer_id: customer_id?,
+            timestamp: timestamp?,
+            sku: i.sku.clone(),
+            category: i.category.clone(),
+            quantity,
+            unit_price: unit_price?,
+            amount: amount?,
+            cost: cost?,
+            channel: i.channel.clone(),
+            is_return: i.is_return || quantity < 0.0,
+        })
+    })
+    .map(Facts::OrderLines)
+}
+
+/// Events, validated (the type normalised: lower snake case).
+pub fn events(items: &[EventItem]) -> Result<Facts, AppError> {
+    validate(items, |c, i| {
+        let event_id = c.id("event_id", &i.event_id, EventId::parse);
+        let customer_id = c.customer(&i.customer_id);
+        let event_type = c.text("type", &i.event_type);
+        let timestamp = c.time("timestamp", &i.timestamp);
+        Some(Event {
+            event_id: event_id?,
+            actor: Actor::Customer(customer_id?),
+            timestamp: timestamp?,
+            event_type: event_type?,
+            properties: i.properties.clone(),
+        })
+    })
+    .map(Facts::Events)
+}
+
+/// Tickets, validated.
+pub fn tickets(items: &[TicketItem]) -> Result<Facts, AppError> {
+    validate(items, |c, i| {
+        let ticket_id = c.id("ticket_id", &i.ticket_id, TicketId::parse);
+        let customer_id = c.customer(&i.customer_id);
+        let opened_at = c.time("opened_at", &i.opened_at);
+        let closed_at = c.opt_time("closed_at", &i.closed_at);
+        if let Some(s) = i.sentiment
+            && !(-1.0..=1.0).contains(&s)
+        {
+            c.fail("sentiment", s, "a number from -1 to 1");
+        }
+        if let Some(m) = i.handling_minutes
+            && !(0.0..=1e6).contains(&m)
+        {
+            c.fail("handling_minutes", m, "minutes from 0 to 1,000,000");
+        }
+        Some(Ticket {
+            ticket_id: ticket_id?,
+            customer_id: customer_id?,
+            opened_at: opened_at?,
+            closed_at: closed_at?,
+            category: i.category.clone(),
+            priority: i.priority.clone(),
+            escalated: i.escalated,
+            sentiment: i.sentiment,
+            handling_minutes: i.handling_minutes,
+            text: None,
+        })
+    })
+    .map(Facts::Tickets)
+}
+
+/// Invoices, validated.
+pub fn invoices(items: &[InvoiceItem]) -> Result<Facts, AppError> {
+    validate(items, |c, i| {
+        let invoice_id = c.id("invoice_id", &i.invoice_id, InvoiceId::parse);
+        let customer_id = c.customer(&i.customer_id);
+        let issued_at = c.time("issued_at", &i.issued_at);
+        let due_at = c.time("due_at", &i.due_at);
+        let paid_at = c.opt_time("paid_at", &i.paid_at);
+        let amount = c.money("amount", i.amount);
+        Some(Invoice {
+            invoice_id: invoice_id?,
+            customer_id: customer_id?,
+            issued_at: issued_at?,
+            due_at: due_at?,
+            paid_at: paid_at?,
+            amount: amount?,
+        })
+    })
+    .map(Facts::Invoices)
+}
+
+/// Outcomes, validated (the kind normalised: lower snake case).
+pub fn outcomes(items: &[OutcomeItem]) -> Result<Facts, AppError> {
+    validate(items, |c, i| {
+        let customer_id = c.customer(&i.customer_id);
+        let kind = c.text("kind", &i.kind);
+        let at = c.time("at", &i.at);
+        Some(Outcome {
+            customer_id: customer_id?,
+            kind: kind?,
+            at: at?,
+            label: i.label.clone(),
+        })
+    })
+    .map(Facts::Outcomes)
+}
+
+/// What storing one request's facts did.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct Stored {
+    /// New facts.
+    pub inserted: u64,
+    /// Facts whose content changed (corrections, old versions kept in the fact history).
+    pub updated: u64,
+    /// Facts already stored as sent (nothing written).
+    pub unchanged: u64,
+}
+
+impl From<WriteCounts> for Stored {
+    fn from(w: WriteCounts) -> Self {
+        Stored {
+            inserted: w.inserted,
+            updated: w.updated,
+            unchanged: w.duplicates,
+        }
+    }
+}
+
+/// Stores the facts of several requests in one transaction (group commit), after checking
+/// that every customer they name is known (stored, or among the customers written first).
+/// Returns each request's counts, in order; on any failure nothing is stored.
+pub async fn store_facts(
+    store: &dyn Store,
+    requests: &[&Facts],
+) -> Result<Vec<Result<Stored, AppError>>, AppError> {
+    let mut results: Vec<Option<Result<Stored, AppError>>> = Vec::new();
+    results.resize_with(requests.len(), || None);
+    // Unknown customers reject their request only, not the group.
+    let mut known: BTreeSet<CustomerId> = BTreeSet::new();
+    for facts in requests {
+        if let Facts::Customers(v) = facts {
+            known.extend(v.iter().map(|c| c.id.clone()));
+        }
+    }
+    for (i, facts) in requests.iter().enumerate() {
+        if matches!(facts, Facts::Customers(_)) {
+            continue;
+        }
+        let mut missing = Vec::new();
+        for id in facts.customers() {
+            if !known.contains(&id) && !store.customer_exists(&id).await? {
+                missing.push(id.to_string());
+            }
+        }
+        if !missing.is_empty() {
+            let shown: Vec<_> = missing.iter().take(10).cloned().collect();
+            results[i] = Some(Err(AppError::UnknownCustomers(format!(
+                "{} unknown customer(s): {}{}; send them to /v1/customers first; nothing of this request was stored",
+                missing.len(),
+                shown.join(", "),
+                if missing.len() > 10 { ", …" } else { "" }
+            ))));
+        }
+    }
+    let mut writer = store.begin_import().await?;
+    let mut written: BTreeMap<Entity, u64> = BTreeMap::new();
+    // Customers first, so facts of customers sent in the same group find them.
+    let order = |f: &Facts| {
+        if matches!(f, Facts::Customers(_)) {
+            0
+        } else {
+            1
+        }
+    };
+    let mut indices: Vec<usize> = (0..requests.len()).collect();
+    indices.sort_by_key(|&i| order(requests[i]));
+    for i in indices {
+        if results[i].is_some() {
+            continue;
+        }
+        let counts = match requests[i] {
+            Facts::Customers(v) => writer.write_customers(v).await,
+            Facts::OrderLines(v) => writer.write_order_lines(v).await,
+            Facts::Events(v) => writer.write_events(v).await,
+            Facts::Tickets(v) => writer.write_tickets(v).await,
+            Facts::Invoices(v) => writer.write_invoices(v).await,
+            Facts::Outcomes(v) => writer.write_outcomes(v).await,
+        };
+        match counts {
+            Ok(counts) => {
+                *written.entry(requests[i].entity()).or_default() += counts.inserted;
+                results[i] = Some(Ok(counts.into()));
+            }
+            Err(e) => {
+                writer.rollback().await?;
+                return Err(e.into());
+            }
+        }
+    }
+    let records: Vec<SourceRecord> = written
+        .iter()
+        .map(|(entity, rows)| SourceRecord {
+            name: "api".into(),
+            entity: entity.to_string(),
+            path: format!("/v1/{entity}"),
+            rows_new: *rows,
+        })
+        .collect();
+    let summary = serde_json::json!({
+        "via": "api",
+        "requests": requests.len(),
+        "items": requests.iter().map(|f| f.len()).sum::<usize>(),
+    });
+    writer.commit(&records, summary).await?;
+    Ok(results
+        .into_iter()
+        .map(|r| r.unwrap_or(Ok(Stored::default())))
+        .collect())
+}
+
+/// What changed on a customer's card with the facts just stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct CardChange {
+    /// The customer.
+    pub customer_id: CustomerId,
+    /// Points per score: (before, after), only those that changed.
+    pub points: BTreeMap<String, (f64, f64)>,
+    /// Stage (before, after), when it changed.
+    pub stage: Option<(Option<String>, Option<String>)>,
+    /// Tier (before, after), when it changed.
+    pub tier: Option<(String, String)>,
+    /// Status (before, after), when it changed.
+    pub status: Option<(String, String)>,
+    /// Alarms raised.
+    pub alarms_raised: Vec<String>,
+    /// Alarms cleared.
+    pub alarms_cleared: Vec<String>,
+    /// The new card.
+    pub card: Card,
+}
+
+/// Live cards recomputed after facts arrived.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Refreshed {
+    /// Per customer, what changed.
+    pub changes: Vec<CardChange>,
+    /// Customers without a card yet, and why (a new customer with no facts before `as_of`).
+    pub not_scored: Vec<(CustomerId, String)>,
+}
+
+/// Recomputes the cards of `customers` against `scorer`'s run at `as_of`, stores them as live
+/// cards, and says what changed against each one's current card.
+pub async fn refresh_cards(
+    store: &dyn Store,
+    scorer: &LiveScorer,
+    customers: &BTreeSet<CustomerId>,
+    as_of: Option<Timestamp>,
+) -> Result<Refreshed, AppError> {
+    let mut refreshed = Refreshed::default();
+    let mut rows = Vec::with_capacity(customers.len());
+    for id in customers {
+        let before = current_card(store, id).await?;
+        let card = match scorer.card(store, id, as_of).await {
+            Ok(card) => card,
+            Err(AppError::UnknownCustomer(why)) => {
+                refreshed.not_scored.push((id.clone(), why));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let text = serde_json::to_string(&card).map_err(|e| AppError::Corrupt(e.to_string()))?;
+        rows.push((id.clone(), scorer.run().id, text));
+        refreshed.changes.push(change(id, before.as_ref(), card));
+    }
+    store.put_live_cards(&rows).await?;
+    Ok(refreshed)
+}
+
+/// A customer's current card: their newest live card when it was scored against the latest
+/// run, else their card in the latest run (a later batch run supersedes earlier live cards).
+pub async fn current_card(store: &dyn Store, id: &CustomerId) -> Result<Option<Card>, AppError> {
+    let latest = store.score_run(None).await?;
+    if let Some(live) = store.live_cards(id, 1).await?.into_iter().next()
+        && latest.as_ref().is_none_or(|run| live.run_id >= run.id)
+    {
+        return serde_json::from_str(&live.card)
+            .map(Some)
+            .map_err(|e| AppError::Corrupt(format!("live card of {id}: {e}")));
+    }
+    match crate::cards::stored_card(store, None, id).await {
+        Ok((_, card)) => Ok(Some(card)),
+        Err(AppError::UnknownCustomer(_) | AppError::NoRun(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn change(id: &CustomerId, before: Option<&Card>, card: Card) -> CardChange {
+    let mut points = BTreeMap::new();
+    for (name, &new) in &card.scores {
+        let old = before
+            .and_then(|b| b.scores.get(name))
+            .copied()
+            .unwrap_or(0.0);
+        if old != new {
+            points.insert(name.clone(), (old, new));
+        }
+    }
+    let alarms = |c: Option<&Card>| -> BTreeSet<String> {
+        c.map(|c| c.alarms.iter().map(|a| a.kind.to_string()).collect())
+            .unwrap_or_default()
+    };
+    let (was, now) = (alarms(before), alarms(Some(&card)));
+    let stage_before = before.and_then(|b| b.stage.clone());
+    let tier_before = before.map(|b| b.tier.clone()).unwrap_or_default();
+    let status_before = before.map(|b| b.status.clone()).unwrap_or_default();
+    CardChange {
+        customer_id: id.clone(),
+        points,
+        stage: (stage_before != card.stage).then(|| (stage_before, card.stage.clone())),
+        tier: (tier_before != card.tier).then(|| (tier_before, card.tier.clone())),
+        status: (status_before != card.status).then(|| (status_before, card.status.clone())),
+        alarms_raised: now.difference(&was).cloned().collect(),
+        alarms_cleared: was.difference(&now).cloned().collect(),
+        card,
+    }
+}

@@ -1,0 +1,65 @@
+//! `patron serve`: the HTTP API on the project's store.
+
+use crate::cli::Global;
+use anyhow::{Context, Result};
+use patron_server::{AppState, ServerOptions};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// `patron serve` flags (each also from a `PATRON_*` variable).
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on. Behind a reverse proxy with TLS, keep it on loopback.
+    #[arg(long, env = "PATRON_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Requests per second per API key (bursts of as many); 0 for no limit.
+    #[arg(long, env = "PATRON_RATE_LIMIT", default_value_t = 0)]
+    pub rate_limit: u32,
+    /// Largest request body in bytes.
+    #[arg(long, env = "PATRON_BODY_LIMIT", default_value_t = 16 * 1024 * 1024)]
+    pub body_limit: usize,
+    /// Score live cards as of this date or time instead of now (reproducible answers; a
+    /// demo whose data lies in the past).
+    #[arg(long, env = "PATRON_LIVE_AS_OF")]
+    pub live_as_of: Option<String>,
+    /// Logs as JSON lines (for a log collector) instead of text.
+    #[arg(long, env = "PATRON_LOG_JSON")]
+    pub log_json: bool,
+}
+
+/// `patron serve`.
+pub async fn run(global: &Global, args: &ServeArgs) -> Result<()> {
+    init_logs(args.log_json);
+    let project = crate::project::load(global)?;
+    let store: Arc<dyn patron_store::Store> = Arc::from(project.create_store().await?);
+    let options = ServerOptions {
+        body_limit: args.body_limit,
+        rate_limit: args.rate_limit,
+        live_as_of: crate::flags::as_of(args.live_as_of.as_deref())?,
+    };
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let address = listener.local_addr()?;
+    let state = AppState::new(project, store, options);
+    // The address on stdout (a script starting the server on port 0 reads it), the rest in the
+    // logs.
+    println!("listening on http://{address}");
+    tracing::info!(%address, "patron serve: listening");
+    patron_server::serve(state, listener, patron_server::shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn init_logs(json: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("PATRON_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}

@@ -1,0 +1,103 @@
+//! Errors as the API answers them: JSON `{"code", "message", "details"}`, with the application
+//! layer's stable codes and the HTTP status of the code's kind.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use patron_app::AppError;
+use patron_core::code::Code;
+use serde::Serialize;
+
+/// An error answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine-readable code (`customer_not_found`, `invalid_fact`, …).
+    pub code: String,
+    /// What happened, in words.
+    pub message: String,
+    /// Structured details (the invalid items, the rejected rows), when there are any.
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+}
+
+/// An error on its way to becoming a response.
+#[derive(Debug)]
+pub struct ApiError {
+    code: Code,
+    message: String,
+    details: serde_json::Value,
+    retry_after: Option<u64>,
+}
+
+impl ApiError {
+    /// An error with `code` and `message`.
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        ApiError {
+            code,
+            message: message.into(),
+            details: serde_json::Value::Null,
+            retry_after: None,
+        }
+    }
+
+    /// With structured details.
+    pub fn details(mut self, details: serde_json::Value) -> Self {
+        self.details = details;
+        self
+    }
+
+    /// With a `Retry-After` header (seconds).
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
+    /// The code.
+    pub fn code(&self) -> Code {
+        self.code
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        let details = match &e {
+            AppError::InvalidFacts(items) => serde_json::json!({ "items": items }),
+            AppError::RulesInvalid(problems) => serde_json::json!({ "problems": problems }),
+            _ => serde_json::Value::Null,
+        };
+        let code = e.code();
+        // Internal failures are logged (without the request's data) and answered in general.
+        if code.kind().http_status() >= 500 {
+            tracing::error!(code = code.as_str(), error = %e, "request failed");
+        }
+        ApiError::new(code, e.to_string()).details(details)
+    }
+}
+
+impl From<patron_store::StoreError> for ApiError {
+    fn from(e: patron_store::StoreError) -> Self {
+        AppError::from(e).into()
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.code.kind().http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = ErrorBody {
+            code: self.code.as_str().to_owned(),
+            message: self.message,
+            details: self.details,
+        };
+        let mut response = (status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after
+            && let Ok(v) = HeaderValue::from_str(&seconds.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        response
+    }
+}
+
+/// The result of a handler.
+pub type ApiResult<T> = Result<T, ApiError>;

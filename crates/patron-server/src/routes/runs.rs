@@ -1,0 +1,224 @@
+//! Score runs: the list, a new run as a background job (one at a time, off the request
+//! threads), and the job's progress.
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::routes::Body;
+use crate::routes::customers::parse_time;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use patron_app::Progress;
+use patron_core::code::Code;
+use patron_store::{Scope, WriterLock};
+use serde::{Deserialize, Serialize};
+use std::sync::{Arc, Mutex};
+
+/// A score run.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RunInfo {
+    /// Run id.
+    pub id: i64,
+    /// Its `as_of`.
+    pub as_of: String,
+    /// When it was made (UTC).
+    pub created_at: String,
+    /// Customers scored.
+    pub customers: u64,
+    /// The rule-set version it used.
+    pub rules_version: Option<String>,
+}
+
+/// The score runs, latest `as_of` first.
+#[utoipa::path(get, path = "/v1/runs", tag = "runs",
+    responses((status = 200, body = [RunInfo])), security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<RunInfo>>> {
+    caller.need(Scope::Read)?;
+    let mut runs = state.store.score_runs().await?;
+    runs.sort_by_key(|r| std::cmp::Reverse((r.as_of, r.id)));
+    Ok(Json(
+        runs.into_iter()
+            .map(|r| RunInfo {
+                id: r.id,
+                as_of: r.as_of.to_string(),
+                created_at: r.created_at,
+                customers: r.customers,
+                rules_version: r.rules_version,
+            })
+            .collect(),
+    ))
+}
+
+/// A new run.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunRequest {
+    /// Score as of this date or time (default: midnight after the day of the last fact).
+    pub as_of: Option<String>,
+}
+
+/// A background job.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct JobInfo {
+    /// Job id.
+    pub id: u64,
+    /// `running`, `done` or `failed`.
+    pub state: String,
+    /// The current stage (load, inputs, cards, save).
+    pub stage: String,
+    /// Steps done in the stage.
+    pub done: u64,
+    /// Steps in the stage, when known.
+    pub total: Option<u64>,
+    /// The run made, when done.
+    pub run_id: Option<i64>,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+/// The server's jobs: one runs at a time; finished ones are kept for their status.
+#[derive(Default)]
+pub struct Jobs {
+    jobs: Mutex<Vec<JobInfo>>,
+}
+
+impl Jobs {
+    fn update(&self, id: u64, f: impl FnOnce(&mut JobInfo)) {
+        let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(job) = jobs.iter_mut().find(|j| j.id == id) {
+            f(job);
+        }
+    }
+
+    fn start(&self) -> Result<u64, ApiError> {
+        let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(running) = jobs.iter().find(|j| j.state == "running") {
+            return Err(ApiError::new(
+                Code::Refused,
+                format!("job {} is still running; one run at a time", running.id),
+            ));
+        }
+        let id = jobs.len() as u64 + 1;
+        jobs.push(JobInfo {
+            id,
+            state: "running".into(),
+            stage: "starting".into(),
+            done: 0,
+            total: None,
+            run_id: None,
+            error: None,
+        });
+        Ok(id)
+    }
+
+    fn get(&self, id: u64) -> Option<JobInfo> {
+        let jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
+        jobs.iter().find(|j| j.id == id).cloned()
+    }
+}
+
+/// A job's progress, as the score run reports it.
+struct JobProgress {
+    state: Arc<AppState>,
+    id: u64,
+}
+
+impl Progress for JobProgress {
+    fn stage(&mut self, name: &str, len: Option<u64>) {
+        self.state.jobs.update(self.id, |j| {
+            j.stage = name.to_owned();
+            j.done = 0;
+            j.total = len;
+        });
+    }
+    fn message(&mut self, _: &str) {}
+    fn advance(&mut self, n: u64) {
+        self.state.jobs.update(self.id, |j| j.done += n);
+    }
+    fn position(&mut self, done: u64, total: u64) {
+        self.state.jobs.update(self.id, |j| {
+            j.done = done;
+            j.total = Some(total);
+        });
+    }
+}
+
+/// Starts a score run as a background job; answers 202 with the job. The run takes the
+/// store's writer lock (one batch writer at a time); live ingest goes on meanwhile.
+#[utoipa::path(post, path = "/v1/runs", tag = "runs", request_body = RunRequest,
+    responses((status = 202, body = JobInfo),
+        (status = 409, description = "A run is already going", body = crate::error::ErrorBody),
+        (status = 503, description = "Another patron process holds the store", body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn start(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Body(request): Body<RunRequest>,
+) -> ApiResult<(StatusCode, Json<JobInfo>)> {
+    caller.need(Scope::Admin)?;
+    let given = request.as_of.as_deref().map(parse_time).transpose()?;
+    let as_of = patron_app::project::resolve_as_of(state.store.as_ref(), given).await?;
+    let db = patron_store::store_file(&state.project.store_url, &state.project.dir)
+        .map_err(patron_app::AppError::from)?;
+    let lock = WriterLock::acquire(&db, "score (server job)", false, |_| {})
+        .await
+        .map_err(patron_app::AppError::from)?;
+    let id = state.jobs.start()?;
+    let job_state = state.clone();
+    // The run's future holds its progress by `&mut dyn`, so it runs on a blocking thread of
+    // its own (driven by this runtime), never on the request threads.
+    let handle = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        handle.block_on(async move {
+            let _lock = lock;
+            let mut progress = JobProgress {
+                state: job_state.clone(),
+                id,
+            };
+            let result = patron_app::score_run(
+                &job_state.project,
+                job_state.store.as_ref(),
+                as_of,
+                &mut progress,
+            )
+            .await;
+            job_state.jobs.update(id, |j| match result {
+                Ok(run) => {
+                    j.state = "done".into();
+                    j.run_id = Some(run.id);
+                }
+                Err(e) => {
+                    j.state = "failed".into();
+                    j.error = Some(e.to_string());
+                }
+            });
+        })
+    });
+    let info = state
+        .jobs
+        .get(id)
+        .ok_or_else(|| ApiError::new(Code::Failed, "job vanished"))?;
+    Ok((StatusCode::ACCEPTED, Json(info)))
+}
+
+/// A job's state and progress.
+#[utoipa::path(get, path = "/v1/jobs/{id}", tag = "runs",
+    params(("id" = u64, Path, description = "Job id")),
+    responses((status = 200, body = JobInfo), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn job(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<u64>,
+) -> ApiResult<Json<JobInfo>> {
+    caller.need(Scope::Read)?;
+    state
+        .jobs
+        .get(id)
+        .map(Json)
+        .ok_or_else(|| ApiError::new(Code::NotFound, format!("there is no job {id}")))
+}

@@ -1,0 +1,101 @@
+//! What every request shares: the project, the store, the writer, the live scorer of the
+//! latest run, metrics and rate limits.
+
+use crate::auth::RateLimiter;
+use crate::metrics::Metrics;
+use crate::writer::Writer;
+use patron_app::{AppError, LiveScorer, Project};
+use patron_core::Timestamp;
+use patron_store::Store;
+use std::sync::Arc;
+use tokio::sync::RwLock;
+
+/// How the server behaves.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Largest request body, in bytes.
+    pub body_limit: usize,
+    /// Requests per second per key (with a burst of as many); 0 = unlimited.
+    pub rate_limit: u32,
+    /// The `as_of` of live cards: a fixed time (for reproducible answers, tests, a demo in the
+    /// past), or `None` for the later of the latest run's `as_of` and now.
+    pub live_as_of: Option<Timestamp>,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            body_limit: 16 * 1024 * 1024,
+            rate_limit: 0,
+            live_as_of: None,
+        }
+    }
+}
+
+/// Shared by all requests.
+pub struct AppState {
+    /// The project (patron.toml).
+    pub project: Project,
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// The single writer.
+    pub writer: Writer,
+    /// Options.
+    pub options: ServerOptions,
+    /// Metrics.
+    pub metrics: Metrics,
+    /// Per-key rate limits.
+    pub limiter: RateLimiter,
+    /// Background jobs (score runs).
+    pub jobs: crate::routes::runs::Jobs,
+    scorer: RwLock<Option<Arc<LiveScorer>>>,
+}
+
+impl AppState {
+    /// The state of a server on `store`, its writer task started.
+    pub fn new(project: Project, store: Arc<dyn Store>, options: ServerOptions) -> Arc<Self> {
+        let writer = Writer::start(store.clone());
+        Arc::new(AppState {
+            limiter: RateLimiter::new(options.rate_limit),
+            project,
+            store,
+            writer,
+            options,
+            metrics: Metrics::default(),
+            jobs: Default::default(),
+            scorer: RwLock::new(None),
+        })
+    }
+
+    /// The live scorer of the latest run (prepared once per run), or `None` before the first.
+    pub async fn scorer(&self) -> Result<Option<Arc<LiveScorer>>, AppError> {
+        let Some(latest) = self.store.score_run(None).await? else {
+            return Ok(None);
+        };
+        if let Some(s) = self.scorer.read().await.as_ref()
+            && s.run().id == latest.id
+        {
+            return Ok(Some(s.clone()));
+        }
+        let mut slot = self.scorer.write().await;
+        if let Some(s) = slot.as_ref()
+            && s.run().id == latest.id
+        {
+            return Ok(Some(s.clone()));
+        }
+        let scorer =
+            Arc::new(LiveScorer::open(&self.project, self.store.as_ref(), Some(latest.id)).await?);
+        *slot = Some(scorer.clone());
+        Ok(Some(scorer))
+    }
+
+    /// The `as_of` of a live card scored against `scorer`'s run.
+    pub fn live_as_of(&self, scorer: &LiveScorer) -> Timestamp {
+        self.options.live_as_of.unwrap_or_else(|| {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            Timestamp::from_secs(now.max(scorer.run().as_of.secs()))
+        })
+    }
+}

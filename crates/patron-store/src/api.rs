@@ -1,0 +1,93 @@
+//! What the server keeps besides facts and runs: API keys and live cards.
+
+use patron_core::ids::CustomerId;
+use serde::Serialize;
+
+/// A key's scope: what the holder may do. Each scope includes the ones before it in
+/// `read < ingest < admin` only where noted by [`Scope::allows`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Read cards, explanations, runs; score a lead that is not stored; route a ticket.
+    Read,
+    /// Send facts (customers, orders, events, tickets, invoices, outcomes), and read the
+    /// answer with the updated card. Cannot read other customers' cards.
+    Ingest,
+    /// Everything: runs, rules, keys, webhooks, alarms.
+    Admin,
+}
+
+impl Scope {
+    /// The scope as stored and written on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Read => "read",
+            Scope::Ingest => "ingest",
+            Scope::Admin => "admin",
+        }
+    }
+
+    /// Parses `read`, `ingest` or `admin`.
+    pub fn parse(text: &str) -> Option<Scope> {
+        match text {
+            "read" => Some(Scope::Read),
+            "ingest" => Some(Scope::Ingest),
+            "admin" => Some(Scope::Admin),
+            _ => None,
+        }
+    }
+
+    /// Whether a key of this scope may do what needs `needed`: admin may do everything, the
+    /// others only their own (an ingest key cannot read, a read key cannot ingest).
+    pub fn allows(self, needed: Scope) -> bool {
+        self == Scope::Admin || self == needed
+    }
+}
+
+/// A new key as stored: its digest, never its secret.
+#[derive(Debug, Clone)]
+pub struct NewApiKey {
+    /// Who or what uses it (for the audit trail).
+    pub name: String,
+    /// What it may do.
+    pub scope: Scope,
+    /// SHA-256 of the secret.
+    pub digest: [u8; 32],
+    /// The secret's first characters, to tell keys apart.
+    pub prefix: String,
+}
+
+/// A stored key.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiKeyRecord {
+    /// Key id.
+    pub id: i64,
+    /// Who or what uses it.
+    pub name: String,
+    /// What it may do.
+    pub scope: Scope,
+    /// SHA-256 of the secret (not serialized).
+    #[serde(skip)]
+    pub digest: Vec<u8>,
+    /// The secret's first characters.
+    pub prefix: String,
+    /// When it was created (UTC).
+    pub created_at: String,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<String>,
+}
+
+/// One version of a customer's live card.
+#[derive(Debug, Clone, Serialize)]
+pub struct LiveCardRecord {
+    /// Row id (grows with every update).
+    pub id: i64,
+    /// The customer.
+    pub customer_id: CustomerId,
+    /// The run whose snapshot it was scored against.
+    pub run_id: i64,
+    /// The card as JSON.
+    pub card: String,
+    /// When it was computed (UTC).
+    pub at: String,
+}
