@@ -34,6 +34,7 @@ pub mod project;
 pub mod publish;
 pub mod quality;
 pub mod score;
+pub mod webhooks;
 
 pub use error::AppError;
 pub use import::{ImportRequest, Imported, import};

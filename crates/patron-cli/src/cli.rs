@@ -163,6 +163,10 @@ pub enum Command {
     /// API keys of the server: create (shown once), list, revoke.
     #[command(subcommand)]
     Keys(crate::commands::keys::KeysCommand),
+    /// Webhook endpoints of the server: add (secret shown once), list, test, deliveries,
+    /// redeliver.
+    #[command(subcommand)]
+    Webhooks(crate::commands::webhooks::WebhooksCommand),
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,7 @@
 //! * [`routes`] — one module per route group; [`openapi`] the document built from them.
 
 pub mod auth;
+pub mod delivery;
 pub mod error;
 pub mod metrics;
 pub mod openapi;
@@ -40,10 +41,13 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let worker = tokio::spawn(delivery::run(state.clone()));
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await?;
     state.writer.close().await;
+    // A delivery cut off here is sent again after a restart (same webhook-id).
+    worker.abort();
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document, generated from the route handlers' annotations and the request and
 //! response types: what the code does is what the document says.
 
-use crate::routes::{customers, ingest, keys, ops, runs};
+use crate::routes::{customers, ingest, keys, ops, runs, webhooks};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -14,6 +14,7 @@ use utoipa::{Modify, OpenApi};
         ingest::customers, ingest::orders, ingest::events, ingest::tickets, ingest::invoices, ingest::outcomes,
         runs::list, runs::start, runs::job,
         keys::list,
+        webhooks::add, webhooks::list, webhooks::deliveries, webhooks::test, webhooks::redeliver,
     ),
     modifiers(&Bearer),
 )]

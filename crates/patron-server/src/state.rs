@@ -20,6 +20,10 @@ pub struct ServerOptions {
     /// The `as_of` of live cards: a fixed time (for reproducible answers, tests, a demo in the
     /// past), or `None` for the later of the latest run's `as_of` and now.
     pub live_as_of: Option<Timestamp>,
+    /// Seconds to wait after each failed webhook attempt (then dead letter).
+    pub retry_schedule: Vec<u64>,
+    /// How often the delivery worker looks for due deliveries.
+    pub webhook_poll: std::time::Duration,
 }
 
 impl Default for ServerOptions {
@@ -28,6 +32,8 @@ impl Default for ServerOptions {
             body_limit: 16 * 1024 * 1024,
             rate_limit: 0,
             live_as_of: None,
+            retry_schedule: patron_app::webhooks::RETRY_SCHEDULE.to_vec(),
+            webhook_poll: std::time::Duration::from_secs(1),
         }
     }
 }
@@ -46,6 +52,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Per-key rate limits.
     pub limiter: RateLimiter,
+    /// Wakes the webhook delivery worker (new messages in the outbox).
+    pub deliveries_wake: tokio::sync::Notify,
     /// Background jobs (score runs).
     pub jobs: crate::routes::runs::Jobs,
     scorer: RwLock<Option<Arc<LiveScorer>>>,
@@ -63,6 +71,7 @@ impl AppState {
             options,
             metrics: Metrics::default(),
             jobs: Default::default(),
+            deliveries_wake: tokio::sync::Notify::new(),
             scorer: RwLock::new(None),
         })
     }

@@ -91,3 +91,89 @@ pub struct LiveCardRecord {
     /// When it was computed (UTC).
     pub at: String,
 }
+
+/// A webhook endpoint to register.
+#[derive(Debug, Clone)]
+pub struct NewWebhook {
+    /// Where to POST.
+    pub url: String,
+    /// The message kinds it receives (`stage`, `trigger`, `alarm`, `tier`).
+    pub events: Vec<String>,
+    /// The signing secret, `whsec_` + base64.
+    pub secret: String,
+    /// A loopback or private address was allowed for it.
+    pub allow_private: bool,
+}
+
+/// A registered webhook endpoint.
+#[derive(Debug, Clone, Serialize)]
+pub struct WebhookRecord {
+    /// Id.
+    pub id: i64,
+    /// Where to POST.
+    pub url: String,
+    /// The message kinds it receives.
+    pub events: Vec<String>,
+    /// The signing secret (not serialized: shown once, at registration).
+    #[serde(skip)]
+    pub secret: String,
+    /// Private addresses allowed.
+    pub allow_private: bool,
+    /// Still receiving.
+    pub enabled: bool,
+    /// Why it was disabled (410 Gone from the receiver, by hand).
+    pub disabled_reason: Option<String>,
+    /// When it was registered (UTC).
+    pub created_at: String,
+}
+
+/// A delivery that is due: the endpoint, the message and how often it was tried.
+#[derive(Debug, Clone)]
+pub struct DueDelivery {
+    /// Delivery id.
+    pub id: i64,
+    /// The endpoint.
+    pub webhook: WebhookRecord,
+    /// `webhook-id`.
+    pub msg_id: String,
+    /// The body.
+    pub payload: String,
+    /// Attempts so far.
+    pub attempts: u32,
+}
+
+/// What one attempt came to.
+#[derive(Debug, Clone)]
+pub enum AttemptOutcome {
+    /// 2xx: delivered.
+    Delivered,
+    /// Failed; try again at this unix time.
+    Retry(i64),
+    /// Failed for the last time: dead letter.
+    Dead,
+    /// 410 Gone: the endpoint is disabled and its pending deliveries cancelled.
+    Gone,
+}
+
+/// A delivery as the log shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveryRecord {
+    /// Delivery id.
+    pub id: i64,
+    /// The endpoint.
+    pub webhook_id: i64,
+    /// `webhook-id`.
+    pub msg_id: String,
+    /// Message kind.
+    pub kind: String,
+    /// `pending`, `delivered`, `dead`, `cancelled`.
+    pub status: String,
+    /// Attempts so far.
+    pub attempts: u32,
+    /// The last HTTP status.
+    pub last_status: Option<u16>,
+    /// The last error.
+    pub last_error: Option<String>,
+    /// When it was delivered.
+    pub delivered_at: Option<String>,
+}

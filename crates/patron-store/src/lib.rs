@@ -15,7 +15,10 @@ pub use runs::{
     ScoreRunWriter,
 };
 
-pub use api::{ApiKeyRecord, LiveCardRecord, NewApiKey, Scope};
+pub use api::{
+    ApiKeyRecord, AttemptOutcome, DeliveryRecord, DueDelivery, LiveCardRecord, NewApiKey,
+    NewWebhook, Scope, WebhookRecord,
+};
 pub use fact_options::FactOptions;
 pub use rule_runs::{
     CustomerRuleResults, FactPosition, FiringLine, LedgerLine, LedgerSource, NewRuleRun,
@@ -474,6 +477,37 @@ pub trait Store: Send + Sync {
     async fn put_live_cards(&self, cards: &[(CustomerId, i64, String)]) -> Result<()>;
     /// A customer's live cards, newest first, at most `limit`.
     async fn live_cards(&self, customer: &CustomerId, limit: u32) -> Result<Vec<LiveCardRecord>>;
+
+    /// Registers a webhook endpoint.
+    async fn add_webhook(&self, hook: &NewWebhook) -> Result<WebhookRecord>;
+    /// Every endpoint, disabled ones included.
+    async fn webhooks(&self) -> Result<Vec<WebhookRecord>>;
+    /// Endpoint `id`.
+    async fn webhook(&self, id: i64) -> Result<Option<WebhookRecord>>;
+    /// Stores messages (webhook-id, kind, JSON body) and, in the same transaction, a delivery
+    /// due at `now` to every enabled endpoint subscribed to the kind (or only to endpoint
+    /// `only`). Returns the number of deliveries.
+    async fn enqueue_webhook_messages(
+        &self,
+        messages: &[(String, String, String)],
+        only: Option<i64>,
+        now: i64,
+    ) -> Result<u64>;
+    /// Pending deliveries due at `now` (unix seconds), oldest first.
+    async fn due_deliveries(&self, now: i64, limit: u32) -> Result<Vec<DueDelivery>>;
+    /// Records an attempt and its outcome.
+    async fn record_delivery_attempt(
+        &self,
+        delivery: i64,
+        status_code: Option<u16>,
+        error: Option<&str>,
+        ms: f64,
+        outcome: &AttemptOutcome,
+    ) -> Result<()>;
+    /// The delivery log (of endpoint `webhook`, or all).
+    async fn deliveries(&self, webhook: Option<i64>) -> Result<Vec<DeliveryRecord>>;
+    /// Makes a delivered or dead delivery pending again, due at `now`.
+    async fn redeliver(&self, delivery: i64, now: i64) -> Result<bool>;
 }
 
 /// Opens (creating and migrating if needed) the store a URL names. `sqlite://FILE` paths are

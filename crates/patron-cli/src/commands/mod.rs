@@ -34,6 +34,7 @@ pub(crate) mod serve;
 mod show;
 mod status;
 pub(crate) mod train;
+pub(crate) mod webhooks;
 mod writer;
 
 use crate::cli::{Cli, Command};
@@ -74,6 +75,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Check(args) => check::run(&global, &args).await,
         Command::Serve(args) => serve::run(&global, &args).await,
         Command::Keys(command) => keys::run(&global, &command).await,
+        Command::Webhooks(command) => webhooks::run(&global, &command).await,
     }
 }
 

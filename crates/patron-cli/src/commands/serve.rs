@@ -36,6 +36,7 @@ pub async fn run(global: &Global, args: &ServeArgs) -> Result<()> {
         body_limit: args.body_limit,
         rate_limit: args.rate_limit,
         live_as_of: crate::flags::as_of(args.live_as_of.as_deref())?,
+        ..ServerOptions::default()
     };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -54,8 +55,10 @@ pub async fn run(global: &Global, args: &ServeArgs) -> Result<()> {
 fn init_logs(json: bool) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("PATRON_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    use std::io::IsTerminal;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     if json {
         builder.json().init();

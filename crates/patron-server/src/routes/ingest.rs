@@ -67,6 +67,7 @@ async fn ingest(state: &AppState, facts: Facts) -> ApiResult<Json<IngestAnswer>>
                     .await?;
             answer.changes = refreshed.changes;
             answer.not_scored = refreshed.not_scored;
+            queue_messages(state, &answer.changes).await?;
             if !customers.is_empty() {
                 let each = started.elapsed().as_secs_f64() / customers.len() as f64;
                 for _ in 0..customers.len() {
@@ -78,6 +79,29 @@ async fn ingest(state: &AppState, facts: Facts) -> ApiResult<Json<IngestAnswer>>
         Err(e) => answer.cards_note = Some(format!("no live cards: {e}")),
     }
     Ok(Json(answer))
+}
+
+/// Puts the card changes' stage, tier and alarm messages into the webhook outbox and wakes
+/// the delivery worker.
+async fn queue_messages(state: &AppState, changes: &[CardChange]) -> ApiResult<()> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let now_text = patron_core::Timestamp::from_secs(now).to_string();
+    let mut messages = Vec::new();
+    for change in changes {
+        messages.extend(patron_app::webhooks::messages_of(change, &now_text)?);
+    }
+    if !messages.is_empty()
+        && state
+            .store
+            .enqueue_webhook_messages(&messages, None, now)
+            .await?
+            > 0
+    {
+        state.deliveries_wake.notify_one();
+    }
+    Ok(())
 }
 
 /// `{"customers": […]}`.

@@ -6,6 +6,7 @@ pub mod ingest;
 pub mod keys;
 pub mod ops;
 pub mod runs;
+pub mod webhooks;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -43,6 +44,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/runs", get(runs::list).post(runs::start))
         .route("/v1/jobs/{id}", get(runs::job))
         .route("/v1/keys", get(keys::list))
+        .route("/v1/webhooks", get(webhooks::list).post(webhooks::add))
+        .route("/v1/webhooks/{id}/deliveries", get(webhooks::deliveries))
+        .route("/v1/webhooks/{id}/test", post(webhooks::test))
+        .route("/v1/deliveries/{id}/redeliver", post(webhooks::redeliver))
         .fallback(ops::not_found)
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(state.clone(), observe))

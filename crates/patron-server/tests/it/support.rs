@@ -25,6 +25,11 @@ pub struct Server {
 impl Server {
     /// A demo of `customers`, imported and scored, served.
     pub async fn start(customers: u64) -> Server {
+        Self::start_with(customers, ServerOptions::default()).await
+    }
+
+    /// [`Server::start`] with `options` (live cards as of the run's `as_of`).
+    pub async fn start_with(customers: u64, server_options: ServerOptions) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let options = DemoOptions {
             customers,
@@ -63,7 +68,7 @@ impl Server {
         );
         let server_options = ServerOptions {
             live_as_of: Some(as_of),
-            ..ServerOptions::default()
+            ..server_options
         };
         let state = AppState::new(project, store.clone(), server_options);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -125,3 +125,267 @@ pub(crate) async fn live_cards(
     .map(live_from_row)
     .collect()
 }
+
+// Webhooks (migration 0014).
+
+use crate::api::{AttemptOutcome, DeliveryRecord, DueDelivery, NewWebhook, WebhookRecord};
+
+const HOOK_COLUMNS: &str =
+    "w.id, w.url, w.events, w.secret, w.allow_private, w.enabled, w.disabled_reason, w.created_at";
+
+fn hook_from_row(r: &SqliteRow) -> Result<WebhookRecord> {
+    let events: String = r.try_get(2)?;
+    Ok(WebhookRecord {
+        id: r.try_get(0)?,
+        url: r.try_get(1)?,
+        events: events
+            .split(',')
+            .filter(|e| !e.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        secret: r.try_get(3)?,
+        allow_private: r.try_get(4)?,
+        enabled: r.try_get(5)?,
+        disabled_reason: r.try_get(6)?,
+        created_at: r.try_get(7)?,
+    })
+}
+
+pub(crate) async fn add_webhook(pool: &SqlitePool, hook: &NewWebhook) -> Result<WebhookRecord> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO webhooks (url, events, secret, allow_private, created_at) \
+         VALUES (?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(&hook.url)
+    .bind(hook.events.join(","))
+    .bind(&hook.secret)
+    .bind(hook.allow_private)
+    .bind(now_text())
+    .fetch_one(pool)
+    .await?;
+    webhook(pool, id)
+        .await?
+        .ok_or_else(|| StoreError::Bulk(format!("webhook {id} vanished")))
+}
+
+pub(crate) async fn webhooks(pool: &SqlitePool) -> Result<Vec<WebhookRecord>> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {HOOK_COLUMNS} FROM webhooks w ORDER BY w.id"
+    )))
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(hook_from_row)
+    .collect()
+}
+
+pub(crate) async fn webhook(pool: &SqlitePool, id: i64) -> Result<Option<WebhookRecord>> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {HOOK_COLUMNS} FROM webhooks w WHERE w.id = ?"
+    )))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?
+    .as_ref()
+    .map(hook_from_row)
+    .transpose()
+}
+
+/// Stores messages and, in the same transaction, a pending delivery of each to every enabled
+/// endpoint subscribed to its kind (or only to `only`). Returns the deliveries created.
+pub(crate) async fn enqueue(
+    pool: &SqlitePool,
+    messages: &[(String, String, String)],
+    only: Option<i64>,
+    now: i64,
+) -> Result<u64> {
+    let mut tx = pool.begin().await?;
+    let hooks: Vec<WebhookRecord> = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {HOOK_COLUMNS} FROM webhooks w WHERE w.enabled = 1"
+    )))
+    .fetch_all(&mut *tx)
+    .await?
+    .iter()
+    .map(hook_from_row)
+    .collect::<Result<_>>()?;
+    let created_at = now_text();
+    let mut deliveries = 0;
+    for (msg_id, kind, payload) in messages {
+        let message: i64 = sqlx::query_scalar(
+            "INSERT INTO webhook_messages (msg_id, kind, payload, created_at) VALUES (?, ?, ?, ?) \
+             RETURNING id",
+        )
+        .bind(msg_id)
+        .bind(kind)
+        .bind(payload)
+        .bind(&created_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        for hook in &hooks {
+            let wanted = match only {
+                Some(id) => hook.id == id,
+                None => hook.events.iter().any(|e| e == kind),
+            };
+            if wanted {
+                sqlx::query(
+                    "INSERT INTO webhook_deliveries (webhook_id, message_id, next_at) VALUES (?, ?, ?)",
+                )
+                .bind(hook.id)
+                .bind(message)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                deliveries += 1;
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(deliveries)
+}
+
+pub(crate) async fn due(pool: &SqlitePool, now: i64, limit: u32) -> Result<Vec<DueDelivery>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT d.id, m.msg_id, m.payload, d.attempts, {HOOK_COLUMNS} \
+         FROM webhook_deliveries d JOIN webhook_messages m ON m.id = d.message_id \
+         JOIN webhooks w ON w.id = d.webhook_id \
+         WHERE d.status = 'pending' AND d.next_at <= ? AND w.enabled = 1 \
+         ORDER BY d.next_at, d.id LIMIT ?"
+    )))
+    .bind(now)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            // The endpoint's columns follow the delivery's four.
+            let hook = WebhookRecord {
+                id: r.try_get(4)?,
+                url: r.try_get(5)?,
+                events: r
+                    .try_get::<String, _>(6)?
+                    .split(',')
+                    .map(str::to_owned)
+                    .collect(),
+                secret: r.try_get(7)?,
+                allow_private: r.try_get(8)?,
+                enabled: r.try_get(9)?,
+                disabled_reason: r.try_get(10)?,
+                created_at: r.try_get(11)?,
+            };
+            Ok(DueDelivery {
+                id: r.try_get(0)?,
+                msg_id: r.try_get(1)?,
+                payload: r.try_get(2)?,
+                attempts: r.try_get::<i64, _>(3)? as u32,
+                webhook: hook,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn record_attempt(
+    pool: &SqlitePool,
+    delivery: i64,
+    status_code: Option<u16>,
+    error: Option<&str>,
+    ms: f64,
+    outcome: &AttemptOutcome,
+) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    let at = now_text();
+    sqlx::query(
+        "INSERT INTO webhook_attempts (delivery_id, at, status_code, error, ms) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(delivery)
+    .bind(&at)
+    .bind(status_code.map(i64::from))
+    .bind(error)
+    .bind(ms)
+    .execute(&mut *tx)
+    .await?;
+    let (status, next_at): (&str, Option<i64>) = match outcome {
+        AttemptOutcome::Delivered => ("delivered", None),
+        AttemptOutcome::Retry(at) => ("pending", Some(*at)),
+        AttemptOutcome::Dead => ("dead", None),
+        AttemptOutcome::Gone => ("cancelled", None),
+    };
+    sqlx::query(
+        "UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, \
+         next_at = COALESCE(?, next_at), last_status = ?, last_error = ?, \
+         delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END WHERE id = ?",
+    )
+    .bind(status)
+    .bind(next_at)
+    .bind(status_code.map(i64::from))
+    .bind(error)
+    .bind(status)
+    .bind(&at)
+    .bind(delivery)
+    .execute(&mut *tx)
+    .await?;
+    if matches!(outcome, AttemptOutcome::Gone) {
+        let hook: i64 =
+            sqlx::query_scalar("SELECT webhook_id FROM webhook_deliveries WHERE id = ?")
+                .bind(delivery)
+                .fetch_one(&mut *tx)
+                .await?;
+        sqlx::query(
+            "UPDATE webhooks SET enabled = 0, disabled_reason = 'the receiver answered 410 Gone' \
+             WHERE id = ?",
+        )
+        .bind(hook)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE webhook_deliveries SET status = 'cancelled' WHERE webhook_id = ? AND status = 'pending'",
+        )
+        .bind(hook)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(crate) async fn deliveries(
+    pool: &SqlitePool,
+    webhook: Option<i64>,
+) -> Result<Vec<DeliveryRecord>> {
+    sqlx::query(
+        "SELECT d.id, d.webhook_id, m.msg_id, m.kind, d.status, d.attempts, d.last_status, \
+         d.last_error, d.delivered_at FROM webhook_deliveries d \
+         JOIN webhook_messages m ON m.id = d.message_id \
+         WHERE ? IS NULL OR d.webhook_id = ? ORDER BY d.id",
+    )
+    .bind(webhook)
+    .bind(webhook)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(DeliveryRecord {
+            id: r.try_get(0)?,
+            webhook_id: r.try_get(1)?,
+            msg_id: r.try_get(2)?,
+            kind: r.try_get(3)?,
+            status: r.try_get(4)?,
+            attempts: r.try_get::<i64, _>(5)? as u32,
+            last_status: r.try_get::<Option<i64>, _>(6)?.map(|s| s as u16),
+            last_error: r.try_get(7)?,
+            delivered_at: r.try_get(8)?,
+        })
+    })
+    .collect()
+}
+
+pub(crate) async fn redeliver(pool: &SqlitePool, delivery: i64, now: i64) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE webhook_deliveries SET status = 'pending', next_at = ? \
+         WHERE id = ? AND status IN ('delivered', 'dead')",
+    )
+    .bind(now)
+    .bind(delivery)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -116,6 +116,11 @@ fn migrator() -> Migrator {
             "api",
             include_str!("../../migrations/sqlite/0013_api.sql"),
         ),
+        migration(
+            14,
+            "webhooks",
+            include_str!("../../migrations/sqlite/0014_webhooks.sql"),
+        ),
     ])
 }
 
@@ -555,6 +560,54 @@ impl crate::Store for SqliteStore {
         limit: u32,
     ) -> Result<Vec<crate::LiveCardRecord>> {
         api::live_cards(&self.pool, customer, limit).await
+    }
+
+    async fn add_webhook(&self, hook: &crate::NewWebhook) -> Result<crate::WebhookRecord> {
+        self.closer.wrote();
+        api::add_webhook(&self.pool, hook).await
+    }
+
+    async fn webhooks(&self) -> Result<Vec<crate::WebhookRecord>> {
+        api::webhooks(&self.pool).await
+    }
+
+    async fn webhook(&self, id: i64) -> Result<Option<crate::WebhookRecord>> {
+        api::webhook(&self.pool, id).await
+    }
+
+    async fn enqueue_webhook_messages(
+        &self,
+        messages: &[(String, String, String)],
+        only: Option<i64>,
+        now: i64,
+    ) -> Result<u64> {
+        self.closer.wrote();
+        api::enqueue(&self.pool, messages, only, now).await
+    }
+
+    async fn due_deliveries(&self, now: i64, limit: u32) -> Result<Vec<crate::DueDelivery>> {
+        api::due(&self.pool, now, limit).await
+    }
+
+    async fn record_delivery_attempt(
+        &self,
+        delivery: i64,
+        status_code: Option<u16>,
+        error: Option<&str>,
+        ms: f64,
+        outcome: &crate::AttemptOutcome,
+    ) -> Result<()> {
+        self.closer.wrote();
+        api::record_attempt(&self.pool, delivery, status_code, error, ms, outcome).await
+    }
+
+    async fn deliveries(&self, webhook: Option<i64>) -> Result<Vec<crate::DeliveryRecord>> {
+        api::deliveries(&self.pool, webhook).await
+    }
+
+    async fn redeliver(&self, delivery: i64, now: i64) -> Result<bool> {
+        self.closer.wrote();
+        api::redeliver(&self.pool, delivery, now).await
     }
 
     async fn backup(&self, target: &Path) -> Result<crate::BackupReport> {
