@@ -15,7 +15,7 @@ pub struct ErrorBody {
     pub code: String,
     /// What happened, in words.
     pub message: String,
-    /// Structured details (the invalid items, the rejected rows), when there are any.
+    /// Structured details (the invalid items, the rejected rows); empty when there are none.
     #[schema(value_type = Object)]
     pub details: serde_json::Value,
 }
@@ -35,7 +35,7 @@ impl ApiError {
         ApiError {
             code,
             message: message.into(),
-            details: serde_json::Value::Null,
+            details: serde_json::json!({}),
             retry_after: None,
         }
     }
@@ -63,7 +63,7 @@ impl From<AppError> for ApiError {
         let details = match &e {
             AppError::InvalidFacts(items) => serde_json::json!({ "items": items }),
             AppError::RulesInvalid(problems) => serde_json::json!({ "problems": problems }),
-            _ => serde_json::Value::Null,
+            _ => serde_json::json!({}),
         };
         let code = e.code();
         // Internal failures are logged (without the request's data) and answered in general.

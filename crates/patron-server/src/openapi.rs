@@ -29,7 +29,54 @@ impl Modify for Bearer {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        components.schemas.insert(
+            "ErrorBody".into(),
+            <crate::error::ErrorBody as utoipa::PartialSchema>::schema(),
+        );
+        // The answers every route can give, documented once: a request that does not parse
+        // (400), and on routes with a key: none or a bad one (401), the wrong scope (403), the
+        // rate limit (429).
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.patch,
+                &mut item.put,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let secured = operation.security.is_some();
+                let responses = &mut operation.responses.responses;
+                let mut add = |status: &str, what: &str| {
+                    responses
+                        .entry(status.into())
+                        .or_insert_with(|| error_response(what));
+                };
+                add("400", "A request that does not parse");
+                if secured {
+                    add("401", "No API key, or an unknown or revoked one");
+                    add("403", "The key's scope does not allow this");
+                    add("429", "The key's rate limit is exceeded (see Retry-After)");
+                }
+            }
+        }
     }
+}
+
+fn error_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build(),
+        )
+        .build()
+        .into()
 }
 
 /// The document.

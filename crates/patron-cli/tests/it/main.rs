@@ -24,6 +24,7 @@ mod rules;
 mod rules_publish;
 mod scorecard;
 mod serve;
+mod serve_crash;
 mod support;
 mod train;
 mod writers;

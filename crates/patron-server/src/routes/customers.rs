@@ -4,9 +4,10 @@
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::routes::Body;
+use crate::routes::{Path, Query};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use patron_app::AppError;
 use patron_core::Timestamp;
 use patron_core::code::Code;

@@ -95,3 +95,42 @@ fn json_error(rejection: JsonRejection) -> ApiError {
     }
     ApiError::new(Code::BadRequest, rejection.body_text())
 }
+
+/// A query string; one that does not parse answers 400 `bad_request` in the API's format.
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequestParts<S>
+    for Query<T>
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Query(q.0))
+            .map_err(|e| ApiError::new(Code::BadRequest, e.body_text()))
+    }
+}
+
+/// Path parameters; one that does not parse (a job id that is not a number) answers 400
+/// `bad_request` in the API's format.
+pub struct Path<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> axum::extract::FromRequestParts<S>
+    for Path<T>
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Path(p.0))
+            .map_err(|e| ApiError::new(Code::BadRequest, e.body_text()))
+    }
+}

@@ -4,10 +4,11 @@
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::routes::Body;
+use crate::routes::Path;
 use crate::routes::customers::parse_time;
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use patron_app::Progress;
 use patron_core::code::Code;
@@ -164,10 +165,18 @@ pub async fn start(
     let as_of = patron_app::project::resolve_as_of(state.store.as_ref(), given).await?;
     let db = patron_store::store_file(&state.project.store_url, &state.project.dir)
         .map_err(patron_app::AppError::from)?;
-    let lock = WriterLock::acquire(&db, "score (server job)", false, |_| {})
-        .await
-        .map_err(patron_app::AppError::from)?;
+    // A job of this server first (409), then another process (503 store_busy).
     let id = state.jobs.start()?;
+    let lock = match WriterLock::acquire(&db, "score (server job)", false, |_| {}).await {
+        Ok(lock) => lock,
+        Err(e) => {
+            state.jobs.update(id, |j| {
+                j.state = "failed".into();
+                j.error = Some(e.to_string());
+            });
+            return Err(patron_app::AppError::from(e).into());
+        }
+    };
     let job_state = state.clone();
     // The run's future holds its progress by `&mut dyn`, so it runs on a blocking thread of
     // its own (driven by this runtime), never on the request threads.

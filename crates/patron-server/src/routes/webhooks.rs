@@ -4,9 +4,10 @@
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::routes::Body;
+use crate::routes::Path;
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use patron_core::code::Code;
 use patron_store::{DeliveryRecord, Scope, WebhookRecord};
