@@ -12,8 +12,9 @@ use patron_core::model::{
     normalise_event_type,
 };
 use patron_core::{Money, Timestamp};
+use patron_engine::rules::OutboxMessage;
 use patron_engine::scorecard::Card;
-use patron_store::{SourceRecord, Store, WriteCounts};
+use patron_store::{Correction, SourceRecord, Store, WriteCounts};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -44,7 +45,7 @@ impl std::fmt::Display for ItemError {
 }
 
 /// A customer as sent.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CustomerItem {
@@ -187,6 +188,18 @@ pub struct OutcomeItem {
     pub label: Option<String>,
 }
 
+/// Customers whose cards are to be recomputed, each with the earliest time of their new facts
+/// (none: a customer record, or not known).
+pub type Touched = BTreeMap<CustomerId, Option<Timestamp>>;
+
+/// The earlier of two times, where none is later than any time.
+pub fn earliest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// Validated facts of one request, of one kind.
 #[derive(Debug, Clone)]
 pub enum Facts {
@@ -233,6 +246,36 @@ impl Facts {
             Facts::Invoices(v) => v.iter().map(|c| c.customer_id.clone()).collect(),
             Facts::Outcomes(v) => v.iter().map(|c| c.customer_id.clone()).collect(),
         }
+    }
+
+    /// The customers the facts are about, each with the earliest time among their facts
+    /// (none for customer records, which carry no time): a trigger firing before that time
+    /// cannot be new.
+    pub fn touched(&self) -> Touched {
+        let mut out = Touched::new();
+        let mut put = |id: &CustomerId, at: Option<Timestamp>| {
+            let entry = out.entry(id.clone()).or_insert(at);
+            *entry = earliest(*entry, at);
+        };
+        match self {
+            Facts::Customers(v) => v.iter().for_each(|c| put(&c.id, None)),
+            Facts::OrderLines(v) => v
+                .iter()
+                .for_each(|l| put(&l.customer_id, Some(l.timestamp))),
+            Facts::Events(v) => v.iter().for_each(|e| {
+                if let Actor::Customer(id) = &e.actor {
+                    put(id, Some(e.timestamp));
+                }
+            }),
+            Facts::Tickets(v) => v
+                .iter()
+                .for_each(|t| put(&t.customer_id, Some(t.opened_at))),
+            Facts::Invoices(v) => v
+                .iter()
+                .for_each(|i| put(&i.customer_id, Some(i.issued_at))),
+            Facts::Outcomes(v) => v.iter().for_each(|o| put(&o.customer_id, Some(o.at))),
+        }
+        out
     }
 
     fn len(&self) -> usize {
@@ -522,7 +565,7 @@ pub fn outcomes(items: &[OutcomeItem]) -> Result<Facts, AppError> {
 }
 
 /// What storing one request's facts did.
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Stored {
     /// New facts.
     pub inserted: u64,
@@ -530,14 +573,17 @@ pub struct Stored {
     pub updated: u64,
     /// Facts already stored as sent (nothing written).
     pub unchanged: u64,
+    /// Each updated fact: its natural key and the fields that changed.
+    pub corrections: Vec<Correction>,
 }
 
-impl From<WriteCounts> for Stored {
-    fn from(w: WriteCounts) -> Self {
+impl Stored {
+    fn of(w: WriteCounts, corrections: Vec<Correction>) -> Self {
         Stored {
             inserted: w.inserted,
             updated: w.updated,
             unchanged: w.duplicates,
+            corrections,
         }
     }
 }
@@ -602,10 +648,14 @@ pub async fn store_facts(
             Facts::Invoices(v) => writer.write_invoices(v).await,
             Facts::Outcomes(v) => writer.write_outcomes(v).await,
         };
+        let counts = match counts {
+            Ok(counts) => writer.corrections().await.map(|c| (counts, c)),
+            Err(e) => Err(e),
+        };
         match counts {
-            Ok(counts) => {
+            Ok((counts, corrections)) => {
                 *written.entry(requests[i].entity()).or_default() += counts.inserted;
-                results[i] = Some(Ok(counts.into()));
+                results[i] = Some(Ok(Stored::of(counts, corrections)));
             }
             Err(e) => {
                 writer.rollback().await?;
@@ -651,33 +701,54 @@ pub struct CardChange {
     pub alarms_raised: Vec<String>,
     /// Alarms cleared.
     pub alarms_cleared: Vec<String>,
+    /// Triggers of the rule set (stage entries, score crossings) that fired since the card
+    /// before.
+    pub triggers: Vec<OutboxMessage>,
     /// The new card.
     pub card: Card,
 }
 
-/// Live cards recomputed after facts arrived.
+/// Live cards recomputed after facts arrived, not yet stored.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Refreshed {
     /// Per customer, what changed.
     pub changes: Vec<CardChange>,
     /// Customers without a card yet, and why (a new customer with no facts before `as_of`).
     pub not_scored: Vec<(CustomerId, String)>,
+    /// The rows to store: (customer, run scored against, card JSON).
+    #[serde(skip)]
+    pub rows: Vec<(CustomerId, i64, String)>,
+    /// The outbox messages the changes give: (webhook-id, kind, body).
+    #[serde(skip)]
+    pub messages: Vec<(String, String, String)>,
 }
 
-/// Recomputes the cards of `customers` against `scorer`'s run at `as_of`, stores them as live
-/// cards, and says what changed against each one's current card.
-pub async fn refresh_cards(
+impl Refreshed {
+    /// Stores the live cards and, in the same transaction, their outbox messages; returns
+    /// the webhook deliveries created.
+    pub async fn store(&self, store: &dyn Store, now: i64) -> Result<u64, AppError> {
+        Ok(store
+            .put_live_cards(&self.rows, &self.messages, now)
+            .await?)
+    }
+}
+
+/// Recomputes the cards of `customers` against `scorer`'s run at `as_of` and says what
+/// changed against each one's current card, with the outbox messages that gives (stamped
+/// `now`). Reads only: [`Refreshed::store`] stores the result.
+pub async fn recompute_cards(
     store: &dyn Store,
     scorer: &LiveScorer,
-    customers: &BTreeSet<CustomerId>,
+    customers: &Touched,
     as_of: Option<Timestamp>,
+    now: Timestamp,
 ) -> Result<Refreshed, AppError> {
     let mut refreshed = Refreshed::default();
-    let mut rows = Vec::with_capacity(customers.len());
-    for id in customers {
+    let now_text = now.to_string();
+    for (id, new_facts_from) in customers {
         let before = current_card(store, id).await?;
-        let card = match scorer.card(store, id, as_of).await {
-            Ok(card) => card,
+        let (card, triggers) = match scorer.scored(store, id, as_of).await {
+            Ok(scored) => scored,
             Err(AppError::UnknownCustomer(why)) => {
                 refreshed.not_scored.push((id.clone(), why));
                 continue;
@@ -685,10 +756,27 @@ pub async fn refresh_cards(
             Err(e) => return Err(e),
         };
         let text = serde_json::to_string(&card).map_err(|e| AppError::Corrupt(e.to_string()))?;
-        rows.push((id.clone(), scorer.run().id, text));
-        refreshed.changes.push(change(id, before.as_ref(), card));
+        refreshed.rows.push((id.clone(), scorer.run().id, text));
+        // Rules are evaluated in time order, so new facts can only change firings at or after
+        // the earliest of them; without a time (a customer record), firings after the card
+        // before are new. Each firing has a stable webhook-id, so one noticed twice is stored
+        // and delivered once.
+        let fired: Vec<OutboxMessage> = triggers
+            .into_iter()
+            .filter(|t| {
+                let new = match new_facts_from {
+                    Some(from) => t.at >= *from,
+                    None => t.at > before.as_ref().map_or(scorer.run().as_of, |b| b.as_of),
+                };
+                new && t.at <= card.as_of
+            })
+            .collect();
+        let change = change(id, before.as_ref(), card, fired);
+        refreshed
+            .messages
+            .extend(crate::webhooks::messages_of(&change, &now_text)?);
+        refreshed.changes.push(change);
     }
-    store.put_live_cards(&rows).await?;
     Ok(refreshed)
 }
 
@@ -710,7 +798,12 @@ pub async fn current_card(store: &dyn Store, id: &CustomerId) -> Result<Option<C
     }
 }
 
-fn change(id: &CustomerId, before: Option<&Card>, card: Card) -> CardChange {
+fn change(
+    id: &CustomerId,
+    before: Option<&Card>,
+    card: Card,
+    triggers: Vec<OutboxMessage>,
+) -> CardChange {
     let mut points = BTreeMap::new();
     for (name, &new) in &card.scores {
         let old = before
@@ -737,6 +830,81 @@ fn change(id: &CustomerId, before: Option<&Card>, card: Card) -> CardChange {
         status: (status_before != card.status).then(|| (status_before, card.status.clone())),
         alarms_raised: now.difference(&was).cloned().collect(),
         alarms_cleared: was.difference(&now).cloned().collect(),
+        triggers,
         card,
+    }
+}
+
+impl CustomerItem {
+    /// A stored customer as the API sends one.
+    pub fn from_customer(c: &Customer) -> CustomerItem {
+        CustomerItem {
+            customer_id: c.id.to_string(),
+            created_at: c.created_at.map(|t| t.to_string()),
+            name: c.name.clone(),
+            email: c.email.clone(),
+            phone: c.phone.clone(),
+            company: c.company.clone(),
+            postcode: c.postcode.clone(),
+            country: c.country.clone(),
+            attributes: c.attributes.clone(),
+            consent_marketing: c.consent.marketing,
+            consent_profiling: c.consent.profiling,
+            acquisition_cost: c.acquisition_cost.map(Money::to_f64),
+        }
+    }
+}
+
+/// Customer `id` with `patch` applied as a JSON merge patch (RFC 7396): the fields sent
+/// replace the stored ones, `null` clears a field, `attributes` merge name by name (`null`
+/// removes one). The result is validated like any customer sent; the id cannot change.
+pub async fn patch_customer(
+    store: &dyn Store,
+    id: &CustomerId,
+    patch: &serde_json::Map<String, serde_json::Value>,
+) -> Result<Facts, AppError> {
+    let current = store
+        .customer(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("there is no customer {id}")))?;
+    if let Some(sent) = patch.get("customer_id")
+        && sent.as_str() != Some(id.as_str())
+    {
+        return Err(AppError::InvalidFacts(vec![ItemError {
+            index: 0,
+            field: "customer_id".into(),
+            value: sent.to_string(),
+            expected: format!("{id} (the id cannot change; merge customers instead)"),
+        }]));
+    }
+    let mut merged = serde_json::to_value(CustomerItem::from_customer(&current))
+        .map_err(|e| AppError::Corrupt(e.to_string()))?;
+    merge_patch(&mut merged, &serde_json::Value::Object(patch.clone()));
+    let item: CustomerItem = serde_json::from_value(merged)
+        .map_err(|e| AppError::Invalid(format!("the patched customer: {e}")))?;
+    customers(std::slice::from_ref(&item))
+}
+
+/// RFC 7396: objects merge key by key, `null` removes, anything else replaces.
+fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
+    let serde_json::Value::Object(patch) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = serde_json::Value::Object(Default::default());
+    }
+    let serde_json::Value::Object(map) = target else {
+        return;
+    };
+    for (key, value) in patch {
+        if value.is_null() {
+            map.remove(key);
+        } else {
+            merge_patch(
+                map.entry(key.clone()).or_insert(serde_json::Value::Null),
+                value,
+            );
+        }
     }
 }

@@ -16,6 +16,7 @@
 //!   duplicate-customer candidates.
 //! * [`score`] — a score run: population fits frozen into a snapshot, then every customer's
 //!   card from their own facts and that snapshot, stored chunk by chunk with alarm episodes.
+//! * [`lead`] — a lead that is not stored, scored as a stored customer's live card is.
 //! * [`live`] — one customer's card from their own facts, read through the store's indexes,
 //!   against a stored run's snapshot: the same function the run mapped over everyone.
 
@@ -27,6 +28,7 @@ pub mod feedback;
 pub mod import;
 pub mod ingest;
 pub mod keys;
+pub mod lead;
 pub mod live;
 pub mod models;
 pub mod progress;
@@ -41,4 +43,4 @@ pub use import::{ImportRequest, Imported, import};
 pub use live::{LiveCheck, LiveScorer, live_card, verify};
 pub use progress::{Progress, Silent};
 pub use project::Project;
-pub use score::{ScoreRun, score_run};
+pub use score::{ScoreRun, score_run, score_run_frozen};

@@ -5,10 +5,11 @@
 
 use crate::AppError;
 use crate::project::{Project, fact_options};
-use crate::score::{load_churn_model, run_context};
+use crate::score::{frozen_context, load_churn_model};
 use patron_core::Timestamp;
 use patron_core::ids::CustomerId;
 use patron_engine::predict::Predictor;
+use patron_engine::rules::OutboxMessage;
 use patron_engine::rules::RuleSet;
 use patron_engine::scorecard::{
     Card, ChurnModelRef, Models, RunContext, Settings, Snapshot, card, customer_inputs,
@@ -36,24 +37,13 @@ impl LiveScorer {
         run: Option<i64>,
     ) -> Result<LiveScorer, AppError> {
         let record = crate::cards::run_or_latest(store, run).await?;
-        let context = run_context(&record)?;
-        let snapshot = context.snapshot.clone().ok_or_else(|| {
-            AppError::Stale(format!(
-                "score run {} was made before runs stored their snapshot: run `patron score` again",
-                record.id
-            ))
-        })?;
+        let context = frozen_context(project, &record)?;
+        let snapshot = context
+            .snapshot
+            .clone()
+            .expect("a frozen context has a snapshot");
         let settings = project.settings()?;
         let rules = project.rules()?;
-        let version = rules.as_ref().map(|r| r.version().to_owned());
-        if version != snapshot.rules_version {
-            return Err(AppError::Stale(format!(
-                "the rules changed since score run {} (rule-set version {} then, {} now): run `patron score` again",
-                record.id,
-                snapshot.rules_version.as_deref().unwrap_or("none"),
-                version.as_deref().unwrap_or("none"),
-            )));
-        }
         let churn = match &snapshot.churn_model {
             Some(reference) => Some(load_churn_model(store, reference.id).await?),
             None => None,
@@ -82,6 +72,17 @@ impl LiveScorer {
         id: &CustomerId,
         as_of: Option<Timestamp>,
     ) -> Result<Card, AppError> {
+        Ok(self.scored(store, id, as_of).await?.0)
+    }
+
+    /// Customer `id`'s card as of `as_of` (default: the run's), with every trigger firing of
+    /// the rule set over their history.
+    pub async fn scored(
+        &self,
+        store: &dyn Store,
+        id: &CustomerId,
+        as_of: Option<Timestamp>,
+    ) -> Result<(Card, Vec<OutboxMessage>), AppError> {
         let as_of = as_of.unwrap_or(self.run.as_of);
         let facts = store
             .load_customer_facts(id, as_of, &self.options)
@@ -112,7 +113,8 @@ impl LiveScorer {
         let live = card(inputs, &self.context.scoring, &self.settings);
         // As stored: through the card's JSON (numbers with four decimals).
         let text = serde_json::to_string(&live).map_err(|e| AppError::Corrupt(e.to_string()))?;
-        serde_json::from_str(&text).map_err(|e| AppError::Corrupt(e.to_string()))
+        let live = serde_json::from_str(&text).map_err(|e| AppError::Corrupt(e.to_string()))?;
+        Ok((live, inputs.triggers.clone()))
     }
 }
 

@@ -12,7 +12,7 @@ use patron_core::Timestamp;
 use patron_core::facts::EventColumns;
 use patron_engine::predict::Predictor;
 use patron_engine::scorecard::{
-    AlarmChanges, AlarmHit, Card, ChurnModelRef, Models, OpenAlarm, RunContext, Snapshot,
+    AlarmChanges, AlarmHit, Card, ChurnModelRef, Frozen, Models, OpenAlarm, RunContext, Snapshot,
     build_context, card, event_inputs, reconcile, snapshot_inputs,
 };
 use patron_store::{CardRecord, ScoreRunEnd, ScoreRunHeader, ScoreRunRecord, Store};
@@ -171,11 +171,65 @@ pub async fn score_run(
     as_of: Timestamp,
     progress: &mut dyn Progress,
 ) -> Result<ScoreRun, AppError> {
+    score(project, store, as_of, None, progress).await
+}
+
+/// Scores every customer as of `as_of` against run `run`'s models (default: the latest run's)
+/// without fitting new ones, and stores the run: the snapshot and the scoring context (value
+/// distributions, tier cuts) are that run's. Every card equals the card the customer would
+/// get scored alone against that run at `as_of`, which is what a live card is. Faster than a
+/// full run, and the way to refresh every card between refits.
+pub async fn score_run_frozen(
+    project: &Project,
+    store: &dyn Store,
+    run: Option<i64>,
+    as_of: Timestamp,
+    progress: &mut dyn Progress,
+) -> Result<ScoreRun, AppError> {
+    let record = crate::cards::run_or_latest(store, run).await?;
+    let context = frozen_context(project, &record)?;
+    score(project, store, as_of, Some((record.id, context)), progress).await
+}
+
+/// Run `record`'s context, to score against without fitting: it must hold a snapshot, and the
+/// project's rules must be the ones it was scored with.
+pub(crate) fn frozen_context(
+    project: &Project,
+    record: &ScoreRunRecord,
+) -> Result<RunContext, AppError> {
+    let context = run_context(record)?;
+    let Some(snapshot) = &context.snapshot else {
+        return Err(AppError::Stale(format!(
+            "score run {} was made before runs stored their snapshot: run `patron score` again",
+            record.id
+        )));
+    };
+    let version = project.rules()?.map(|r| r.version().to_owned());
+    if version != snapshot.rules_version {
+        return Err(AppError::Stale(format!(
+            "the rules changed since score run {} (rule-set version {} then, {} now): run `patron score` again",
+            record.id,
+            snapshot.rules_version.as_deref().unwrap_or("none"),
+            version.as_deref().unwrap_or("none"),
+        )));
+    }
+    Ok(context)
+}
+
+/// A score run: fitted afresh, or `frozen` on a stored run's context.
+async fn score(
+    project: &Project,
+    store: &dyn Store,
+    as_of: Timestamp,
+    frozen: Option<(i64, RunContext)>,
+    progress: &mut dyn Progress,
+) -> Result<ScoreRun, AppError> {
     let started = Instant::now();
     // Settings and rules are checked before anything is loaded.
     let settings = project.settings()?;
     let rules = project.rules()?;
     crate::project::ensure_intact(store).await?;
+    let frozen_snapshot = frozen.as_ref().and_then(|(_, c)| c.snapshot.clone());
     let warnings = match &rules {
         Some(rules) => rules.unknown_event_types(&store.event_types().await?),
         None => Vec::new(),
@@ -187,7 +241,11 @@ pub async fn score_run(
     let facts = store.load_facts_with(as_of, &options).await?;
     laps.lap("load");
     let runs = store.score_runs().await?;
-    let previous = previous_run(&runs, as_of).map(|r| r.id);
+    // A frozen run compares tiers with the run its snapshot names, as a live card does.
+    let previous = match &frozen_snapshot {
+        Some(snapshot) => snapshot.previous_run,
+        None => previous_run(&runs, as_of).map(|r| r.id),
+    };
     // A back-dated run (an earlier as_of than a stored run's) computes cards of the past; the
     // alarm episodes are the present's, so it neither raises nor clears any (the store checks
     // it again inside the run's transaction; here it keeps the summary's counts right).
@@ -201,7 +259,13 @@ pub async fn score_run(
             .collect(),
         None => HashMap::new(),
     };
-    let churn = churn_model(store, as_of).await?;
+    let churn = match &frozen_snapshot {
+        Some(snapshot) => match &snapshot.churn_model {
+            Some(reference) => Some(load_churn_model(store, reference.id).await?),
+            None => None,
+        },
+        None => churn_model(store, as_of).await?,
+    };
     // Open episodes are read before the run starts writing.
     let open: Vec<OpenAlarm> = store
         .alarms(true)
@@ -214,7 +278,7 @@ pub async fn score_run(
         .collect();
 
     progress.stage("inputs", Some(3));
-    let (inputs, snapshot, models) = {
+    let (inputs, snapshot, models, digest) = {
         let models = Models {
             config: &project.config,
             rules: rules.as_ref(),
@@ -246,23 +310,33 @@ pub async fn score_run(
         };
         progress.advance(1);
         progress.message("population models");
-        let (snapshot, report) = Snapshot::fit(
-            &facts,
-            digest,
-            &project.config,
-            rules.as_ref().map(|r| r.version().to_owned()),
-            churn.as_ref().map(|(_, r)| r.clone()),
-            previous,
-        )?;
-        // Cards are computed from the snapshot as stored, exactly as a customer scored alone
-        // later reads it back.
-        let snapshot = round_trip(&snapshot)?;
+        let (snapshot, report) = match &frozen {
+            Some((_, context)) => (
+                frozen_snapshot
+                    .clone()
+                    .expect("a frozen run has a snapshot"),
+                context.models.clone(),
+            ),
+            None => {
+                let (snapshot, report) = Snapshot::fit(
+                    &facts,
+                    digest.clone(),
+                    &project.config,
+                    rules.as_ref().map(|r| r.version().to_owned()),
+                    churn.as_ref().map(|(_, r)| r.clone()),
+                    previous,
+                )?;
+                // Cards are computed from the snapshot as stored, exactly as a customer
+                // scored alone later reads it back.
+                (round_trip(&snapshot)?, report)
+            }
+        };
         part("fit");
         progress.advance(1);
         progress.message("customers");
         let inputs = snapshot_inputs(&facts, &snapshot, &project.config, events, &mut part)?;
         progress.advance(1);
-        (inputs, snapshot, report)
+        (inputs, snapshot, report, digest)
     };
 
     progress.stage("cards", Some(inputs.len() as u64));
@@ -270,13 +344,25 @@ pub async fn score_run(
         .as_ref()
         .map(|r| r.score_names().iter().map(|s| (*s).to_owned()).collect())
         .unwrap_or_default();
-    let mut scoring = build_context(&inputs, &settings, as_of, &score_names);
-    scoring.clv_method = snapshot.clv_method();
-    let context = RunContext {
-        scoring: round_trip(&scoring)?,
-        rules_version: snapshot.rules_version.clone(),
-        snapshot: Some(snapshot),
-        models,
+    let context = match frozen {
+        Some((from_run, context)) => RunContext {
+            frozen: Some(Frozen {
+                from_run,
+                facts_digest: digest,
+            }),
+            ..context
+        },
+        None => {
+            let mut scoring = build_context(&inputs, &settings, as_of, &score_names);
+            scoring.clv_method = snapshot.clv_method();
+            RunContext {
+                scoring: round_trip(&scoring)?,
+                rules_version: snapshot.rules_version.clone(),
+                snapshot: Some(snapshot),
+                models,
+                frozen: None,
+            }
+        }
     };
     let mut writer = store
         .begin_score_run(ScoreRunHeader {

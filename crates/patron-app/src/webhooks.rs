@@ -224,6 +224,24 @@ pub fn messages_of(
             serde_json::json!({"customer_id": customer, "alarm": alarm}),
         )?;
     }
+    for fired in &change.triggers {
+        let mut key = patron_core::hash::Fnv64::new();
+        key.field(&fired.trigger);
+        key.field(&customer);
+        key.word(u64::from(fired.occurrence));
+        let data = serde_json::json!({
+            "customer_id": customer, "trigger": fired.trigger, "at": fired.at,
+            "action": fired.action, "occurrence": fired.occurrence,
+        });
+        let body =
+            serde_json::json!({ "type": "customer.trigger_fired", "timestamp": now, "data": data });
+        // The same firing always has the same webhook-id: the outbox stores it once.
+        out.push((
+            format!("msg_trigger_{:016x}", key.finish()),
+            "trigger".to_owned(),
+            body.to_string(),
+        ));
+    }
     Ok(out)
 }
 

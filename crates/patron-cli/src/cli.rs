@@ -124,7 +124,9 @@ pub enum Command {
     PaymentRisk(crate::commands::payment_risk::PaymentRiskArgs),
     /// Score everyone: value score, tier, status, churn risk, CLV, stage, alarms, next action;
     /// stored as a score run.
-    #[command(after_help = "Examples:\n  patron score\n  patron score --as-of 2026-01-01 --json")]
+    #[command(
+        after_help = "Examples:\n  patron score\n  patron score --as-of 2026-01-01 --json\n  patron score --frozen            against the latest run's models, no refit"
+    )]
     Score(ScoreArgs),
     /// A customer's score card from the latest score run, with its history.
     #[command(
@@ -181,6 +183,11 @@ pub struct ScoreArgs {
     /// Score as of this date or time (default: the day after the last fact).
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
+    /// Fit nothing: score everyone against the models, value distributions and tier cuts of
+    /// score run RUN (without a value: the latest run). Every card equals the live card the
+    /// customer would get at that `as_of`; the way to refresh all cards between refits.
+    #[arg(long, value_name = "RUN", num_args = 0..=1, default_missing_value = "latest")]
+    pub frozen: Option<String>,
 }
 
 #[derive(Debug, Args)]

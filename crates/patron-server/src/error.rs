@@ -21,7 +21,7 @@ pub struct ErrorBody {
 }
 
 /// An error on its way to becoming a response.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ApiError {
     code: Code,
     message: String,

@@ -8,12 +8,14 @@
 //! * [`error`] — errors as JSON `{"code", "message", "details"}` with the stable codes.
 //! * [`auth`] — API keys (Bearer), scopes, the per-key rate limit.
 //! * [`writer`] — the single writer task with group commit.
+//! * [`live`] — the task that recomputes live cards after their facts are committed.
 //! * [`metrics`] — Prometheus counters and histograms.
 //! * [`routes`] — one module per route group; [`openapi`] the document built from them.
 
 pub mod auth;
 pub mod delivery;
 pub mod error;
+pub mod live;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;
@@ -42,9 +44,13 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let worker = tokio::spawn(delivery::run(state.clone()));
+    let refresher = tokio::spawn(live::run(state.clone()));
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await?;
+    // Cards queued by bulk loads are recomputed before the writer stops.
+    state.live.close();
+    let _ = refresher.await;
     state.writer.close().await;
     // A delivery cut off here is sent again after a restart (same webhook-id).
     worker.abort();

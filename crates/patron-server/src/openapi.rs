@@ -11,7 +11,8 @@ use utoipa::{Modify, OpenApi};
     paths(
         ops::healthz, ops::readyz, ops::metrics, ops::openapi,
         customers::card, customers::history, customers::explain, customers::list, customers::route,
-        ingest::customers, ingest::orders, ingest::events, ingest::tickets, ingest::invoices, ingest::outcomes,
+        customers::score,
+        ingest::customers, ingest::patch_customer, ingest::orders, ingest::events, ingest::tickets, ingest::invoices, ingest::outcomes,
         runs::list, runs::start, runs::job,
         keys::list,
         webhooks::add, webhooks::list, webhooks::deliveries, webhooks::test, webhooks::redeliver,

@@ -56,6 +56,10 @@ pub struct AppState {
     pub deliveries_wake: tokio::sync::Notify,
     /// Background jobs (score runs).
     pub jobs: crate::routes::runs::Jobs,
+    /// Customers whose live cards are to be recomputed.
+    pub live: crate::live::LiveQueue,
+    /// Where unstored leads are scored (made on first use).
+    pub scratch: tokio::sync::OnceCell<patron_app::lead::Scratch>,
     scorer: RwLock<Option<Arc<LiveScorer>>>,
 }
 
@@ -71,6 +75,8 @@ impl AppState {
             options,
             metrics: Metrics::default(),
             jobs: Default::default(),
+            live: Default::default(),
+            scratch: Default::default(),
             deliveries_wake: tokio::sync::Notify::new(),
             scorer: RwLock::new(None),
         })

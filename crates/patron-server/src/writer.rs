@@ -1,10 +1,12 @@
-//! The single writer: every fact sent through the API is committed by one task, which takes
-//! the requests waiting together and commits them in one transaction (group commit). So
-//! concurrent requests never contend for SQLite's write lock among themselves, and a burst of
-//! small requests costs one commit, not one each.
+//! The single writer: every fact sent through the API, and every live card with its outbox
+//! messages, is committed by one task, which takes the fact requests waiting together and
+//! commits them in one transaction (group commit). So concurrent requests never contend for
+//! SQLite's write lock among themselves, and a burst of small requests costs one commit, not
+//! one each.
 
 use patron_app::AppError;
 use patron_app::ingest::{Facts, Stored, store_facts};
+use patron_core::ids::CustomerId;
 use patron_store::Store;
 use std::sync::Arc;
 use tokio::sync::{Mutex, mpsc, oneshot};
@@ -12,9 +14,22 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 /// Requests committed together at most.
 const GROUP: usize = 64;
 
-struct Job {
-    facts: Facts,
-    reply: oneshot::Sender<Result<Stored, AppError>>,
+enum Job {
+    Facts {
+        facts: Facts,
+        reply: oneshot::Sender<Result<Stored, AppError>>,
+    },
+    Patch {
+        id: CustomerId,
+        patch: serde_json::Map<String, serde_json::Value>,
+        reply: oneshot::Sender<Result<Stored, AppError>>,
+    },
+    Cards {
+        rows: Vec<(CustomerId, i64, String)>,
+        messages: Vec<(String, String, String)>,
+        now: i64,
+        reply: oneshot::Sender<Result<u64, AppError>>,
+    },
 }
 
 /// The handle requests send their facts through.
@@ -37,17 +52,48 @@ impl Writer {
     /// Stores `facts`; answers once they are committed (or nothing of them was stored).
     pub async fn write(&self, facts: Facts) -> Result<Stored, AppError> {
         let (reply, answer) = oneshot::channel();
+        self.send(Job::Facts { facts, reply }).await?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    /// Applies `patch` to customer `id` (a JSON merge patch) and stores the result. The
+    /// customer is read by the writer itself, so two patches of one customer never lose
+    /// each other's fields.
+    pub async fn patch(
+        &self,
+        id: CustomerId,
+        patch: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Stored, AppError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Job::Patch { id, patch, reply }).await?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    /// Stores live cards and their outbox messages in one transaction; returns the webhook
+    /// deliveries created.
+    pub async fn store_cards(
+        &self,
+        rows: Vec<(CustomerId, i64, String)>,
+        messages: Vec<(String, String, String)>,
+        now: i64,
+    ) -> Result<u64, AppError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Job::Cards {
+            rows,
+            messages,
+            now,
+            reply,
+        })
+        .await?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    async fn send(&self, job: Job) -> Result<(), AppError> {
         let sender = self.sender.lock().await.clone();
         let Some(sender) = sender else {
             return Err(AppError::Io("the server is shutting down".into()));
         };
-        sender
-            .send(Job { facts, reply })
-            .await
-            .map_err(|_| AppError::Io("the writer has stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| AppError::Io("the writer has stopped".into()))?
+        sender.send(job).await.map_err(|_| stopped())
     }
 
     /// Stops taking facts and waits until those already sent are committed.
@@ -59,35 +105,80 @@ impl Writer {
     }
 }
 
+fn stopped() -> AppError {
+    AppError::Io("the writer has stopped".into())
+}
+
 async fn run(store: Arc<dyn Store>, mut receiver: mpsc::Receiver<Job>) {
-    while let Some(first) = receiver.recv().await {
-        let mut jobs = vec![first];
+    // A cards job that arrived while fact requests were being gathered: it goes next.
+    let mut held: Option<Job> = None;
+    loop {
+        let first = match held.take() {
+            Some(job) => job,
+            None => match receiver.recv().await {
+                Some(job) => job,
+                None => return,
+            },
+        };
+        let (facts, reply) = match first {
+            Job::Cards {
+                rows,
+                messages,
+                now,
+                reply,
+            } => {
+                let result = store.put_live_cards(&rows, &messages, now).await;
+                let _ = reply.send(result.map_err(AppError::from));
+                continue;
+            }
+            Job::Patch { id, patch, reply } => {
+                match patron_app::ingest::patch_customer(store.as_ref(), &id, &patch).await {
+                    Ok(facts) => commit_group(store.as_ref(), vec![(facts, reply)]).await,
+                    Err(e) => {
+                        let _ = reply.send(Err(e));
+                    }
+                }
+                continue;
+            }
+            Job::Facts { facts, reply } => (facts, reply),
+        };
+        let mut jobs = vec![(facts, reply)];
         while jobs.len() < GROUP {
             match receiver.try_recv() {
-                Ok(job) => jobs.push(job),
+                Ok(Job::Facts { facts, reply }) => jobs.push((facts, reply)),
+                Ok(cards) => {
+                    held = Some(cards);
+                    break;
+                }
                 Err(_) => break,
             }
         }
-        let group: Vec<&Facts> = jobs.iter().map(|j| &j.facts).collect();
-        match store_facts(store.as_ref(), &group).await {
-            Ok(results) => {
-                for (job, result) in jobs.into_iter().zip(results) {
-                    let _ = job.reply.send(result);
-                }
+        commit_group(store.as_ref(), jobs).await;
+    }
+}
+
+type FactJob = (Facts, oneshot::Sender<Result<Stored, AppError>>);
+
+async fn commit_group(store: &dyn Store, mut jobs: Vec<FactJob>) {
+    let group: Vec<&Facts> = jobs.iter().map(|(facts, _)| facts).collect();
+    match store_facts(store, &group).await {
+        Ok(results) => {
+            for ((_, reply), result) in jobs.into_iter().zip(results) {
+                let _ = reply.send(result);
             }
-            // The group failed as a whole: each request alone, so one cannot sink the others.
-            Err(e) if jobs.len() == 1 => {
-                let job = jobs.pop().expect("one job");
-                let _ = job.reply.send(Err(e));
-            }
-            Err(_) => {
-                for job in jobs {
-                    let result = match store_facts(store.as_ref(), &[&job.facts]).await {
-                        Ok(mut r) => r.pop().unwrap_or(Ok(Stored::default())),
-                        Err(e) => Err(e),
-                    };
-                    let _ = job.reply.send(result);
-                }
+        }
+        // The group failed as a whole: each request alone, so one cannot sink the others.
+        Err(e) if jobs.len() == 1 => {
+            let (_, reply) = jobs.pop().expect("one job");
+            let _ = reply.send(Err(e));
+        }
+        Err(_) => {
+            for (facts, reply) in jobs {
+                let result = match store_facts(store, &[&facts]).await {
+                    Ok(mut r) => r.pop().unwrap_or(Ok(Stored::default())),
+                    Err(e) => Err(e),
+                };
+                let _ = reply.send(result);
             }
         }
     }

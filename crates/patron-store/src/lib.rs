@@ -140,6 +140,17 @@ pub struct SourceRecord {
     pub rows_new: u64,
 }
 
+/// A fact whose content an import changed.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Correction {
+    /// The fact table: `customers`, `order_lines`, `events`, `tickets`, `invoices`, `outcomes`.
+    pub fact: String,
+    /// Its natural key, as a JSON array (`["E1"]`, `["O1", 2]`).
+    pub key: serde_json::Value,
+    /// The fields whose value changed.
+    pub fields: Vec<String>,
+}
+
 /// One import, written in a single transaction: nothing is visible until [`ImportWriter::commit`],
 /// and [`ImportWriter::rollback`] (or dropping the writer) leaves the store unchanged.
 #[async_trait]
@@ -156,6 +167,9 @@ pub trait ImportWriter: Send {
     async fn write_invoices(&mut self, rows: &[Invoice]) -> Result<WriteCounts>;
     /// Writes outcomes (by customer, kind and time: new, a corrected label, or unchanged).
     async fn write_outcomes(&mut self, rows: &[Outcome]) -> Result<WriteCounts>;
+    /// The corrections written by this import since the last call (or its start): which fact,
+    /// its natural key, the fields that changed.
+    async fn corrections(&mut self) -> Result<Vec<Correction>>;
     /// Deletes stored facts by natural key (a key not stored deletes nothing).
     async fn delete_facts(&mut self, keys: &[patron_core::model::FactKey]) -> Result<WriteCounts>;
     /// Makes everything visible; records the import and its sources. Returns the import id.
@@ -356,6 +370,8 @@ pub trait Store: Send + Sync {
     async fn customer_ids(&self) -> Result<Vec<CustomerId>>;
     /// Whether `id` resolves to a stored customer (a merged-away id does).
     async fn customer_exists(&self, id: &CustomerId) -> Result<bool>;
+    /// The stored record of customer `id` (not merged away, not a stub), if any.
+    async fn customer(&self, id: &CustomerId) -> Result<Option<Customer>>;
     /// Starts an import transaction.
     async fn begin_import(&self) -> Result<Box<dyn ImportWriter>>;
     /// Counts, ranges and sources.
@@ -473,8 +489,15 @@ pub trait Store: Send + Sync {
     async fn api_key_by_digest(&self, digest: &[u8]) -> Result<Option<ApiKeyRecord>>;
     /// Revokes key `id`; false when there is no such unrevoked key.
     async fn revoke_api_key(&self, id: i64) -> Result<bool>;
-    /// Appends live cards: (customer, run scored against, card JSON).
-    async fn put_live_cards(&self, cards: &[(CustomerId, i64, String)]) -> Result<()>;
+    /// Appends live cards (customer, run scored against, card JSON) and, in the same
+    /// transaction, the outbox messages their changes caused, queued as
+    /// [`Store::enqueue_webhook_messages`] queues them. Returns the deliveries created.
+    async fn put_live_cards(
+        &self,
+        cards: &[(CustomerId, i64, String)],
+        messages: &[(String, String, String)],
+        now: i64,
+    ) -> Result<u64>;
     /// A customer's live cards, newest first, at most `limit`.
     async fn live_cards(&self, customer: &CustomerId, limit: u32) -> Result<Vec<LiveCardRecord>>;
 

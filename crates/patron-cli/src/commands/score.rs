@@ -17,7 +17,20 @@ pub async fn run(global: &Global, args: &ScoreArgs) -> Result<()> {
     let store = project.open_store().await?;
     let as_of = resolve_as_of(store.as_ref(), args.as_of.as_deref()).await?;
     let mut stages = Stages::new(global.quiet || global.json);
-    let run = patron_app::score_run(&project, store.as_ref(), as_of, &mut stages).await?;
+    let run = match args.frozen.as_deref() {
+        None => patron_app::score_run(&project, store.as_ref(), as_of, &mut stages).await?,
+        Some(run) => {
+            let run = match run {
+                "latest" => None,
+                id => Some(id.parse::<i64>().map_err(|_| {
+                    crate::error::Usage(format!(
+                        "--frozen takes a score run id (a number) or nothing, not {id:?}"
+                    ))
+                })?),
+            };
+            patron_app::score_run_frozen(&project, store.as_ref(), run, as_of, &mut stages).await?
+        }
+    };
     stages.finish();
     for w in &run.warnings {
         eprintln!("warning: {w}");
@@ -27,6 +40,7 @@ pub async fn run(global: &Global, args: &ScoreArgs) -> Result<()> {
             "run": run.id,
             "as_of": as_of,
             "rules_version": run.context.rules_version,
+            "frozen": run.context.frozen,
             "models": run.context.models,
             "summary": run.summary,
             "seconds": run.seconds,

@@ -2,7 +2,7 @@
 //! once per customer ever or again after every re-entry (`rearm`).
 
 use patron_core::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What fires a trigger.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,7 +49,7 @@ pub struct OutboxEntry {
 }
 
 /// An outbox entry with names, for output.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboxMessage {
     /// Trigger name.
     pub trigger: String,

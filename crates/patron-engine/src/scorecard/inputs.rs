@@ -169,6 +169,10 @@ pub struct CustomerInputs {
     pub rfm_segment: Option<String>,
     /// ABC class.
     pub abc: Option<String>,
+    /// Every trigger firing of the rule set over the customer's history (a live card sends
+    /// those since the previous card as webhooks).
+    #[serde(default)]
+    pub triggers: Vec<crate::rules::OutboxMessage>,
 }
 
 impl CustomerInputs {
@@ -205,6 +209,7 @@ impl CustomerInputs {
             offer: Default::default(),
             rfm_segment: Default::default(),
             abc: Default::default(),
+            triggers: Default::default(),
         }
     }
 

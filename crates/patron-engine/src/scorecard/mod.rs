@@ -41,8 +41,8 @@ pub use filter::{CardFilter, FilterError, Vocabulary, field_names};
 pub use inputs::{ChurnInput, CustomerInputs, Named, PaymentInput, from_facts, profiling_allowed};
 pub use kpi::{After, Rate, SegmentKpi, observe, segment_kpis};
 pub use pipeline::{
-    ChurnModelRef, Models, PipelineError, RunContext, SNAPSHOT_VERSION, Snapshot, customer_inputs,
-    event_inputs, snapshot_inputs,
+    ChurnModelRef, Frozen, Models, PipelineError, RunContext, SNAPSHOT_VERSION, Snapshot,
+    customer_inputs, event_inputs, snapshot_inputs,
 };
 pub use round::round4;
 pub use route::{Route, route};

@@ -122,6 +122,20 @@ pub struct RunContext {
     pub models: ModelsReport,
     /// The rule-set version.
     pub rules_version: Option<String>,
+    /// Set when the run reused an earlier run's snapshot and scoring context instead of
+    /// fitting its own (a frozen run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frozen: Option<Frozen>,
+}
+
+/// What a frozen run records: whose models it reused, and which facts it scored (the
+/// snapshot's digest is the facts the models were fitted on).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Frozen {
+    /// The run whose snapshot and scoring context were reused.
+    pub from_run: i64,
+    /// [`Facts::digest`] of the facts this run scored.
+    pub facts_digest: String,
 }
 
 impl Snapshot {
@@ -410,6 +424,11 @@ fn add_rules(facts: &Facts, rules: &RuleSet, inputs: &mut [CustomerInputs]) {
                     row.stages.insert((*name).to_owned(), level);
                 }
             }
+            row.triggers = table
+                .outbox(i)
+                .iter()
+                .map(|entry| rules.outbox_message(facts, entry))
+                .collect();
         }
     }
 }

@@ -328,3 +328,47 @@ pub async fn route(
     let route = patron_app::cards::route(state.store.as_ref(), &id, opened).await?;
     Ok(Json(serde_json::to_value(route).unwrap_or_default()))
 }
+
+/// A lead's card.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LeadAnswer {
+    /// The card a stored customer with these facts would have now (`card_source` is
+    /// `unstored`).
+    #[schema(value_type = Object)]
+    pub card: Value,
+    /// Triggers of the rule set the facts fire (stage entries, score crossings).
+    #[schema(value_type = Vec<Object>)]
+    pub triggers: Vec<patron_engine::rules::OutboxMessage>,
+}
+
+/// Scores a lead or customer that is not stored — attributes and facts in the body — against
+/// the latest run, exactly as a stored customer's live card is scored. Stores nothing.
+#[utoipa::path(post, path = "/v1/score", tag = "customers", request_body = patron_app::lead::Lead,
+    responses(
+        (status = 200, body = LeadAnswer),
+        (status = 404, description = "No score run yet", body = crate::error::ErrorBody),
+        (status = 422, description = "Invalid facts", body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn score(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Body(lead): Body<patron_app::lead::Lead>,
+) -> ApiResult<Json<LeadAnswer>> {
+    caller.need(Scope::Read)?;
+    let Some(scorer) = state.scorer().await? else {
+        return Err(AppError::NoRun(
+            "no score run yet: run `patron score` or POST /v1/runs".into(),
+        )
+        .into());
+    };
+    let scratch = state
+        .scratch
+        .get_or_try_init(patron_app::lead::Scratch::new)
+        .await?;
+    let as_of = state.live_as_of(&scorer);
+    let scored = scratch.score(&scorer, &lead, as_of).await?;
+    Ok(Json(LeadAnswer {
+        card: card_json(&scored.card, "unstored", scorer.run().id),
+        triggers: scored.triggers,
+    }))
+}

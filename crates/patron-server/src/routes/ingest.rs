@@ -5,7 +5,8 @@
 
 use crate::auth::Caller;
 use crate::error::ApiResult;
-use crate::routes::Body;
+use crate::live::Outcome;
+use crate::routes::{Body, Query};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -16,7 +17,6 @@ use patron_app::ingest::{
 use patron_store::Scope;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use std::time::Instant;
 
 /// What an ingest request did.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -27,6 +27,9 @@ pub struct IngestAnswer {
     pub updated: u64,
     /// Facts already stored exactly as sent (a replay): nothing written.
     pub unchanged: u64,
+    /// Each updated fact: `fact` (table), its natural `key`, and the `fields` that changed.
+    #[schema(value_type = Vec<Object>)]
+    pub corrections: Vec<patron_store::Correction>,
     /// Per customer, what changed on their card: points, stage, tier, status, alarms, and the
     /// new card.
     #[schema(value_type = Vec<Object>)]
@@ -37,71 +40,73 @@ pub struct IngestAnswer {
     /// Why there are no live cards, when there are none (no score run yet, rules changed
     /// since the run).
     pub cards_note: Option<String>,
+    /// With `cards=later`: customers whose cards are queued to be recomputed (this
+    /// request's and earlier ones').
+    pub cards_pending: Option<u64>,
 }
 
-async fn ingest(state: &AppState, facts: Facts) -> ApiResult<Json<IngestAnswer>> {
+/// When the answer comes.
+#[derive(Debug, Clone, Copy, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CardsMode {
+    /// After the customers' live cards are recomputed and stored: the answer holds them.
+    #[default]
+    Wait,
+    /// Once the facts are committed; the cards are recomputed soon after (bulk loads).
+    Later,
+}
+
+/// The query of an ingest request.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct IngestQuery {
+    /// `wait` (default): answer with the updated cards; `later`: answer once the facts are
+    /// committed and recompute the cards in the background.
+    pub cards: Option<CardsMode>,
+}
+
+async fn ingest(state: &AppState, facts: Facts, mode: CardsMode) -> ApiResult<Json<IngestAnswer>> {
     let entity = facts.entity().to_string();
-    let customers = facts.customers();
+    let customers = facts.touched();
     let stored: Stored = state.writer.write(facts).await?;
-    state.metrics.ingested(&entity, "inserted", stored.inserted);
-    state.metrics.ingested(&entity, "updated", stored.updated);
+    answer(state, &entity, customers, stored, mode).await
+}
+
+/// The answer to stored facts: counts, corrections, and the customers' cards.
+async fn answer(
+    state: &AppState,
+    entity: &str,
+    customers: ingest::Touched,
+    stored: Stored,
+    mode: CardsMode,
+) -> ApiResult<Json<IngestAnswer>> {
+    state.metrics.ingested(entity, "inserted", stored.inserted);
+    state.metrics.ingested(entity, "updated", stored.updated);
     state
         .metrics
-        .ingested(&entity, "unchanged", stored.unchanged);
+        .ingested(entity, "unchanged", stored.unchanged);
     let mut answer = IngestAnswer {
         inserted: stored.inserted,
         updated: stored.updated,
         unchanged: stored.unchanged,
+        corrections: stored.corrections,
         changes: Vec::new(),
         not_scored: Vec::new(),
         cards_note: None,
+        cards_pending: None,
     };
-    // The facts are committed; the cards follow. A scorer that cannot be prepared leaves the
-    // facts stored and says why there are no cards.
-    match state.scorer().await {
-        Ok(Some(scorer)) => {
-            let started = Instant::now();
-            let as_of = state.live_as_of(&scorer);
-            let refreshed =
-                ingest::refresh_cards(state.store.as_ref(), &scorer, &customers, Some(as_of))
-                    .await?;
-            answer.changes = refreshed.changes;
-            answer.not_scored = refreshed.not_scored;
-            queue_messages(state, &answer.changes).await?;
-            if !customers.is_empty() {
-                let each = started.elapsed().as_secs_f64() / customers.len() as f64;
-                for _ in 0..customers.len() {
-                    state.metrics.live_card(each);
-                }
+    // The facts are committed; the cards follow.
+    match mode {
+        CardsMode::Later => answer.cards_pending = Some(state.live.later(customers) as u64),
+        CardsMode::Wait => match state.live.refresh(customers).await? {
+            Outcome::Cards(refreshed) => {
+                answer.changes = refreshed.changes;
+                answer.not_scored = refreshed.not_scored;
             }
-        }
-        Ok(None) => answer.cards_note = Some("no score run yet: no live cards".into()),
-        Err(e) => answer.cards_note = Some(format!("no live cards: {e}")),
+            Outcome::NoCards(why) => answer.cards_note = Some(why),
+        },
     }
     Ok(Json(answer))
-}
-
-/// Puts the card changes' stage, tier and alarm messages into the webhook outbox and wakes
-/// the delivery worker.
-async fn queue_messages(state: &AppState, changes: &[CardChange]) -> ApiResult<()> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    let now_text = patron_core::Timestamp::from_secs(now).to_string();
-    let mut messages = Vec::new();
-    for change in changes {
-        messages.extend(patron_app::webhooks::messages_of(change, &now_text)?);
-    }
-    if !messages.is_empty()
-        && state
-            .store
-            .enqueue_webhook_messages(&messages, None, now)
-            .await?
-            > 0
-    {
-        state.deliveries_wake.notify_one();
-    }
-    Ok(())
 }
 
 /// `{"customers": […]}`.
@@ -155,7 +160,7 @@ pub struct OutcomesBody {
 macro_rules! ingest_route {
     ($name:ident, $path:literal, $body:ty, $field:ident, $convert:path, $what:literal) => {
         #[doc = concat!("Stores ", $what, " (idempotent by natural key; changed content is a correction) and answers with the customers' updated cards.")]
-        #[utoipa::path(post, path = $path, tag = "ingest", request_body = $body,
+        #[utoipa::path(post, path = $path, tag = "ingest", request_body = $body, params(IngestQuery),
             responses(
                 (status = 200, body = IngestAnswer),
                 (status = 400, description = "Malformed JSON or wrong types", body = crate::error::ErrorBody),
@@ -165,11 +170,12 @@ macro_rules! ingest_route {
         pub async fn $name(
             State(state): State<Arc<AppState>>,
             caller: Caller,
+            Query(query): Query<IngestQuery>,
             Body(body): Body<$body>,
         ) -> ApiResult<Json<IngestAnswer>> {
             caller.need(Scope::Ingest)?;
             let facts = $convert(&body.$field)?;
-            ingest(&state, facts).await
+            ingest(&state, facts, query.cards.unwrap_or_default()).await
         }
     };
 }
@@ -222,3 +228,44 @@ ingest_route!(
     ingest::outcomes,
     "outcomes"
 );
+
+/// Changes only the fields sent of a stored customer: a JSON merge patch (RFC 7396) —
+/// `null` clears a field, `attributes` merge name by name. A change is a correction with the
+/// old version in the fact history; the answer names the changed fields and has the new card.
+#[utoipa::path(patch, path = "/v1/customers/{id}", tag = "ingest",
+    params(("id" = String, Path, description = "Customer id"), IngestQuery),
+    request_body(content = Object, content_type = "application/merge-patch+json",
+        description = "The fields to change, as in a customer item"),
+    responses(
+        (status = 200, body = IngestAnswer),
+        (status = 404, description = "Unknown customer", body = crate::error::ErrorBody),
+        (status = 422, description = "An invalid field; nothing stored", body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn patch_customer(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    crate::routes::Path(id): crate::routes::Path<String>,
+    Query(query): Query<IngestQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<IngestAnswer>> {
+    caller.need(Scope::Ingest)?;
+    let id = crate::routes::customers::customer_id(&id)?;
+    // Any JSON content type: a merge patch is plain JSON.
+    let patch: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&body).map_err(|e| {
+            crate::error::ApiError::new(
+                patron_core::code::Code::BadRequest,
+                format!("the body must be a JSON object of customer fields: {e}"),
+            )
+        })?;
+    let stored = state.writer.patch(id.clone(), patch).await?;
+    let touched = [(id, None)].into();
+    answer(
+        &state,
+        "customers",
+        touched,
+        stored,
+        query.cards.unwrap_or_default(),
+    )
+    .await
+}

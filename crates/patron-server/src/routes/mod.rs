@@ -32,7 +32,11 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/v1/customers",
             get(customers::list).post(ingest::customers),
         )
-        .route("/v1/customers/{id}", get(customers::card))
+        .route(
+            "/v1/customers/{id}",
+            get(customers::card).patch(ingest::patch_customer),
+        )
+        .route("/v1/score", post(customers::score))
         .route("/v1/customers/{id}/history", get(customers::history))
         .route("/v1/customers/{id}/explain", get(customers::explain))
         .route("/v1/route", post(customers::route))

@@ -32,11 +32,18 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> ApiResult<&'static st
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Metrics", content_type = "text/plain")))]
 pub async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     let outbox = state.store.rule_outbox_pending().await.unwrap_or(0) as f64;
-    let text = state.metrics.render(&[(
-        "patron_outbox_pending",
-        "Outbox entries not yet delivered.",
-        outbox,
-    )]);
+    let text = state.metrics.render(&[
+        (
+            "patron_outbox_pending",
+            "Outbox entries not yet delivered.",
+            outbox,
+        ),
+        (
+            "patron_live_cards_pending",
+            "Customers whose live cards are queued to be recomputed.",
+            state.live.pending() as f64,
+        ),
+    ]);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }
 

@@ -2,5 +2,6 @@
 //! binary for the crate.
 
 mod api;
+mod live;
 mod support;
 mod webhooks;

@@ -92,9 +92,11 @@ fn live_from_row(r: &SqliteRow) -> Result<LiveCardRecord> {
 pub(crate) async fn put_live_cards(
     pool: &SqlitePool,
     cards: &[(CustomerId, i64, String)],
-) -> Result<()> {
+    messages: &[(String, String, String)],
+    now: i64,
+) -> Result<u64> {
     let at = now_text();
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     for (customer, run, card) in cards {
         sqlx::query("INSERT INTO live_cards (customer_id, run_id, card, at) VALUES (?, ?, ?, ?)")
             .bind(customer.as_str())
@@ -104,8 +106,9 @@ pub(crate) async fn put_live_cards(
             .execute(&mut *tx)
             .await?;
     }
+    let deliveries = enqueue_in(&mut tx, messages, None, now).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(deliveries)
 }
 
 pub(crate) async fn live_cards(
@@ -199,7 +202,22 @@ pub(crate) async fn enqueue(
     only: Option<i64>,
     now: i64,
 ) -> Result<u64> {
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let deliveries = enqueue_in(&mut tx, messages, only, now).await?;
+    tx.commit().await?;
+    Ok(deliveries)
+}
+
+/// [`enqueue`] inside the caller's transaction.
+async fn enqueue_in(
+    tx: &mut sqlx::SqliteConnection,
+    messages: &[(String, String, String)],
+    only: Option<i64>,
+    now: i64,
+) -> Result<u64> {
+    if messages.is_empty() {
+        return Ok(0);
+    }
     let hooks: Vec<WebhookRecord> = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {HOOK_COLUMNS} FROM webhooks w WHERE w.enabled = 1"
     )))
@@ -211,16 +229,20 @@ pub(crate) async fn enqueue(
     let created_at = now_text();
     let mut deliveries = 0;
     for (msg_id, kind, payload) in messages {
-        let message: i64 = sqlx::query_scalar(
+        // A message already stored (the same trigger firing noticed again) is not queued twice.
+        let message: Option<i64> = sqlx::query_scalar(
             "INSERT INTO webhook_messages (msg_id, kind, payload, created_at) VALUES (?, ?, ?, ?) \
-             RETURNING id",
+             ON CONFLICT (msg_id) DO NOTHING RETURNING id",
         )
         .bind(msg_id)
         .bind(kind)
         .bind(payload)
         .bind(&created_at)
-        .fetch_one(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
+        let Some(message) = message else {
+            continue;
+        };
         for hook in &hooks {
             let wanted = match only {
                 Some(id) => hook.id == id,
@@ -239,7 +261,6 @@ pub(crate) async fn enqueue(
             }
         }
     }
-    tx.commit().await?;
     Ok(deliveries)
 }
 

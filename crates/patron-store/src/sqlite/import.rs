@@ -12,6 +12,9 @@ use sqlx::{AssertSqlSafe, QueryBuilder, Row, SqlitePool, Transaction};
 /// Rows per INSERT statement (kept under SQLite's limit of 32,766 bound values).
 const ROWS_PER_STATEMENT: usize = 1_000;
 
+/// Customers an import looks up one by one before it reads them all at once.
+const LOOKUPS_BEFORE_FULL_LOAD: usize = 20_000;
+
 /// What the transaction knows about an existing customer.
 struct Known {
     key: i64,
@@ -22,7 +25,13 @@ struct Known {
 pub(crate) struct SqliteImport {
     tx: Transaction<'static, Sqlite>,
     import_id: i64,
+    /// Customers the transaction has looked up (all of them once `all_known`).
     customers: FxHashMap<String, Known>,
+    all_known: bool,
+    /// Customers looked up one by one so far.
+    looked_up: usize,
+    /// The last `fact_history` row [`ImportWriter::corrections`] returned.
+    corrections_seen: i64,
     next_key: i64,
     /// The latest time written to each fact table.
     latest: FxHashMap<&'static str, i64>,
@@ -83,28 +92,18 @@ impl SqliteImport {
                     .await?;
             }
         }
-        let rows = sqlx::query("SELECT key, id, is_stub, fingerprint, merged_into FROM customers")
-            .fetch_all(&mut *tx)
+        // Customers are looked up as the facts name them; a large import loads them all at
+        // once instead (see `know`).
+        let next_key: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(key), 0) + 1 FROM customers")
+            .fetch_one(&mut *tx)
             .await?;
-        let mut customers = FxHashMap::with_capacity_and_hasher(rows.len(), Default::default());
-        let mut next_key = 1;
-        for r in rows {
-            let key: i64 = r.try_get(0)?;
-            let merged_into: Option<i64> = r.try_get(4)?;
-            next_key = next_key.max(key + 1);
-            customers.insert(
-                r.try_get::<String, _>(1)?,
-                Known {
-                    key: merged_into.unwrap_or(key),
-                    is_stub: r.try_get(2)?,
-                    fingerprint: r.try_get(3)?,
-                },
-            );
-        }
         Ok(SqliteImport {
             tx,
             import_id,
-            customers,
+            customers: FxHashMap::default(),
+            all_known: false,
+            looked_up: 0,
+            corrections_seen: 0,
             next_key,
             latest: FxHashMap::default(),
             pool: pool.clone(),
@@ -114,6 +113,61 @@ impl SqliteImport {
             order_lines_index_dropped: false,
             deleted_from: Vec::new(),
         })
+    }
+
+    /// Makes sure every stored customer among `ids` is in `self.customers`. A small write (an
+    /// API request) looks up just the customers it names, through the index on `id`; once an
+    /// import has looked up more than [`LOOKUPS_BEFORE_FULL_LOAD`] customers, it reads them
+    /// all in one scan, which is cheaper than millions of lookups.
+    async fn know<'a>(&mut self, ids: impl Iterator<Item = &'a str>) -> Result<()> {
+        if self.all_known {
+            return Ok(());
+        }
+        let mut missing: Vec<&str> = ids.filter(|id| !self.customers.contains_key(*id)).collect();
+        missing.sort_unstable();
+        missing.dedup();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        self.looked_up += missing.len();
+        if self.looked_up > LOOKUPS_BEFORE_FULL_LOAD {
+            let rows =
+                sqlx::query("SELECT key, id, is_stub, fingerprint, merged_into FROM customers")
+                    .fetch_all(&mut *self.tx)
+                    .await?;
+            self.remember(&rows)?;
+            self.all_known = true;
+            return Ok(());
+        }
+        for chunk in missing.chunks(500) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "SELECT key, id, is_stub, fingerprint, merged_into FROM customers WHERE id IN (",
+            );
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            q.push(")");
+            let rows = q.build().fetch_all(&mut *self.tx).await?;
+            self.remember(&rows)?;
+        }
+        Ok(())
+    }
+
+    fn remember(&mut self, rows: &[sqlx::sqlite::SqliteRow]) -> Result<()> {
+        self.customers.reserve(rows.len());
+        for r in rows {
+            let key: i64 = r.try_get(0)?;
+            let merged_into: Option<i64> = r.try_get(4)?;
+            let id: String = r.try_get(1)?;
+            // A customer this transaction wrote is newer than the stored row.
+            self.customers.entry(id).or_insert(Known {
+                key: merged_into.unwrap_or(key),
+                is_stub: r.try_get(2)?,
+                fingerprint: r.try_get(3)?,
+            });
+        }
+        Ok(())
     }
 
     /// The id of the latest `fact_history` row (its count grows by one per correction).
@@ -297,14 +351,21 @@ impl FactSpec {
         } else {
             ""
         };
+        let changed: Vec<String> = self
+            .content
+            .iter()
+            .map(|c| format!("CASE WHEN old.{c} IS NOT new.{c} THEN '{c}' END"))
+            .collect();
         format!(
             "CREATE TEMP TRIGGER patron_history_{t} AFTER UPDATE ON main.{t} WHEN {extra}({differs}) BEGIN \
-             INSERT INTO fact_history (fact, natural_key, old, change, import_id, changed_at) \
-             VALUES ('{t}', json_array({key}), json_object({old}), 'updated', {import_id}, '{now}'); END",
+             INSERT INTO fact_history (fact, natural_key, old, change, import_id, changed_at, fields) \
+             VALUES ('{t}', json_array({key}), json_object({old}), 'updated', {import_id}, '{now}', \
+             (SELECT json_group_array(value) FROM json_each(json_array({changed})) WHERE type <> 'null')); END",
             t = self.table,
             differs = self.differs("old.", "new."),
             key = key.join(", "),
             old = old.join(", "),
+            changed = changed.join(", "),
         )
     }
 }
@@ -342,6 +403,7 @@ macro_rules! insert_facts {
 #[async_trait]
 impl ImportWriter for SqliteImport {
     async fn write_customers(&mut self, rows: &[Customer]) -> Result<WriteCounts> {
+        self.know(rows.iter().map(|c| c.id.as_str())).await?;
         let mut counts = WriteCounts::default();
         let mut new = Vec::new();
         let mut updates = Vec::new();
@@ -387,6 +449,8 @@ impl ImportWriter for SqliteImport {
     }
 
     async fn write_order_lines(&mut self, rows: &[OrderLine]) -> Result<WriteCounts> {
+        self.know(rows.iter().map(|l| l.customer_id.as_str()))
+            .await?;
         self.saw("order_lines", rows.iter().map(|l| l.timestamp.secs()));
         self.order_lines_written += rows.len();
         if self.order_lines_written >= BULK_EVENTS && !self.order_lines_index_dropped {
@@ -424,6 +488,11 @@ impl ImportWriter for SqliteImport {
     }
 
     async fn write_events(&mut self, rows: &[Event]) -> Result<WriteCounts> {
+        self.know(rows.iter().filter_map(|e| match &e.actor {
+            Actor::Customer(c) => Some(c.as_str()),
+            Actor::Anonymous(_) => None,
+        }))
+        .await?;
         self.saw("events", rows.iter().map(|e| e.timestamp.secs()));
         self.events_written += rows.len();
         if self.events_written >= BULK_EVENTS && !self.events_index_dropped {
@@ -473,6 +542,8 @@ impl ImportWriter for SqliteImport {
     }
 
     async fn write_tickets(&mut self, rows: &[Ticket]) -> Result<WriteCounts> {
+        self.know(rows.iter().map(|t| t.customer_id.as_str()))
+            .await?;
         self.saw("tickets", rows.iter().map(|t| t.opened_at.secs()));
         let keys = rows
             .iter()
@@ -501,6 +572,8 @@ impl ImportWriter for SqliteImport {
     }
 
     async fn write_invoices(&mut self, rows: &[Invoice]) -> Result<WriteCounts> {
+        self.know(rows.iter().map(|i| i.customer_id.as_str()))
+            .await?;
         self.saw("invoices", rows.iter().map(|i| i.issued_at.secs()));
         let keys = rows
             .iter()
@@ -525,6 +598,8 @@ impl ImportWriter for SqliteImport {
     }
 
     async fn write_outcomes(&mut self, rows: &[Outcome]) -> Result<WriteCounts> {
+        self.know(rows.iter().map(|o| o.customer_id.as_str()))
+            .await?;
         let keys = rows
             .iter()
             .map(|o| self.key_of(&o.customer_id))
@@ -545,7 +620,40 @@ impl ImportWriter for SqliteImport {
         )
     }
 
+    async fn corrections(&mut self) -> Result<Vec<crate::Correction>> {
+        let rows = sqlx::query(
+            "SELECT id, fact, natural_key, fields FROM fact_history \
+             WHERE id > ? AND import_id = ? AND change = 'updated' ORDER BY id",
+        )
+        .bind(self.corrections_seen)
+        .bind(self.import_id)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            self.corrections_seen = r.try_get(0)?;
+            let key: String = r.try_get(2)?;
+            let fields: Option<String> = r.try_get(3)?;
+            out.push(crate::Correction {
+                fact: r.try_get(1)?,
+                key: serde_json::from_str(&key)
+                    .map_err(|e| StoreError::Bulk(format!("fact history key {key}: {e}")))?,
+                fields: match fields {
+                    Some(f) => serde_json::from_str(&f)
+                        .map_err(|e| StoreError::Bulk(format!("fact history fields {f}: {e}")))?,
+                    None => Vec::new(),
+                },
+            });
+        }
+        Ok(out)
+    }
+
     async fn delete_facts(&mut self, keys: &[FactKey]) -> Result<WriteCounts> {
+        self.know(keys.iter().filter_map(|k| match k {
+            FactKey::Outcome(customer, _, _) => Some(customer.as_str()),
+            _ => None,
+        }))
+        .await?;
         let mut counts = WriteCounts::default();
         for key in keys {
             let (table, time, q) = match key {

@@ -121,6 +121,11 @@ fn migrator() -> Migrator {
             "webhooks",
             include_str!("../../migrations/sqlite/0014_webhooks.sql"),
         ),
+        migration(
+            15,
+            "fact history fields",
+            include_str!("../../migrations/sqlite/0015_fact_history_fields.sql"),
+        ),
     ])
 }
 
@@ -259,6 +264,17 @@ impl crate::Store for SqliteStore {
             .fetch_optional(&self.pool)
             .await?;
         Ok(found.is_some())
+    }
+
+    async fn customer(&self, id: &CustomerId) -> Result<Option<Customer>> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {} FROM customers WHERE id = ? AND merged_into IS NULL AND is_stub = 0",
+            rows::CUSTOMER_COLUMNS
+        )))
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(rows::customer_from_row).transpose()
     }
 
     async fn begin_import(&self) -> Result<Box<dyn crate::ImportWriter>> {
@@ -549,9 +565,14 @@ impl crate::Store for SqliteStore {
         api::revoke_key(&self.pool, id).await
     }
 
-    async fn put_live_cards(&self, cards: &[(CustomerId, i64, String)]) -> Result<()> {
+    async fn put_live_cards(
+        &self,
+        cards: &[(CustomerId, i64, String)],
+        messages: &[(String, String, String)],
+        now: i64,
+    ) -> Result<u64> {
         self.closer.wrote();
-        api::put_live_cards(&self.pool, cards).await
+        api::put_live_cards(&self.pool, cards, messages, now).await
     }
 
     async fn live_cards(

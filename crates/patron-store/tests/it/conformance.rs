@@ -511,18 +511,53 @@ async fn api_keys_are_found_by_digest_and_revoked() {
 }
 
 #[tokio::test]
+async fn live_cards_and_their_outbox_messages_commit_together() {
+    let (_dir, store) = seeded().await;
+    let hook = store
+        .add_webhook(&patron_store::NewWebhook {
+            url: "https://crm.example/hooks".into(),
+            events: vec!["stage".into()],
+            secret: "whsec_c2VjcmV0".into(),
+            allow_private: false,
+        })
+        .await
+        .unwrap();
+    let messages = [
+        ("msg_1".to_owned(), "stage".to_owned(), "{}".to_owned()),
+        ("msg_2".to_owned(), "tier".to_owned(), "{}".to_owned()),
+    ];
+    let deliveries = store
+        .put_live_cards(&[(id("A"), 1, "{\"v\":1}".into())], &messages, 100)
+        .await
+        .unwrap();
+    assert_eq!(deliveries, 1, "only the stage message has a subscriber");
+    let due = store.due_deliveries(100, 10).await.unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(
+        (due[0].webhook.id, due[0].msg_id.as_str()),
+        (hook.id, "msg_1")
+    );
+    assert!(store.due_deliveries(99, 10).await.unwrap().is_empty());
+    assert_eq!(store.live_cards(&id("A"), 10).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
 async fn live_cards_keep_their_history_newest_first() {
     let (_dir, store) = seeded().await;
     let (a, b) = (id("A"), id("B"));
     store
-        .put_live_cards(&[
-            (a.clone(), 1, "{\"v\":1}".into()),
-            (b.clone(), 1, "{\"v\":9}".into()),
-        ])
+        .put_live_cards(
+            &[
+                (a.clone(), 1, "{\"v\":1}".into()),
+                (b.clone(), 1, "{\"v\":9}".into()),
+            ],
+            &[],
+            0,
+        )
         .await
         .unwrap();
     store
-        .put_live_cards(&[(a.clone(), 2, "{\"v\":2}".into())])
+        .put_live_cards(&[(a.clone(), 2, "{\"v\":2}".into())], &[], 0)
         .await
         .unwrap();
     let cards = store.live_cards(&a, 10).await.unwrap();
