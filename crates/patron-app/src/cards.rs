@@ -113,21 +113,66 @@ pub async fn matching_cards(
     let mut out = Vec::new();
     let mut chunks = store.card_chunks(run.id).await?;
     while let Some(chunk) = chunks.recv().await {
-        let cards: Vec<Card> = {
-            use rayon::prelude::*;
-            chunk?
-                .par_iter()
-                .map(|record| serde_json::from_str(&record.card))
-                .collect::<Result<_, _>>()
-                .map_err(|e| AppError::Corrupt(format!("a card of run {}: {e}", run.id)))?
-        };
-        out.extend(
-            cards
-                .into_iter()
-                .filter(|card| filter.is_none_or(|f| f.matches(card))),
-        );
+        out.extend(parse_matching(run.id, &chunk?, filter)?);
     }
     Ok((run, out))
+}
+
+/// [`matching_cards`] a chunk at a time, for a reader that streams them: chunks are read,
+/// parsed and filtered on a task of their own, a few ahead of the reader.
+pub async fn matching_chunks(
+    store: &dyn Store,
+    run: Option<i64>,
+    filter: Option<CardFilter>,
+) -> Result<
+    (
+        ScoreRunRecord,
+        tokio::sync::mpsc::Receiver<Result<Vec<Card>, AppError>>,
+    ),
+    AppError,
+> {
+    let run = run_or_latest(store, run).await?;
+    let mut chunks = store.card_chunks(run.id).await?;
+    let (sender, receiver) = tokio::sync::mpsc::channel(2);
+    let run_id = run.id;
+    let filter = std::sync::Arc::new(filter);
+    tokio::spawn(async move {
+        while let Some(chunk) = chunks.recv().await {
+            let filter = filter.clone();
+            let parsed = match chunk {
+                Ok(records) => tokio::task::spawn_blocking(move || {
+                    parse_matching(run_id, &records, filter.as_ref().as_ref())
+                })
+                .await
+                .unwrap_or_else(|e| Err(AppError::Io(e.to_string()))),
+                Err(e) => Err(e.into()),
+            };
+            let failed = parsed.is_err();
+            // A reader that went away (a client that hung up) stops the reading.
+            if sender.send(parsed).await.is_err() || failed {
+                return;
+            }
+        }
+    });
+    Ok((run, receiver))
+}
+
+/// The cards of `records` that match `filter`, parsed on all threads.
+fn parse_matching(
+    run: i64,
+    records: &[patron_store::CardRecord],
+    filter: Option<&CardFilter>,
+) -> Result<Vec<Card>, AppError> {
+    use rayon::prelude::*;
+    let cards: Vec<Card> = records
+        .par_iter()
+        .map(|record| serde_json::from_str(&record.card))
+        .collect::<Result<_, _>>()
+        .map_err(|e| AppError::Corrupt(format!("a card of run {run}: {e}")))?;
+    Ok(cards
+        .into_iter()
+        .filter(|card| filter.is_none_or(|f| f.matches(card)))
+        .collect())
 }
 
 /// Where a new ticket of customer `id` opened at `opened` (default: the card's `as_of`) goes:

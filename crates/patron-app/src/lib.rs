@@ -7,6 +7,7 @@
 //! * [`cards`] — stored cards: one customer's with history and alarms, those matching a
 //!   condition, a new ticket's route.
 //! * [`demo`] — a seeded synthetic company generated, imported, analysed and scored.
+//! * [`export`] — cards as CSV or JSON lines, chunk by chunk.
 //! * [`explain`] — a customer's rule points, ledger entry by entry, from their own facts.
 //! * [`feedback`] — observed outcomes appended, all or nothing.
 //! * [`import`] — the project's sources into the store, all or nothing.
@@ -14,6 +15,7 @@
 //! * [`publish`] — a rule set's scores, stages and triggers over the whole history, resumable.
 //! * [`quality`] — missing and invalid values, outliers, date gaps per source and field;
 //!   duplicate-customer candidates.
+//! * [`rules`] — a rule set checked against the data, and compared with another.
 //! * [`score`] — a score run: population fits frozen into a snapshot, then every customer's
 //!   card from their own facts and that snapshot, stored chunk by chunk with alarm episodes.
 //! * [`lead`] — a lead that is not stored, scored as a stored customer's live card is.
@@ -24,6 +26,7 @@ pub mod cards;
 pub mod demo;
 pub mod error;
 pub mod explain;
+pub mod export;
 pub mod feedback;
 pub mod import;
 pub mod ingest;
@@ -35,6 +38,7 @@ pub mod progress;
 pub mod project;
 pub mod publish;
 pub mod quality;
+pub mod rules;
 pub mod score;
 pub mod webhooks;
 

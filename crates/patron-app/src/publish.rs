@@ -70,7 +70,7 @@ pub enum PublishState {
 }
 
 /// The result of [`publish`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Published {
     /// How it ended.
     pub state: PublishState,

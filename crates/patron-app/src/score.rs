@@ -58,6 +58,10 @@ pub struct RunSummary {
     pub alarms: AlarmSummary,
     /// Customers per action rule.
     pub actions: BTreeMap<String, u64>,
+    /// When the run began reading the facts (UTC, wall clock): facts stored later are not in
+    /// its cards, so a server recomputes the live cards it made since then against this run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facts_read_at: Option<String>,
 }
 
 /// One tier of a run.
@@ -234,6 +238,7 @@ async fn score(
         Some(rules) => rules.unknown_event_types(&store.event_types().await?),
         None => Vec::new(),
     };
+    let facts_read_at = wall_clock();
     progress.stage("load", None);
     progress.message("facts from the store");
     let mut laps = Laps::new();
@@ -410,6 +415,7 @@ async fn score(
         reconcile(&open, holding.iter().map(|(c, a)| (c.as_str(), a)))
     };
     let mut summary = tally.summary(&changes);
+    summary.facts_read_at = Some(facts_read_at);
     if back_dated {
         summary.alarms.back_dated = Some(
             "a later run exists: this run's alarms are not raised or cleared (the episodes are the present's)".into(),
@@ -448,6 +454,14 @@ async fn score(
         seconds,
         warnings,
     })
+}
+
+/// Now, as the store writes wall-clock times.
+fn wall_clock() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    Timestamp::from_secs(secs).to_string()
 }
 
 fn corrupt(e: serde_json::Error) -> AppError {
@@ -582,6 +596,7 @@ impl Tally {
                 back_dated: None,
             },
             actions: self.actions.clone(),
+            facts_read_at: None,
         }
     }
 }

@@ -27,6 +27,9 @@ pub struct ApiError {
     message: String,
     details: serde_json::Value,
     retry_after: Option<u64>,
+    /// A status other than the code's kind gives: a configuration sent by the client that
+    /// does not compile is the client's mistake (422), not the server's (500).
+    status: Option<u16>,
 }
 
 impl ApiError {
@@ -37,7 +40,14 @@ impl ApiError {
             message: message.into(),
             details: serde_json::json!({}),
             retry_after: None,
+            status: None,
         }
+    }
+
+    /// Answered with `status` instead of the code's.
+    pub fn status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
     }
 
     /// With structured details.
@@ -55,6 +65,11 @@ impl ApiError {
     /// The code.
     pub fn code(&self) -> Code {
         self.code
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
     }
 }
 
@@ -82,7 +97,7 @@ impl From<patron_store::StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.code.kind().http_status())
+        let status = StatusCode::from_u16(self.status.unwrap_or(self.code.kind().http_status()))
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = ErrorBody {
             code: self.code.as_str().to_owned(),

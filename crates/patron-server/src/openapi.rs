@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document, generated from the route handlers' annotations and the request and
 //! response types: what the code does is what the document says.
 
-use crate::routes::{customers, ingest, keys, ops, runs, webhooks};
+use crate::routes::{alarms, customers, exports, ingest, keys, models, ops, rules, runs, webhooks};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -14,6 +14,8 @@ use utoipa::{Modify, OpenApi};
         customers::score,
         ingest::customers, ingest::patch_customer, ingest::orders, ingest::events, ingest::tickets, ingest::invoices, ingest::outcomes,
         runs::list, runs::start, runs::job,
+        rules::check, rules::diff, rules::publish_rules,
+        models::list, alarms::list, alarms::acknowledge, exports::cards,
         keys::list,
         webhooks::add, webhooks::list, webhooks::deliveries, webhooks::test, webhooks::redeliver,
     ),

@@ -100,8 +100,31 @@ impl AppState {
         }
         let scorer =
             Arc::new(LiveScorer::open(&self.project, self.store.as_ref(), Some(latest.id)).await?);
-        *slot = Some(scorer.clone());
+        let replaced = slot.replace(scorer.clone());
+        if replaced.is_some() {
+            self.recompute_after(&latest).await?;
+        }
         Ok(Some(scorer))
+    }
+
+    /// A new run's cards come from the facts as they were when it began reading them: the live
+    /// cards made since then (facts that arrived during the run) are recomputed against it,
+    /// in the background.
+    async fn recompute_after(&self, run: &patron_store::ScoreRunRecord) -> Result<(), AppError> {
+        let Some(since) = patron_app::score::RunSummary::of(run)?.facts_read_at else {
+            return Ok(());
+        };
+        let customers = self.store.live_customers_since(&since).await?;
+        if !customers.is_empty() {
+            tracing::info!(
+                run = run.id,
+                customers = customers.len(),
+                "live cards made during the run are recomputed against it"
+            );
+            self.live
+                .later(customers.into_iter().map(|id| (id, None)).collect());
+        }
+        Ok(())
     }
 
     /// The `as_of` of a live card scored against `scorer`'s run.

@@ -498,6 +498,9 @@ pub trait Store: Send + Sync {
         messages: &[(String, String, String)],
         now: i64,
     ) -> Result<u64>;
+    /// Customers with a live card stored at or after `at` (wall clock, as the store writes
+    /// it).
+    async fn live_customers_since(&self, at: &str) -> Result<Vec<CustomerId>>;
     /// A customer's live cards, newest first, at most `limit`.
     async fn live_cards(&self, customer: &CustomerId, limit: u32) -> Result<Vec<LiveCardRecord>>;
 

@@ -97,9 +97,11 @@ pub struct ScoreRunEnd {
     pub cleared: Vec<(CustomerId, String)>,
 }
 
-/// A score run being written, chunk by chunk, in one transaction: nothing is visible until
-/// [`ScoreRunWriter::finish`], and dropping the writer stores nothing. A run of millions of
-/// cards never has to be held in memory at once, and writing overlaps computing the next chunk.
+/// A score run being written, chunk by chunk: nothing is visible until
+/// [`ScoreRunWriter::finish`], and dropping the writer stores nothing (a killed process leaves
+/// cards that no reader reaches, deleted by the next run). Each chunk is committed on its own,
+/// so other writers wait for a chunk, never for the whole run. A run of millions of cards never
+/// has to be held in memory at once, and writing overlaps computing the next chunk.
 #[async_trait::async_trait]
 pub trait ScoreRunWriter: Send {
     /// Adds cards (each customer once per run).

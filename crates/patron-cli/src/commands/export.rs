@@ -4,7 +4,7 @@
 use crate::cli::{ExportArgs, ExportFormat, Global};
 use anyhow::{Context, Result};
 use patron_app::cards::{card_filter, matching_cards};
-use patron_engine::scorecard::{Cell, EXPORT_COLUMNS, ExportRow};
+use patron_engine::scorecard::ExportRow;
 use std::io::Write;
 
 /// `patron export`.
@@ -45,39 +45,8 @@ pub async fn run(global: &Global, args: &ExportArgs) -> Result<()> {
     Ok(())
 }
 
-fn cell(v: &Cell<'_>, german: bool) -> String {
-    match v {
-        Cell::Text(t) => t.unwrap_or("").to_owned(),
-        Cell::Number(None) => String::new(),
-        Cell::Number(Some(x)) => {
-            // As JSON writes it (shortest round trip), with a decimal comma for German Excel.
-            let text = serde_json::Number::from_f64(*x).map_or_else(String::new, |n| n.to_string());
-            if german { text.replace('.', ",") } else { text }
-        }
-        Cell::Integer(i) => i.to_string(),
-        Cell::Bool(b) => b.to_string(),
-    }
-}
-
 /// CSV with a header; `german`: `;`, decimal comma, Windows-1252 (what Excel in Germany opens).
 fn write_csv(out: &mut dyn Write, rows: &[ExportRow], german: bool) -> Result<()> {
-    let mut buffer = Vec::new();
-    {
-        let mut w = csv::WriterBuilder::new()
-            .delimiter(if german { b';' } else { b',' })
-            .from_writer(&mut buffer);
-        w.write_record(EXPORT_COLUMNS.iter().map(|(name, _)| *name))?;
-        for r in rows {
-            w.write_record(r.cells().iter().map(|c| cell(c, german)))?;
-        }
-        w.flush()?;
-    }
-    if german {
-        let text = String::from_utf8(buffer)?;
-        let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
-        out.write_all(&bytes)?;
-    } else {
-        out.write_all(&buffer)?;
-    }
+    out.write_all(&patron_app::export::csv_rows(rows, true, german)?)?;
     Ok(())
 }

@@ -62,38 +62,25 @@ pub async fn run(global: &Global, command: &RulesCommand) -> Result<()> {
 }
 
 async fn check(global: &Global, project: &Project, rules: &RuleSet) -> Result<()> {
-    let scores = rules.score_names();
-    let stages = rules.stage_names();
     // Against the data, when there is a store: event rules whose type no event has.
-    let warnings = match project.open_store().await {
-        Ok(store) => rules.unknown_event_types(&store.event_types().await?),
-        Err(_) => Vec::new(),
-    };
-    for w in &warnings {
+    let store = project.open_store().await.ok();
+    let checked = patron_app::rules::check(rules, store.as_deref()).await?;
+    for w in &checked.warnings {
         eprintln!("warning: {w}");
     }
     if global.json {
-        return print_json(
-            &json!({ "ok": true, "version": rules.version(), "scores": scores, "stages": stages, "warnings": warnings }),
-        );
+        return print_json(&checked);
     }
-    println!("rules OK — version {}", rules.version());
-    println!(
-        "scores: {}",
-        if scores.is_empty() {
-            "(none)".into()
+    let list = |names: &[String]| {
+        if names.is_empty() {
+            "(none)".to_owned()
         } else {
-            scores.join(", ")
+            names.join(", ")
         }
-    );
-    println!(
-        "stages: {}",
-        if stages.is_empty() {
-            "(none)".into()
-        } else {
-            stages.join(", ")
-        }
-    );
+    };
+    println!("rules OK — version {}", checked.version);
+    println!("scores: {}", list(&checked.scores));
+    println!("stages: {}", list(&checked.stages));
     Ok(())
 }
 
@@ -238,104 +225,37 @@ async fn diff(
 ) -> Result<()> {
     let old_config = ProjectConfig::load(&args.old)?;
     let old = compile(&old_config, &args.old)?;
-    let facts = rule_facts(project, args.as_of.as_deref(), &[&old, new]).await?;
-    let (before, after) = (
-        old.score_all(&facts, facts.as_of),
-        new.score_all(&facts, facts.as_of),
-    );
-    let (old_names, new_names) = (old.score_names(), new.score_names());
-    let value = |rules: &RuleSet, names: &[&str], table: &ScoreTable, c: usize, name: &str| {
-        let _ = rules;
-        names
-            .iter()
-            .position(|n| *n == name)
-            .map(|s| table.value(c, s).to_f64())
-    };
-    let level = |rules: &RuleSet, table: &ScoreTable, c: usize, stage: &str| {
-        rules
-            .stage_names()
-            .iter()
-            .position(|n| *n == stage)
-            .and_then(|s| table.level(c, s).map(|l| rules.level_name(s, l).to_owned()))
-    };
-    let mut all_scores: Vec<&str> = old_names.iter().chain(&new_names).copied().collect();
-    all_scores.sort_unstable();
-    all_scores.dedup();
-    let mut all_stages: Vec<&str> = old
-        .stage_names()
-        .into_iter()
-        .chain(new.stage_names())
-        .collect();
-    all_stages.sort_unstable();
-    all_stages.dedup();
-    let (mut score_changes, mut stage_changes, mut examples) = (0u64, 0u64, Vec::new());
-    for c in 0..facts.customers.len() {
-        let mut changed = Vec::new();
-        for name in &all_scores {
-            let (a, b) = (
-                value(&old, &old_names, &before, c, name),
-                value(new, &new_names, &after, c, name),
-            );
-            if a != b {
-                changed.push(json!({ "score": name, "old": a, "new": b }));
-            }
-        }
-        let mut moved = Vec::new();
-        for stage in &all_stages {
-            let (a, b) = (level(&old, &before, c, stage), level(new, &after, c, stage));
-            if a != b {
-                moved.push(json!({ "stage": stage, "old": a, "new": b }));
-            }
-        }
-        score_changes += u64::from(!changed.is_empty());
-        stage_changes += u64::from(!moved.is_empty());
-        if (!changed.is_empty() || !moved.is_empty()) && examples.len() < args.examples {
-            examples.push(json!({ "customer_id": facts.customers.ids[c], "scores": changed, "stages": moved }));
-        }
-    }
-    let report = json!({
-        "as_of": facts.as_of, "old_version": old.version(), "new_version": new.version(), "customers": facts.customers.len(),
-        "score_changes": score_changes, "stage_changes": stage_changes, "examples": examples,
-    });
+    let store = project.open_store().await?;
+    let as_of = resolve_as_of(store.as_ref(), args.as_of.as_deref()).await?;
+    let diff = patron_app::rules::diff(store.as_ref(), &old, new, as_of, args.examples).await?;
     if global.json {
-        return print_json(&report);
+        return print_json(&diff);
     }
     println!(
         "Rule set {} → {} as of {}: {} of {} customers change a score, {} change a stage",
-        old.version(),
-        new.version(),
-        facts.as_of.date(),
-        count(score_changes),
-        count(facts.customers.len() as u64),
-        count(stage_changes)
+        diff.old_version,
+        diff.new_version,
+        diff.as_of.date(),
+        count(diff.score_changes),
+        count(diff.customers as u64),
+        count(diff.stage_changes)
     );
-    for e in &examples {
-        let parts: Vec<String> = e["scores"]
-            .as_array()
-            .into_iter()
-            .flatten()
+    let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "null".into());
+    for e in &diff.examples {
+        let parts: Vec<String> = e
+            .scores
+            .iter()
             .map(|s| {
-                format!(
-                    "{} {} → {}",
-                    s["score"].as_str().unwrap_or(""),
-                    s["old"],
-                    s["new"]
-                )
+                let number = |v: Option<f64>| v.map_or("null".into(), |x| json!(x).to_string());
+                format!("{} {} → {}", s.score, number(s.old), number(s.new))
             })
-            .chain(e["stages"].as_array().into_iter().flatten().map(|s| {
-                format!(
-                    "{} {} → {}",
-                    s["stage"].as_str().unwrap_or(""),
-                    s["old"],
-                    s["new"]
-                )
-            }))
+            .chain(
+                e.stages
+                    .iter()
+                    .map(|s| format!("{} \"{}\" → \"{}\"", s.stage, shown(&s.old), shown(&s.new))),
+            )
             .collect();
-        println!(
-            "  {}: {}",
-            e["customer_id"].as_str().unwrap_or(""),
-            parts.join("; ")
-        );
+        println!("  {}: {}", e.customer_id, parts.join("; "));
     }
     Ok(())
 }

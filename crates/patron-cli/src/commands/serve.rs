@@ -6,18 +6,20 @@ use patron_server::{AppState, ServerOptions};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-/// `patron serve` flags (each also from a `PATRON_*` variable).
+/// `patron serve` flags. Each also comes from a `PATRON_*` variable, and else from the
+/// `[server]` section of patron.toml.
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
-    /// Address to listen on. Behind a reverse proxy with TLS, keep it on loopback.
-    #[arg(long, env = "PATRON_LISTEN", default_value = "127.0.0.1:8080")]
-    pub listen: SocketAddr,
-    /// Requests per second per API key (bursts of as many); 0 for no limit.
-    #[arg(long, env = "PATRON_RATE_LIMIT", default_value_t = 0)]
-    pub rate_limit: u32,
-    /// Largest request body in bytes.
-    #[arg(long, env = "PATRON_BODY_LIMIT", default_value_t = 16 * 1024 * 1024)]
-    pub body_limit: usize,
+    /// Address to listen on [default: 127.0.0.1:8080]. Behind a reverse proxy with TLS, keep
+    /// it on loopback.
+    #[arg(long, env = "PATRON_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Requests per second per API key (bursts of as many); 0 for no limit [default: 0].
+    #[arg(long, env = "PATRON_RATE_LIMIT")]
+    pub rate_limit: Option<u32>,
+    /// Largest request body in bytes [default: 16777216].
+    #[arg(long, env = "PATRON_BODY_LIMIT")]
+    pub body_limit: Option<usize>,
     /// Score live cards as of this date or time instead of now (reproducible answers; a
     /// demo whose data lies in the past).
     #[arg(long, env = "PATRON_LIVE_AS_OF")]
@@ -29,18 +31,36 @@ pub struct ServeArgs {
 
 /// `patron serve`.
 pub async fn run(global: &Global, args: &ServeArgs) -> Result<()> {
-    init_logs(args.log_json);
     let project = crate::project::load(global)?;
-    let store: Arc<dyn patron_store::Store> = Arc::from(project.create_store().await?);
-    let options = ServerOptions {
-        body_limit: args.body_limit,
-        rate_limit: args.rate_limit,
-        live_as_of: crate::flags::as_of(args.live_as_of.as_deref())?,
-        ..ServerOptions::default()
+    let config = project.config.server.clone();
+    init_logs(args.log_json || config.log_json.unwrap_or(false));
+    let listen = match (args.listen, &config.listen) {
+        (Some(flag), _) => flag,
+        (None, Some(text)) => text.parse().map_err(|e| {
+            crate::error::Usage(format!(
+                "[server] listen = {text:?} in patron.toml: {e}; expected an address like 127.0.0.1:8080"
+            ))
+        })?,
+        (None, None) => SocketAddr::from(([127, 0, 0, 1], 8080)),
     };
-    let listener = tokio::net::TcpListener::bind(args.listen)
+    let defaults = ServerOptions::default();
+    let live_as_of = args.live_as_of.as_deref().or(config.live_as_of.as_deref());
+    let options = ServerOptions {
+        body_limit: args
+            .body_limit
+            .or(config.body_limit)
+            .unwrap_or(defaults.body_limit),
+        rate_limit: args
+            .rate_limit
+            .or(config.rate_limit)
+            .unwrap_or(defaults.rate_limit),
+        live_as_of: crate::flags::as_of(live_as_of)?,
+        ..defaults
+    };
+    let store: Arc<dyn patron_store::Store> = Arc::from(project.create_store().await?);
+    let listener = tokio::net::TcpListener::bind(listen)
         .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
+        .with_context(|| format!("cannot listen on {listen}"))?;
     let address = listener.local_addr()?;
     let state = AppState::new(project, store, options);
     // The address on stdout (a script starting the server on port 0 reads it), the rest in the

@@ -44,6 +44,7 @@ fn every_demo_customer_scored_alone_equals_the_batch_run() {
         run["warnings"]
     );
     assert_all_identical(&check_all(&project, &[], &[]), n);
+    let latest = run["run"].as_i64().unwrap();
     let past = patron(
         &project,
         &["score", "--as-of", "2025-10-01", "--json", "--quiet"],
@@ -63,6 +64,26 @@ fn every_demo_customer_scored_alone_equals_the_batch_run() {
         .ok()
         .json();
     assert_eq!(shown["live"]["equal"], true, "{shown}");
+
+    // A frozen run fits nothing: on unchanged facts its cards are the latest run's, card for
+    // card, and every one equals the card scored alone against it.
+    let frozen = patron(&project, &["score", "--frozen", "--json", "--quiet"])
+        .ok()
+        .json();
+    assert_eq!(frozen["frozen"]["from_run"], latest, "{frozen}");
+    let export = |run: &str| {
+        patron(&project, &["export", "--format", "json", "--run", run])
+            .ok()
+            .stdout
+    };
+    assert_eq!(
+        export(&latest.to_string()),
+        export(&frozen["run"].to_string())
+    );
+    assert_eq!(
+        patron(&project, &["score", "--frozen", "latest-but-one"]).code,
+        2
+    );
 }
 
 #[test]

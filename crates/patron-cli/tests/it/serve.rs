@@ -51,10 +51,19 @@ fn keys_are_shown_once_and_the_server_answers_with_them_until_sigterm() {
         2
     );
 
+    // The address and JSON logs from patron.toml's [server] section (no flags).
+    let config = project.join("patron.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        format!("{text}\n[server]\nlisten = \"127.0.0.1:0\"\nlog_json = true\n"),
+    )
+    .unwrap();
     let mut server = Command::new(env!("CARGO_BIN_EXE_patron"))
         .arg("--project")
         .arg(&project)
-        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(["serve"])
+        .env_remove("PATRON_LISTEN")
         .env_remove("PATRON_PROJECT")
         .env_remove("PATRON_STORE_URL")
         .stdout(Stdio::piped())
@@ -90,4 +99,8 @@ fn keys_are_shown_once_and_the_server_answers_with_them_until_sigterm() {
     assert_eq!(out.status.code(), Some(0), "{log}");
     assert!(log.contains("shutting down"), "{log}");
     assert!(log.contains("/v1/customers"), "{log}");
+    for line in log.lines() {
+        serde_json::from_str::<serde_json::Value>(line)
+            .unwrap_or_else(|e| panic!("a log line that is not JSON ({e}): {line}"));
+    }
 }

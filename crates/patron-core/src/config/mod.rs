@@ -105,6 +105,26 @@ pub struct ProjectConfig {
     /// `[[reminders]]`: service reminders after purchases in a category.
     #[serde(default)]
     pub reminders: Vec<ReminderConfig>,
+    /// `[server]`: `patron serve` (flags and `PATRON_*` variables override it).
+    #[serde(default)]
+    pub server: ServerSection,
+}
+
+/// `[server]`: how `patron serve` runs. Each key is overridden by its flag or `PATRON_*`
+/// variable.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSection {
+    /// Address to listen on (default `127.0.0.1:8080`).
+    pub listen: Option<String>,
+    /// Requests per second per API key; 0 for no limit (default).
+    pub rate_limit: Option<u32>,
+    /// Largest request body in bytes (default 16 MiB).
+    pub body_limit: Option<usize>,
+    /// Live cards as of this fixed date or time instead of now.
+    pub live_as_of: Option<String>,
+    /// Logs as JSON lines.
+    pub log_json: Option<bool>,
 }
 
 /// `[project]`.

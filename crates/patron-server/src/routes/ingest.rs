@@ -98,12 +98,21 @@ async fn answer(
     // The facts are committed; the cards follow.
     match mode {
         CardsMode::Later => answer.cards_pending = Some(state.live.later(customers) as u64),
-        CardsMode::Wait => match state.live.refresh(customers).await? {
-            Outcome::Cards(refreshed) => {
+        CardsMode::Wait => match state.live.refresh(customers).await {
+            Ok(Outcome::Cards(refreshed)) => {
                 answer.changes = refreshed.changes;
                 answer.not_scored = refreshed.not_scored;
             }
-            Outcome::NoCards(why) => answer.cards_note = Some(why),
+            Ok(Outcome::NoCards(why)) => answer.cards_note = Some(why),
+            // The facts are committed: the answer says so, and why the cards are missing
+            // (they are recomputed with the customer's next fact or the next run).
+            Err(e) => {
+                answer.cards_note = Some(format!(
+                    "the facts are stored, but their cards were not recomputed ({}: {})",
+                    e.code().as_str(),
+                    e.message()
+                ))
+            }
         },
     }
     Ok(Json(answer))

@@ -1,10 +1,14 @@
 //! One module per route group, assembled here with the body limit, the metrics and log layer,
 //! and JSON bodies whose rejections answer with the API's error format.
 
+pub mod alarms;
 pub mod customers;
+pub mod exports;
 pub mod ingest;
 pub mod keys;
+pub mod models;
 pub mod ops;
+pub mod rules;
 pub mod runs;
 pub mod webhooks;
 
@@ -47,6 +51,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/outcomes", post(ingest::outcomes))
         .route("/v1/runs", get(runs::list).post(runs::start))
         .route("/v1/jobs/{id}", get(runs::job))
+        .route("/v1/rules/check", post(rules::check))
+        .route("/v1/rules/diff", post(rules::diff))
+        .route("/v1/rules/publish", post(rules::publish_rules))
+        .route("/v1/models", get(models::list))
+        .route("/v1/alarms", get(alarms::list))
+        .route("/v1/alarms/acknowledge", post(alarms::acknowledge))
+        .route("/v1/exports/cards", get(exports::cards))
         .route("/v1/keys", get(keys::list))
         .route("/v1/webhooks", get(webhooks::list).post(webhooks::add))
         .route("/v1/webhooks/{id}/deliveries", get(webhooks::deliveries))

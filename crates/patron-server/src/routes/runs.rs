@@ -60,6 +60,9 @@ pub async fn list(
 pub struct RunRequest {
     /// Score as of this date or time (default: midnight after the day of the last fact).
     pub as_of: Option<String>,
+    /// Fit nothing: score everyone against this run's models, value distributions and tier
+    /// cuts (`patron score --frozen RUN`); every card equals the live card at that `as_of`.
+    pub frozen_from: Option<i64>,
 }
 
 /// A background job.
@@ -67,6 +70,8 @@ pub struct RunRequest {
 pub struct JobInfo {
     /// Job id.
     pub id: u64,
+    /// `score` or `publish`.
+    pub kind: String,
     /// `running`, `done` or `failed`.
     pub state: String,
     /// The current stage (load, inputs, cards, save).
@@ -79,6 +84,9 @@ pub struct JobInfo {
     pub run_id: Option<i64>,
     /// Why it failed.
     pub error: Option<String>,
+    /// What it did, when done (a publish's counts).
+    #[schema(value_type = Option<Object>)]
+    pub result: Option<serde_json::Value>,
 }
 
 /// The server's jobs: one runs at a time; finished ones are kept for their status.
@@ -95,7 +103,7 @@ impl Jobs {
         }
     }
 
-    fn start(&self) -> Result<u64, ApiError> {
+    fn start(&self, kind: &str) -> Result<u64, ApiError> {
         let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(running) = jobs.iter().find(|j| j.state == "running") {
             return Err(ApiError::new(
@@ -106,12 +114,14 @@ impl Jobs {
         let id = jobs.len() as u64 + 1;
         jobs.push(JobInfo {
             id,
+            kind: kind.to_owned(),
             state: "running".into(),
             stage: "starting".into(),
             done: 0,
             total: None,
             run_id: None,
             error: None,
+            result: None,
         });
         Ok(id)
     }
@@ -123,7 +133,7 @@ impl Jobs {
 }
 
 /// A job's progress, as the score run reports it.
-struct JobProgress {
+pub struct JobProgress {
     state: Arc<AppState>,
     id: u64,
 }
@@ -148,26 +158,28 @@ impl Progress for JobProgress {
     }
 }
 
-/// Starts a score run as a background job; answers 202 with the job. The run takes the
-/// store's writer lock (one batch writer at a time); live ingest goes on meanwhile.
-#[utoipa::path(post, path = "/v1/runs", tag = "runs", request_body = RunRequest,
-    responses((status = 202, body = JobInfo),
-        (status = 409, description = "A run is already going", body = crate::error::ErrorBody),
-        (status = 503, description = "Another patron process holds the store", body = crate::error::ErrorBody)),
-    security(("bearer" = [])))]
-pub async fn start(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    Body(request): Body<RunRequest>,
-) -> ApiResult<(StatusCode, Json<JobInfo>)> {
-    caller.need(Scope::Admin)?;
-    let given = request.as_of.as_deref().map(parse_time).transpose()?;
-    let as_of = patron_app::project::resolve_as_of(state.store.as_ref(), given).await?;
+/// What a finished job gives.
+pub struct JobDone {
+    /// The score run made.
+    pub run_id: Option<i64>,
+    /// What it did.
+    pub result: Option<serde_json::Value>,
+}
+
+/// Starts `work` as a background job of `kind` under the store's writer lock (one batch
+/// writer at a time): 409 while a job of this server runs, 503 `store_busy` while another
+/// process holds the store. Answers with the job.
+pub async fn spawn<F, Fut>(state: &Arc<AppState>, kind: &str, work: F) -> ApiResult<JobInfo>
+where
+    F: FnOnce(Arc<AppState>, JobProgress) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<JobDone, patron_app::AppError>>,
+{
     let db = patron_store::store_file(&state.project.store_url, &state.project.dir)
         .map_err(patron_app::AppError::from)?;
     // A job of this server first (409), then another process (503 store_busy).
-    let id = state.jobs.start()?;
-    let lock = match WriterLock::acquire(&db, "score (server job)", false, |_| {}).await {
+    let id = state.jobs.start(kind)?;
+    let command = format!("{kind} (server job)");
+    let lock = match WriterLock::acquire(&db, &command, false, |_| {}).await {
         Ok(lock) => lock,
         Err(e) => {
             state.jobs.update(id, |j| {
@@ -178,27 +190,30 @@ pub async fn start(
         }
     };
     let job_state = state.clone();
-    // The run's future holds its progress by `&mut dyn`, so it runs on a blocking thread of
+    // The work's future holds its progress by `&mut dyn`, so it runs on a blocking thread of
     // its own (driven by this runtime), never on the request threads.
     let handle = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
         handle.block_on(async move {
             let _lock = lock;
-            let mut progress = JobProgress {
+            let progress = JobProgress {
                 state: job_state.clone(),
                 id,
             };
-            let result = patron_app::score_run(
-                &job_state.project,
-                job_state.store.as_ref(),
-                as_of,
-                &mut progress,
-            )
-            .await;
+            let result = work(job_state.clone(), progress).await;
+            // The new run is scored against from now on; live cards made while it ran are
+            // recomputed against it.
+            if let Err(e) = job_state.scorer().await {
+                tracing::warn!(
+                    code = e.code().as_str(),
+                    "no live scoring against the new run"
+                );
+            }
             job_state.jobs.update(id, |j| match result {
-                Ok(run) => {
+                Ok(done) => {
                     j.state = "done".into();
-                    j.run_id = Some(run.id);
+                    j.run_id = done.run_id;
+                    j.result = done.result;
                 }
                 Err(e) => {
                     j.state = "failed".into();
@@ -207,10 +222,51 @@ pub async fn start(
             });
         })
     });
-    let info = state
+    state
         .jobs
         .get(id)
-        .ok_or_else(|| ApiError::new(Code::Failed, "job vanished"))?;
+        .ok_or_else(|| ApiError::new(Code::Failed, "job vanished"))
+}
+
+/// Starts a score run as a background job; answers 202 with the job. The run takes the
+/// store's writer lock (one batch writer at a time); live ingest goes on meanwhile.
+#[utoipa::path(post, path = "/v1/runs", tag = "runs", request_body = RunRequest,
+    responses((status = 202, body = JobInfo),
+        (status = 409, description = "A job is already running", body = crate::error::ErrorBody),
+        (status = 503, description = "Another patron process holds the store", body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn start(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Body(request): Body<RunRequest>,
+) -> ApiResult<(StatusCode, Json<JobInfo>)> {
+    caller.need(Scope::Admin)?;
+    let given = request.as_of.as_deref().map(parse_time).transpose()?;
+    let as_of = patron_app::project::resolve_as_of(state.store.as_ref(), given).await?;
+    let frozen = request.frozen_from;
+    let info = spawn(&state, "score", move |state, mut progress| async move {
+        let run = match frozen {
+            None => {
+                patron_app::score_run(&state.project, state.store.as_ref(), as_of, &mut progress)
+                    .await?
+            }
+            Some(from) => {
+                patron_app::score_run_frozen(
+                    &state.project,
+                    state.store.as_ref(),
+                    Some(from),
+                    as_of,
+                    &mut progress,
+                )
+                .await?
+            }
+        };
+        Ok(JobDone {
+            run_id: Some(run.id),
+            result: serde_json::to_value(&run.summary).ok(),
+        })
+    })
+    .await?;
     Ok((StatusCode::ACCEPTED, Json(info)))
 }
 

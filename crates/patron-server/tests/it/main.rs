@@ -1,6 +1,7 @@
 //! The API against a real server on 127.0.0.1:0, over HTTP, on a seeded demo company. One test
 //! binary for the crate.
 
+mod admin;
 mod api;
 mod live;
 mod support;

@@ -126,6 +126,11 @@ fn migrator() -> Migrator {
             "fact history fields",
             include_str!("../../migrations/sqlite/0015_fact_history_fields.sql"),
         ),
+        migration(
+            16,
+            "pending runs",
+            include_str!("../../migrations/sqlite/0016_pending_runs.sql"),
+        ),
     ])
 }
 
@@ -573,6 +578,17 @@ impl crate::Store for SqliteStore {
     ) -> Result<u64> {
         self.closer.wrote();
         api::put_live_cards(&self.pool, cards, messages, now).await
+    }
+
+    async fn live_customers_since(&self, at: &str) -> Result<Vec<CustomerId>> {
+        let ids: Vec<String> =
+            sqlx::query_scalar("SELECT DISTINCT customer_id FROM live_cards WHERE at >= ?")
+                .bind(at)
+                .fetch_all(&self.pool)
+                .await?;
+        ids.iter()
+            .map(|id| CustomerId::parse(id).map_err(|e| crate::StoreError::Bulk(e.to_string())))
+            .collect()
     }
 
     async fn live_cards(

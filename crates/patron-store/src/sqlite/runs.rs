@@ -91,49 +91,98 @@ fn bulk_error(e: rusqlite::Error) -> StoreError {
     StoreError::Bulk(e.to_string())
 }
 
-/// The writer thread: everything in one transaction, rolled back unless `Finish` arrives.
+/// The writer thread. The run's id is reserved in `pending_runs` first; each chunk of cards is
+/// committed in a transaction of its own (so live writers wait for a chunk, never for the whole
+/// run); the run itself appears in `score_runs`, with its summary and alarm episodes, in one
+/// last transaction. Until then no reader sees any of its cards (readers go through
+/// `score_runs`); a run that stops early deletes its cards, and one killed leaves them to the
+/// next run, which deletes them first.
 fn write_run(
     path: &std::path::Path,
     header: &ScoreRunHeader,
     mut receiver: tokio::sync::mpsc::Receiver<Message>,
 ) -> Result<i64> {
     let mut conn = super::bulk::writer(path).map_err(bulk_error)?;
-    let tx = conn
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+    // Cards are written before their run row exists (it appears in the last transaction).
+    conn.pragma_update(None, "foreign_keys", false)
         .map_err(bulk_error)?;
-    let keys = customer_keys(&tx).map_err(bulk_error)?;
+    let id = reserve_run(&mut conn).map_err(bulk_error)?;
+    let result = write_reserved(&mut conn, id, header, &mut receiver);
+    if result.is_err() {
+        // Best effort: a run that stopped early leaves nothing (else the next run cleans up).
+        let _ = abandon(&mut conn, id);
+    }
+    result
+}
+
+/// Deletes the cards of runs abandoned by a killed process and reserves the next run id.
+fn reserve_run(conn: &mut rusqlite::Connection) -> rusqlite::Result<i64> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    // One batch writer at a time (the writer lock): every pending run is an abandoned one.
+    tx.execute(
+        "DELETE FROM score_cards WHERE run_id IN (SELECT id FROM pending_runs)",
+        [],
+    )?;
+    tx.execute("DELETE FROM pending_runs", [])?;
+    let id: i64 = tx.query_row(
+        "INSERT INTO pending_runs (id, started_at) \
+         VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM score_runs), ?1) RETURNING id",
+        rusqlite::params![now_text()],
+        |r| r.get(0),
+    )?;
+    tx.commit()?;
+    Ok(id)
+}
+
+fn abandon(conn: &mut rusqlite::Connection, id: i64) -> rusqlite::Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    tx.execute("DELETE FROM score_cards WHERE run_id = ?1", [id])?;
+    tx.execute("DELETE FROM pending_runs WHERE id = ?1", [id])?;
+    tx.commit()
+}
+
+fn write_reserved(
+    conn: &mut rusqlite::Connection,
+    id: i64,
+    header: &ScoreRunHeader,
+    receiver: &mut tokio::sync::mpsc::Receiver<Message>,
+) -> Result<i64> {
+    let keys = {
+        let tx = conn.transaction().map_err(bulk_error)?;
+        let keys = customer_keys(&tx).map_err(bulk_error)?;
+        tx.commit().map_err(bulk_error)?;
+        keys
+    };
     let key_of = |id: &CustomerId| {
         keys.get(id.as_str())
             .copied()
             .ok_or_else(|| StoreError::Bulk(format!("unknown customer {id}")))
     };
-    let id: i64 = tx
-        .query_row(
-            "INSERT INTO score_runs (as_of, created_at, customers, rules_version, context, summary)
-             VALUES (?1, ?2, 0, ?3, ?4, '{}') RETURNING id",
-            rusqlite::params![
-                header.as_of.secs(),
-                now_text(),
-                header.rules_version,
-                header.context,
-            ],
-            |r| r.get(0),
-        )
-        .map_err(bulk_error)?;
-    let mut insert = tx
-        .prepare(
-            "INSERT INTO score_cards (run_id, customer_key, tier, status, value_score, churn_risk, clv, stage, action, card)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )
-        .map_err(bulk_error)?;
     let mut compressors: Option<CardCompressors> = None;
     let mut written = 0i64;
     while let Some(message) = receiver.blocking_recv() {
         let chunk = match message {
             Message::Cards(chunk) => chunk,
             Message::Finish(end) => {
-                drop(insert);
+                let tx = conn
+                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                    .map_err(bulk_error)?;
+                tx.execute(
+                    "INSERT INTO score_runs (id, as_of, created_at, customers, rules_version, context, summary, card_dictionary)
+                     VALUES (?1, ?2, ?3, 0, ?4, ?5, '{}', ?6)",
+                    rusqlite::params![
+                        id,
+                        header.as_of.secs(),
+                        now_text(),
+                        header.rules_version,
+                        header.context,
+                        compressors.as_ref().and_then(|c| c.dictionary.as_deref()),
+                    ],
+                )
+                .map_err(bulk_error)?;
                 finish_run(&tx, id, written, header.as_of, &end, &key_of)?;
+                tx.execute("DELETE FROM pending_runs WHERE id = ?1", [id])
+                    .map_err(bulk_error)?;
                 tx.commit().map_err(bulk_error)?;
                 return Ok(id);
             }
@@ -143,35 +192,37 @@ fn write_run(
         }
         let compressors = match &mut compressors {
             Some(c) => c,
-            None => {
-                let c = CardCompressors::for_run(&chunk)?;
-                if let Some(dictionary) = &c.dictionary {
-                    tx.execute(
-                        "UPDATE score_runs SET card_dictionary = ?1 WHERE id = ?2",
-                        rusqlite::params![dictionary, id],
-                    )
-                    .map_err(bulk_error)?;
-                }
-                compressors.insert(c)
-            }
+            None => compressors.insert(CardCompressors::for_run(&chunk)?),
         };
         let blobs = compressors.compress(&chunk)?;
-        for (c, blob) in chunk.iter().zip(&blobs) {
-            insert
-                .execute(rusqlite::params![
-                    id,
-                    key_of(&c.customer_id)?,
-                    c.tier,
-                    c.status,
-                    c.value_score,
-                    c.churn_risk,
-                    c.clv,
-                    c.stage,
-                    c.action,
-                    blob
-                ])
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(bulk_error)?;
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO score_cards (run_id, customer_key, tier, status, value_score, churn_risk, clv, stage, action, card)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                )
                 .map_err(bulk_error)?;
+            for (c, blob) in chunk.iter().zip(&blobs) {
+                insert
+                    .execute(rusqlite::params![
+                        id,
+                        key_of(&c.customer_id)?,
+                        c.tier,
+                        c.status,
+                        c.value_score,
+                        c.churn_risk,
+                        c.clv,
+                        c.stage,
+                        c.action,
+                        blob
+                    ])
+                    .map_err(bulk_error)?;
+            }
         }
+        tx.commit().map_err(bulk_error)?;
         written += chunk.len() as i64;
     }
     Err(StoreError::Bulk(

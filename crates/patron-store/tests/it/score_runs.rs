@@ -215,3 +215,100 @@ async fn a_back_dated_run_is_not_the_latest_and_leaves_the_alarms_alone() {
     assert_eq!(store.score_run(None).await.unwrap().unwrap().id, later);
     assert_eq!(store.alarms(true).await.unwrap().len(), 1);
 }
+
+/// Cards of every run, counted in the file (pending ones included).
+fn stored_cards(dir: &tempfile::TempDir) -> i64 {
+    rusqlite::Connection::open(dir.path().join("t.db"))
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM score_cards", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_writers_commit_between_a_runs_chunks_and_see_nothing_of_it() {
+    let n = 3_000;
+    let (dir, store) = store_with(n).await;
+    let mut writer = store.begin_score_run(header()).await.unwrap();
+    let cards: Vec<CardRecord> = (0..n).map(card).collect();
+    writer.write_cards(cards[..1_000].to_vec()).await.unwrap();
+    // While the run is being written, a live write commits at once (before, it waited for the
+    // whole run and then failed after the busy timeout) and sees no run yet.
+    let write = async {
+        let mut w = store.begin_import().await.unwrap();
+        w.write_customers(&[Customer {
+            is_stub: false,
+            ..Customer::stub(CustomerId::parse("LIVE-1").unwrap())
+        }])
+        .await
+        .unwrap();
+        w.commit(&[], serde_json::json!({})).await.unwrap();
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(5), write)
+        .await
+        .expect("a live write waited for the score run");
+    assert!(store.score_runs().await.unwrap().is_empty());
+    assert!(store.score_run(None).await.unwrap().is_none());
+    for chunk in cards[1_000..].chunks(1_000) {
+        writer.write_cards(chunk.to_vec()).await.unwrap();
+    }
+    let run = writer
+        .finish(ScoreRunEnd {
+            summary: serde_json::json!({}),
+            raised: Vec::new(),
+            cleared: Vec::new(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.cards(run).await.unwrap().len(), n);
+    assert_eq!(stored_cards(&dir), n as i64);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_abandoned_run_leaves_no_cards_and_a_killed_one_is_cleaned_by_the_next() {
+    let n = 2_000;
+    let (dir, store) = store_with(n).await;
+    let cards: Vec<CardRecord> = (0..n).map(card).collect();
+    // Dropped before it finished: its committed chunks are deleted.
+    let mut writer = store.begin_score_run(header()).await.unwrap();
+    writer.write_cards(cards[..1_000].to_vec()).await.unwrap();
+    drop(writer);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while stored_cards(&dir) > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the abandoned run's cards stayed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // A process killed midway leaves a pending run with cards, as if this were written by it.
+    {
+        let db = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
+        db.execute_batch(
+            "PRAGMA foreign_keys = OFF;
+             INSERT INTO pending_runs (id, started_at) VALUES (7, 'then');
+             INSERT INTO score_cards (run_id, customer_key, tier, status, card)
+                 SELECT 7, key, 'VIP', 'Standard', x'00' FROM customers;",
+        )
+        .unwrap();
+    }
+    assert!(
+        store.score_runs().await.unwrap().is_empty(),
+        "no reader sees it"
+    );
+    let mut writer = store.begin_score_run(header()).await.unwrap();
+    writer.write_cards(cards.clone()).await.unwrap();
+    let run = writer
+        .finish(ScoreRunEnd {
+            summary: serde_json::json!({}),
+            raised: Vec::new(),
+            cleared: Vec::new(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        stored_cards(&dir),
+        n as i64,
+        "the killed run's cards are gone"
+    );
+    assert_eq!(store.cards(run).await.unwrap().len(), n);
+}

@@ -1,0 +1,98 @@
+//! Exports: a run's cards matching a condition, streamed as CSV or JSON lines a chunk at a
+//! time, so a run of millions is never held in memory.
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::routes::Query;
+use crate::state::AppState;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::Response;
+use patron_app::export::{csv_rows, jsonl_rows};
+use patron_core::code::Code;
+use patron_engine::scorecard::ExportRow;
+use patron_store::Scope;
+use serde::Deserialize;
+use std::sync::Arc;
+
+/// What to export.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ExportQuery {
+    /// `csv` (default), `csv-de` (`;`, decimal comma, Windows-1252: German Excel) or `jsonl`.
+    pub format: Option<String>,
+    /// A card condition (the `--where` language).
+    #[serde(rename = "where")]
+    pub condition: Option<String>,
+    /// A segment of patron.toml.
+    pub segment: Option<String>,
+    /// The score run (default: the latest).
+    pub run: Option<i64>,
+}
+
+#[derive(Clone, Copy)]
+enum Format {
+    Csv { german: bool },
+    JsonLines,
+}
+
+/// The export columns of the run's cards matching the condition, streamed: `patron export`
+/// over HTTP.
+#[utoipa::path(get, path = "/v1/exports/cards", tag = "exports", params(ExportQuery),
+    responses((status = 200, description = "CSV or JSON lines, streamed", content_type = "text/csv"),
+        (status = 404, description = "No such run", body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn cards(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Query(query): Query<ExportQuery>,
+) -> ApiResult<Response> {
+    caller.need(Scope::Read)?;
+    let format = match query.format.as_deref().unwrap_or("csv") {
+        "csv" => Format::Csv { german: false },
+        "csv-de" => Format::Csv { german: true },
+        "jsonl" => Format::JsonLines,
+        other => {
+            return Err(ApiError::new(
+                Code::InvalidArgument,
+                format!("format {other:?}: expected csv, csv-de or jsonl"),
+            ));
+        }
+    };
+    let filter = patron_app::cards::card_filter(
+        &state.project,
+        query.condition.as_deref(),
+        query.segment.as_deref(),
+    )?;
+    let (run, chunks) =
+        patron_app::cards::matching_chunks(state.store.as_ref(), query.run, filter).await?;
+    let stream =
+        futures_util::stream::unfold((chunks, true), move |(mut chunks, first)| async move {
+            let chunk = chunks.recv().await?;
+            let bytes = chunk.and_then(|cards| {
+                let rows: Vec<ExportRow> = cards.iter().map(ExportRow::of).collect();
+                match format {
+                    Format::Csv { german } => csv_rows(&rows, first, german),
+                    Format::JsonLines => jsonl_rows(&rows),
+                }
+            });
+            // An error midway ends the body early: the client sees a broken transfer, never a
+            // silently short file.
+            let item = bytes.map_err(|e| std::io::Error::other(e.to_string()));
+            Some((item, (chunks, false)))
+        });
+    let (content_type, extension) = match format {
+        Format::Csv { german: false } => ("text/csv; charset=utf-8", "csv"),
+        Format::Csv { german: true } => ("text/csv; charset=windows-1252", "csv"),
+        Format::JsonLines => ("application/x-ndjson", "jsonl"),
+    };
+    Response::builder()
+        .header(header::CONTENT_TYPE, content_type)
+        .header(
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"cards-run-{}.{extension}\"", run.id),
+        )
+        .body(Body::from_stream(stream))
+        .map_err(|e| ApiError::new(Code::Failed, e.to_string()))
+}
