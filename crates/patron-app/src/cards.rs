@@ -35,6 +35,24 @@ pub async fn stored_card(
     Ok((run, card))
 }
 
+/// Customer `id`'s card in run `run`, without reading the run's record (the hot path of a
+/// server: the run's id is known).
+pub async fn card_in_run(store: &dyn Store, run: i64, id: &CustomerId) -> Result<Card, AppError> {
+    let record = store.card(run, id).await?.ok_or_else(|| {
+        AppError::UnknownCustomer(format!("customer {id} has no card in score run {run}"))
+    })?;
+    serde_json::from_str(&record.card)
+        .map_err(|e| AppError::Corrupt(format!("card of {id} in run {run}: {e}")))
+}
+
+/// The id of the latest run (as [`run_or_latest`] picks it), read without its record.
+pub async fn latest_run_id(store: &dyn Store) -> Result<i64, AppError> {
+    store
+        .latest_run_id()
+        .await?
+        .ok_or_else(|| AppError::NoRun("no score run yet: run `patron score` first".into()))
+}
+
 /// A customer's card, its history over runs and their alarm episodes.
 pub struct CustomerView {
     /// The run the card is from.

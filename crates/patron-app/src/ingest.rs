@@ -608,12 +608,17 @@ pub async fn store_facts(
         if matches!(facts, Facts::Customers(_)) {
             continue;
         }
-        let mut missing = Vec::new();
-        for id in facts.customers() {
-            if !known.contains(&id) && !store.customer_exists(&id).await? {
-                missing.push(id.to_string());
-            }
-        }
+        let named: Vec<CustomerId> = facts
+            .customers()
+            .into_iter()
+            .filter(|id| !known.contains(id))
+            .collect();
+        let stored = store.existing_customers(&named).await?;
+        let missing: Vec<String> = named
+            .iter()
+            .filter(|id| !stored.contains(*id))
+            .map(|id| id.to_string())
+            .collect();
         if !missing.is_empty() {
             let shown: Vec<_> = missing.iter().take(10).cloned().collect();
             results[i] = Some(Err(AppError::UnknownCustomers(format!(
@@ -708,13 +713,22 @@ pub struct CardChange {
     pub card: Card,
 }
 
+/// A customer without a card yet.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotScored {
+    /// The customer.
+    pub customer_id: CustomerId,
+    /// Why (a new customer with no facts before `as_of`).
+    pub reason: String,
+}
+
 /// Live cards recomputed after facts arrived, not yet stored.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Refreshed {
     /// Per customer, what changed.
     pub changes: Vec<CardChange>,
     /// Customers without a card yet, and why (a new customer with no facts before `as_of`).
-    pub not_scored: Vec<(CustomerId, String)>,
+    pub not_scored: Vec<NotScored>,
     /// The rows to store: (customer, run scored against, card JSON).
     #[serde(skip)]
     pub rows: Vec<(CustomerId, i64, String)>,
@@ -733,6 +747,29 @@ impl Refreshed {
     }
 }
 
+/// One customer's card before and now.
+type Scored<'a> = (
+    &'a CustomerId,
+    Option<Timestamp>,
+    Option<Card>,
+    Result<(Card, Vec<OutboxMessage>), AppError>,
+);
+
+async fn score_one<'a>(
+    store: &dyn Store,
+    scorer: &LiveScorer,
+    id: &'a CustomerId,
+    from: Option<Timestamp>,
+    as_of: Option<Timestamp>,
+) -> Result<Scored<'a>, AppError> {
+    let before = current_card(store, id).await?;
+    let scored = scorer.scored(store, id, as_of).await;
+    Ok((id, from, before, scored))
+}
+
+/// Customers whose cards are computed at the same time.
+const RECOMPUTED_TOGETHER: usize = 4;
+
 /// Recomputes the cards of `customers` against `scorer`'s run at `as_of` and says what
 /// changed against each one's current card, with the outbox messages that gives (stamped
 /// `now`). Reads only: [`Refreshed::store`] stores the result.
@@ -743,14 +780,27 @@ pub async fn recompute_cards(
     as_of: Option<Timestamp>,
     now: Timestamp,
 ) -> Result<Refreshed, AppError> {
+    use futures_util::stream::{self, StreamExt, TryStreamExt};
     let mut refreshed = Refreshed::default();
     let now_text = now.to_string();
-    for (id, new_facts_from) in customers {
-        let before = current_card(store, id).await?;
-        let (card, triggers) = match scorer.scored(store, id, as_of).await {
+    // A few customers at a time (their reads wait on the store, their cards on a core), in
+    // order, so the answer lists them as asked.
+    let pending: Vec<_> = customers
+        .iter()
+        .map(|(id, from)| score_one(store, scorer, id, *from, as_of))
+        .collect();
+    let scored: Vec<_> = stream::iter(pending)
+        .buffered(RECOMPUTED_TOGETHER)
+        .try_collect()
+        .await?;
+    for (id, new_facts_from, before, scored) in scored {
+        let (card, triggers) = match scored {
             Ok(scored) => scored,
             Err(AppError::UnknownCustomer(why)) => {
-                refreshed.not_scored.push((id.clone(), why));
+                refreshed.not_scored.push(NotScored {
+                    customer_id: id.clone(),
+                    reason: why,
+                });
                 continue;
             }
             Err(e) => return Err(e),
@@ -765,7 +815,7 @@ pub async fn recompute_cards(
             .into_iter()
             .filter(|t| {
                 let new = match new_facts_from {
-                    Some(from) => t.at >= *from,
+                    Some(from) => t.at >= from,
                     None => t.at > before.as_ref().map_or(scorer.run().as_of, |b| b.as_of),
                 };
                 new && t.at <= card.as_of
@@ -781,20 +831,16 @@ pub async fn recompute_cards(
 }
 
 /// A customer's current card: their newest live card when it was scored against the latest
-/// run, else their card in the latest run (a later batch run supersedes earlier live cards).
+/// run or a later one, else their card in the latest run (a later batch run supersedes
+/// earlier live cards).
 pub async fn current_card(store: &dyn Store, id: &CustomerId) -> Result<Option<Card>, AppError> {
-    let latest = store.score_run(None).await?;
-    if let Some(live) = store.live_cards(id, 1).await?.into_iter().next()
-        && latest.as_ref().is_none_or(|run| live.run_id >= run.id)
-    {
-        return serde_json::from_str(&live.card)
+    match store.current_card(id).await? {
+        Some(patron_store::CurrentCard {
+            card: Some(text), ..
+        }) => serde_json::from_str(&text)
             .map(Some)
-            .map_err(|e| AppError::Corrupt(format!("live card of {id}: {e}")));
-    }
-    match crate::cards::stored_card(store, None, id).await {
-        Ok((_, card)) => Ok(Some(card)),
-        Err(AppError::UnknownCustomer(_) | AppError::NoRun(_)) => Ok(None),
-        Err(e) => Err(e),
+            .map_err(|e| AppError::Corrupt(format!("the current card of {id}: {e}"))),
+        _ => Ok(None),
     }
 }
 

@@ -21,6 +21,10 @@ use tokio::sync::{Notify, oneshot};
 
 /// Customers recomputed at most in one round of the background set.
 const BACKGROUND_ROUND: usize = 500;
+/// How long a background round waits for facts being committed, and how often in a row.
+const YIELD: std::time::Duration = std::time::Duration::from_millis(20);
+const YIELDS: u32 = 50;
+
 /// Customers of waiting requests taken together into one round at most.
 const URGENT_ROUND: usize = 2_000;
 
@@ -81,6 +85,11 @@ impl LiveQueue {
         };
         self.wake.notify_one();
         pending
+    }
+
+    /// Whether a request waits for its cards.
+    pub fn has_urgent(&self) -> bool {
+        !self.lock().urgent.is_empty()
     }
 
     /// Customers whose cards are queued and not yet recomputed.
@@ -154,7 +163,16 @@ fn next_work(queue: &LiveQueue) -> Work {
 
 /// The refresher task: runs until the queue is closed and empty.
 pub async fn run(state: Arc<AppState>) {
+    let mut yielded = 0;
     loop {
+        // Background rounds give way to facts waiting to be committed (a bulk load commits at
+        // full speed and its cards follow), though not for longer than a second at a time.
+        if yielded < YIELDS && state.writer.facts_waiting() && !state.live.has_urgent() {
+            yielded += 1;
+            tokio::time::sleep(YIELD).await;
+            continue;
+        }
+        yielded = 0;
         // Registered before looking, so a wake between the look and the wait is not lost.
         let notified = state.live.wake.notified();
         match next_work(&state.live) {
@@ -193,7 +211,7 @@ impl Outcome {
                 not_scored: r
                     .not_scored
                     .into_iter()
-                    .filter(|(id, _)| customers.contains_key(id))
+                    .filter(|n| customers.contains_key(&n.customer_id))
                     .collect(),
                 rows: Vec::new(),
                 messages: Vec::new(),

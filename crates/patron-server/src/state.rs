@@ -84,25 +84,27 @@ impl AppState {
 
     /// The live scorer of the latest run (prepared once per run), or `None` before the first.
     pub async fn scorer(&self) -> Result<Option<Arc<LiveScorer>>, AppError> {
-        let Some(latest) = self.store.score_run(None).await? else {
+        // A small query each time (another process may have scored); the run's record and
+        // models are read only when the latest run changed.
+        let Some(latest) = self.store.latest_run_id().await? else {
             return Ok(None);
         };
         if let Some(s) = self.scorer.read().await.as_ref()
-            && s.run().id == latest.id
+            && s.run().id == latest
         {
             return Ok(Some(s.clone()));
         }
         let mut slot = self.scorer.write().await;
         if let Some(s) = slot.as_ref()
-            && s.run().id == latest.id
+            && s.run().id == latest
         {
             return Ok(Some(s.clone()));
         }
         let scorer =
-            Arc::new(LiveScorer::open(&self.project, self.store.as_ref(), Some(latest.id)).await?);
+            Arc::new(LiveScorer::open(&self.project, self.store.as_ref(), Some(latest)).await?);
         let replaced = slot.replace(scorer.clone());
         if replaced.is_some() {
-            self.recompute_after(&latest).await?;
+            self.recompute_after(scorer.run()).await?;
         }
         Ok(Some(scorer))
     }

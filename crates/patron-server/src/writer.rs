@@ -36,6 +36,8 @@ enum Job {
 pub struct Writer {
     sender: Mutex<Option<mpsc::Sender<Job>>>,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Fact requests sent and not yet answered.
+    facts_waiting: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Writer {
@@ -46,14 +48,30 @@ impl Writer {
         Writer {
             sender: Mutex::new(Some(sender)),
             task: Mutex::new(Some(task)),
+            facts_waiting: Default::default(),
         }
     }
 
     /// Stores `facts`; answers once they are committed (or nothing of them was stored).
     pub async fn write(&self, facts: Facts) -> Result<Stored, AppError> {
+        use std::sync::atomic::Ordering;
         let (reply, answer) = oneshot::channel();
-        self.send(Job::Facts { facts, reply }).await?;
-        answer.await.map_err(|_| stopped())?
+        self.facts_waiting.fetch_add(1, Ordering::Relaxed);
+        let sent = self.send(Job::Facts { facts, reply }).await;
+        let result = match sent {
+            Ok(()) => answer.await.map_err(|_| stopped()),
+            Err(e) => Err(e),
+        };
+        self.facts_waiting.fetch_sub(1, Ordering::Relaxed);
+        result?
+    }
+
+    /// Whether fact requests are waiting to be committed: background work (cards of bulk
+    /// loads) waits for them, so a bulk load is committed at full speed and its cards follow.
+    pub fn facts_waiting(&self) -> bool {
+        self.facts_waiting
+            .load(std::sync::atomic::Ordering::Relaxed)
+            > 0
     }
 
     /// Applies `patch` to customer `id` (a JSON merge patch) and stores the result. The

@@ -140,6 +140,17 @@ pub struct SourceRecord {
     pub rows_new: u64,
 }
 
+/// A customer's current card as stored (JSON).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurrentCard {
+    /// The run: the latest, or the one a newer live card was scored against.
+    pub run_id: i64,
+    /// A live card (recomputed after facts arrived), not the run's.
+    pub live: bool,
+    /// The card's JSON; none when the customer has no card in the run.
+    pub card: Option<String>,
+}
+
 /// A fact whose content an import changed.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Correction {
@@ -370,6 +381,12 @@ pub trait Store: Send + Sync {
     async fn customer_ids(&self) -> Result<Vec<CustomerId>>;
     /// Whether `id` resolves to a stored customer (a merged-away id does).
     async fn customer_exists(&self, id: &CustomerId) -> Result<bool>;
+    /// Those of `ids` that resolve to a stored customer (as [`Store::customer_exists`]), looked
+    /// up together.
+    async fn existing_customers(
+        &self,
+        ids: &[CustomerId],
+    ) -> Result<std::collections::BTreeSet<CustomerId>>;
     /// The stored record of customer `id` (not merged away, not a stub), if any.
     async fn customer(&self, id: &CustomerId) -> Result<Option<Customer>>;
     /// Starts an import transaction.
@@ -411,6 +428,12 @@ pub trait Store: Send + Sync {
     /// One run by id, or with `None` the latest: the one of the latest `as_of` (of those, the
     /// one created last), so a back-dated run never becomes "the latest".
     async fn score_run(&self, id: Option<i64>) -> Result<Option<ScoreRunRecord>>;
+    /// A customer's current card, read in one go: their newest live card when it was scored
+    /// against the latest run or a later one, else their card in the latest run (`card` none:
+    /// no card there). `None`: no run yet.
+    async fn current_card(&self, customer: &CustomerId) -> Result<Option<CurrentCard>>;
+    /// The id of the latest run as [`Store::score_run`] picks it, without reading the run.
+    async fn latest_run_id(&self) -> Result<Option<i64>>;
     /// Every card of a run, by customer.
     async fn cards(&self, run_id: i64) -> Result<Vec<CardRecord>>;
     /// Every card of a run in customer-id order, in chunks, so a reader of a run of millions

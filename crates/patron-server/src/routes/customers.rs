@@ -8,6 +8,7 @@ use crate::routes::{Path, Query};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
+use axum::response::IntoResponse;
 use patron_app::AppError;
 use patron_core::Timestamp;
 use patron_core::code::Code;
@@ -48,20 +49,44 @@ pub async fn card(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<axum::response::Response> {
     caller.need(Scope::Read)?;
     let id = customer_id(&id)?;
-    let store = state.store.as_ref();
-    let run = patron_app::cards::run_or_latest(store, None).await?;
-    if let Some(live) = store.live_cards(&id, 1).await?.into_iter().next()
-        && live.run_id >= run.id
-    {
-        let card: Card = serde_json::from_str(&live.card)
-            .map_err(|e| AppError::Corrupt(format!("live card of {id}: {e}")))?;
-        return Ok(Json(card_json(&card, "live", live.run_id)));
-    }
-    let (run, card) = patron_app::cards::stored_card(store, Some(run.id), &id).await?;
-    Ok(Json(card_json(&card, "run", run.id)))
+    // One read of the store, and the card's JSON answered as stored (never parsed): this is
+    // the request a phone system makes at every call.
+    let current = state
+        .store
+        .current_card(&id)
+        .await?
+        .ok_or_else(|| AppError::NoRun("no score run yet: run `patron score` first".into()))?;
+    let Some(card) = current.card else {
+        return Err(AppError::UnknownCustomer(format!(
+            "customer {id} has no card in score run {}",
+            current.run_id
+        ))
+        .into());
+    };
+    let source = if current.live { "live" } else { "run" };
+    let body = match card.strip_prefix('{') {
+        Some(rest) if rest.trim_start().starts_with('}') => {
+            format!(
+                "{{\"card_source\":\"{source}\",\"run_id\":{}}}",
+                current.run_id
+            )
+        }
+        Some(rest) => format!(
+            "{{\"card_source\":\"{source}\",\"run_id\":{},{rest}",
+            current.run_id
+        ),
+        None => {
+            return Err(AppError::Corrupt(format!("the card of {id} is not a JSON object")).into());
+        }
+    };
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
 }
 
 /// One entry of a customer's history.

@@ -36,7 +36,7 @@ pub struct IngestAnswer {
     pub changes: Vec<CardChange>,
     /// Customers without a card yet, and why (a new customer with no facts before `as_of`).
     #[schema(value_type = Vec<Object>)]
-    pub not_scored: Vec<(patron_core::ids::CustomerId, String)>,
+    pub not_scored: Vec<ingest::NotScored>,
     /// Why there are no live cards, when there are none (no score run yet, rules changed
     /// since the run).
     pub cards_note: Option<String>,
@@ -62,6 +62,7 @@ pub enum CardsMode {
 pub struct IngestQuery {
     /// `wait` (default): answer with the updated cards; `later`: answer once the facts are
     /// committed and recompute the cards in the background.
+    #[param(inline)]
     pub cards: Option<CardsMode>,
 }
 

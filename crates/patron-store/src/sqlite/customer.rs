@@ -13,11 +13,45 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-/// A read-only connection, opened on first use and kept: opening one costs more than reading a
-/// customer.
+/// A few read-only connections, each opened on first use and kept: opening one costs more
+/// than reading a customer, and several let concurrent requests read at the same time.
 #[derive(Debug, Clone, Default)]
 pub(super) struct SingleReader {
-    conn: Arc<Mutex<Option<ConnectionCell>>>,
+    conns: Arc<[Mutex<Option<ConnectionCell>>; READERS]>,
+    next: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Kept connections of a [`SingleReader`].
+const READERS: usize = 4;
+
+impl SingleReader {
+    /// Runs `read` on a kept connection (a free one if there is one), opening it if needed,
+    /// inside one read transaction.
+    fn with<T>(&self, path: &Path, read: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let free = self.conns.iter().find_map(|c| c.try_lock().ok());
+        let mut guard = match free {
+            Some(guard) => guard,
+            None => {
+                let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % READERS;
+                self.conns[i]
+                    .lock()
+                    .map_err(|_| StoreError::Bulk("the single-customer reader panicked".into()))?
+            }
+        };
+        if guard.is_none() {
+            let c = bulk::reader(path).map_err(bulk_error)?;
+            // Small reads at random places: a larger page cache keeps the indexes' upper
+            // pages in memory between customers.
+            c.pragma_update(None, "cache_size", -65_536)
+                .map_err(bulk_error)?;
+            *guard = Some(ConnectionCell(c));
+        }
+        let conn = &guard.as_ref().expect("opened above").0;
+        conn.execute_batch("BEGIN").map_err(bulk_error)?;
+        let result = read(conn);
+        conn.execute_batch("COMMIT").map_err(bulk_error)?;
+        result
+    }
 }
 
 /// rusqlite's connection is not `Debug`.
@@ -38,30 +72,116 @@ impl SingleReader {
         as_of: Timestamp,
         options: &FactOptions,
     ) -> Result<Option<Facts>> {
-        let (conn, path, id, options) = (
-            self.conn.clone(),
-            path.to_owned(),
-            id.clone(),
-            options.clone(),
-        );
+        let (reader, path, id, options) =
+            (self.clone(), path.to_owned(), id.clone(), options.clone());
         tokio::task::spawn_blocking(move || {
-            let mut guard = conn
-                .lock()
-                .map_err(|_| StoreError::Bulk("the single-customer reader panicked".into()))?;
-            if guard.is_none() {
-                let c = bulk::reader(&path).map_err(bulk_error)?;
-                // Small reads at random places: a larger page cache keeps the indexes' upper
-                // pages in memory between customers.
-                c.pragma_update(None, "cache_size", -65_536)
-                    .map_err(bulk_error)?;
-                *guard = Some(ConnectionCell(c));
-            }
-            let cell = guard.as_ref().expect("opened above");
-            load_customer(&cell.0, &id, as_of, &options).map_err(bulk_error)
+            reader.with(&path, |conn| {
+                read_all(conn, &id, as_of, as_of.secs(), &options).map_err(bulk_error)
+            })
         })
         .await
         .map_err(|e| StoreError::Bulk(e.to_string()))?
     }
+}
+
+impl SingleReader {
+    /// A customer's current card (see [`crate::Store::current_card`]) in one read transaction
+    /// on the kept connection: what a server answers at every interaction.
+    pub(super) async fn current_card(
+        &self,
+        path: &Path,
+        dictionaries: &super::runs::Dictionaries,
+        id: &CustomerId,
+    ) -> Result<Option<crate::CurrentCard>> {
+        let (reader, path, id, dictionaries) = (
+            self.clone(),
+            path.to_owned(),
+            id.clone(),
+            dictionaries.clone(),
+        );
+        tokio::task::spawn_blocking(move || {
+            reader.with(&path, |conn| read_current(conn, &dictionaries, &id))
+        })
+        .await
+        .map_err(|e| StoreError::Bulk(e.to_string()))?
+    }
+}
+
+fn read_current(
+    conn: &Connection,
+    dictionaries: &super::runs::Dictionaries,
+    id: &CustomerId,
+) -> Result<Option<crate::CurrentCard>> {
+    let one =
+        |sql: &str, param: &dyn rusqlite::ToSql| -> rusqlite::Result<Option<(i64, Vec<u8>)>> {
+            conn.prepare_cached(sql)?
+                .query_row([param], |r| {
+                    let blob = match r.get_ref(1)? {
+                        rusqlite::types::ValueRef::Blob(b) | rusqlite::types::ValueRef::Text(b) => {
+                            b.to_vec()
+                        }
+                        _ => Vec::new(),
+                    };
+                    Ok((r.get(0)?, blob))
+                })
+                .optional()
+        };
+    let latest: Option<i64> = conn
+        .prepare_cached("SELECT id FROM score_runs ORDER BY as_of DESC, id DESC LIMIT 1")
+        .and_then(|mut s| s.query_row([], |r| r.get(0)).optional())
+        .map_err(bulk_error)?;
+    let Some(run_id) = latest else {
+        return Ok(None);
+    };
+    let live = one(
+        "SELECT run_id, card FROM live_cards WHERE customer_id = ?1 ORDER BY id DESC LIMIT 1",
+        &id.as_str(),
+    )
+    .map_err(bulk_error)?;
+    if let Some((live_run, card)) = live
+        && live_run >= run_id
+    {
+        let card = String::from_utf8(card).map_err(|e| StoreError::Bulk(e.to_string()))?;
+        return Ok(Some(crate::CurrentCard {
+            run_id: live_run,
+            live: true,
+            card: Some(card),
+        }));
+    }
+    let key: Option<i64> = conn
+        .prepare_cached("SELECT COALESCE(merged_into, key) FROM customers WHERE id = ?1")
+        .and_then(|mut s| s.query_row([id.as_str()], |r| r.get(0)).optional())
+        .map_err(bulk_error)?;
+    let stored = match key {
+        Some(key) => conn
+            .prepare_cached("SELECT card FROM score_cards WHERE run_id = ?1 AND customer_key = ?2")
+            .and_then(|mut s| {
+                s.query_row([run_id, key], |r| {
+                    Ok(match r.get_ref(0)? {
+                        rusqlite::types::ValueRef::Blob(b) | rusqlite::types::ValueRef::Text(b) => {
+                            b.to_vec()
+                        }
+                        _ => Vec::new(),
+                    })
+                })
+                .optional()
+            })
+            .map_err(bulk_error)?,
+        None => None,
+    };
+    let card = match stored {
+        Some(stored) => {
+            let dictionary = dictionaries.of_blocking(conn, run_id)?;
+            let mut reader = super::runs::CardReader::prepared(dictionary.as_deref())?;
+            Some(reader.text(stored)?)
+        }
+        None => None,
+    };
+    Ok(Some(crate::CurrentCard {
+        run_id,
+        live: false,
+        card,
+    }))
 }
 
 fn bulk_error(e: rusqlite::Error) -> StoreError {
@@ -82,21 +202,8 @@ struct CustomerRow {
     attributes: Option<String>,
 }
 
-/// One customer's fact set, or `None` (unknown, merged away, not acquired before `as_of`).
-pub(super) fn load_customer(
-    conn: &Connection,
-    id: &CustomerId,
-    as_of: Timestamp,
-    options: &FactOptions,
-) -> rusqlite::Result<Option<Facts>> {
-    let t = as_of.secs();
-    // One read transaction: every table from the same snapshot of the store.
-    conn.execute_batch("BEGIN")?;
-    let result = read_all(conn, id, as_of, t, options);
-    conn.execute_batch("COMMIT")?;
-    result
-}
-
+/// One customer's fact set, or `None` (unknown, merged away, not acquired before `as_of`),
+/// read inside the caller's transaction: every table from the same snapshot of the store.
 fn read_all(
     conn: &Connection,
     id: &CustomerId,

@@ -12,6 +12,9 @@ use sqlx::{AssertSqlSafe, QueryBuilder, Row, SqlitePool, Transaction};
 /// Rows per INSERT statement (kept under SQLite's limit of 32,766 bound values).
 const ROWS_PER_STATEMENT: usize = 1_000;
 
+/// Rows an import writes before its commit checkpoints the write-ahead log at once.
+const CHECKPOINT_AFTER_ROWS: usize = 10_000;
+
 /// Customers an import looks up one by one before it reads them all at once.
 const LOOKUPS_BEFORE_FULL_LOAD: usize = 20_000;
 
@@ -32,6 +35,8 @@ pub(crate) struct SqliteImport {
     looked_up: usize,
     /// The last `fact_history` row [`ImportWriter::corrections`] returned.
     corrections_seen: i64,
+    /// Rows written (and deleted), for the checkpoint after the commit.
+    rows_written: usize,
     next_key: i64,
     /// The latest time written to each fact table.
     latest: FxHashMap<&'static str, i64>,
@@ -81,17 +86,25 @@ impl SqliteImport {
         .bind(super::now_text())
         .fetch_one(&mut *tx)
         .await?;
-        let now = super::now_text();
-        for spec in HISTORY {
-            sqlx::query(AssertSqlSafe(spec.history_trigger(import_id, &now)))
-                .execute(&mut *tx)
-                .await?;
-            if spec.table != "customers" {
-                sqlx::query(AssertSqlSafe(spec.deletion_trigger(import_id, &now)))
+        // The history triggers of this connection (made by its first import, see
+        // `history_schema`) record corrections while this row exists: inside this transaction.
+        let made: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM temp.sqlite_master WHERE name = 'patron_import'",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        if made == 0 {
+            for statement in history_schema() {
+                sqlx::query(AssertSqlSafe(statement))
                     .execute(&mut *tx)
                     .await?;
             }
         }
+        sqlx::query("INSERT INTO temp.patron_import (id, at) VALUES (?, ?)")
+            .bind(import_id)
+            .bind(super::now_text())
+            .execute(&mut *tx)
+            .await?;
         // Customers are looked up as the facts name them; a large import loads them all at
         // once instead (see `know`).
         let next_key: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(key), 0) + 1 FROM customers")
@@ -104,6 +117,7 @@ impl SqliteImport {
             all_known: false,
             looked_up: 0,
             corrections_seen: 0,
+            rows_written: 0,
             next_key,
             latest: FxHashMap::default(),
             pool: pool.clone(),
@@ -316,7 +330,7 @@ impl FactSpec {
     }
 
     /// The companion of [`FactSpec::history_trigger`] for deletions.
-    fn deletion_trigger(&self, import_id: i64, now: &str) -> String {
+    fn deletion_trigger(&self) -> String {
         let key: Vec<String> = self.key.iter().map(|k| format!("old.{k}")).collect();
         let old: Vec<String> = self
             .key
@@ -325,19 +339,22 @@ impl FactSpec {
             .map(|c| format!("'{c}', old.{c}"))
             .collect();
         format!(
-            "CREATE TEMP TRIGGER patron_deleted_{t} AFTER DELETE ON main.{t} BEGIN \
+            "CREATE TEMP TRIGGER IF NOT EXISTS patron_deleted_{t} AFTER DELETE ON main.{t} \
+             WHEN EXISTS (SELECT 1 FROM temp.patron_import) BEGIN \
              INSERT INTO fact_history (fact, natural_key, old, change, import_id, changed_at) \
-             VALUES ('{t}', json_array({key}), json_object({old}), 'deleted', {import_id}, '{now}'); END",
+             SELECT '{t}', json_array({key}), json_object({old}), 'deleted', i.id, i.at \
+             FROM temp.patron_import i; END",
             t = self.table,
             key = key.join(", "),
             old = old.join(", "),
         )
     }
 
-    /// A trigger of this import's connection and transaction only (a TEMP trigger, created
-    /// inside the transaction and dropped before it commits) that keeps the replaced version
-    /// of a corrected fact in `fact_history`.
-    fn history_trigger(&self, import_id: i64, now: &str) -> String {
+    /// A trigger of one connection (a TEMP trigger) that keeps the replaced version of a
+    /// corrected fact in `fact_history`, with the fields that changed — while an import of
+    /// that connection is open (its row in `temp.patron_import`), so merges and other updates
+    /// are not recorded as corrections.
+    fn history_trigger(&self) -> String {
         let key: Vec<String> = self.key.iter().map(|k| format!("old.{k}")).collect();
         let old: Vec<String> = self
             .key
@@ -357,10 +374,12 @@ impl FactSpec {
             .map(|c| format!("CASE WHEN old.{c} IS NOT new.{c} THEN '{c}' END"))
             .collect();
         format!(
-            "CREATE TEMP TRIGGER patron_history_{t} AFTER UPDATE ON main.{t} WHEN {extra}({differs}) BEGIN \
+            "CREATE TEMP TRIGGER IF NOT EXISTS patron_history_{t} AFTER UPDATE ON main.{t} \
+             WHEN {extra}({differs}) AND EXISTS (SELECT 1 FROM temp.patron_import) BEGIN \
              INSERT INTO fact_history (fact, natural_key, old, change, import_id, changed_at, fields) \
-             VALUES ('{t}', json_array({key}), json_object({old}), 'updated', {import_id}, '{now}', \
-             (SELECT json_group_array(value) FROM json_each(json_array({changed})) WHERE type <> 'null')); END",
+             SELECT '{t}', json_array({key}), json_object({old}), 'updated', i.id, i.at, \
+             (SELECT json_group_array(value) FROM json_each(json_array({changed})) WHERE type <> 'null') \
+             FROM temp.patron_import i; END",
             t = self.table,
             differs = self.differs("old.", "new."),
             key = key.join(", "),
@@ -368,6 +387,24 @@ impl FactSpec {
             changed = changed.join(", "),
         )
     }
+}
+
+/// What every writing connection makes once, in its first import: the table naming the open
+/// import and the triggers that keep corrected and deleted facts in `fact_history`. Made per
+/// connection rather than per import, because changing the schema inside each transaction
+/// makes SQLite prepare every later statement again.
+fn history_schema() -> Vec<String> {
+    let mut out = vec![
+        "CREATE TEMP TABLE IF NOT EXISTS patron_import (id INTEGER NOT NULL, at TEXT NOT NULL)"
+            .to_owned(),
+    ];
+    for spec in HISTORY {
+        out.push(spec.history_trigger());
+        if spec.table != "customers" {
+            out.push(spec.deletion_trigger());
+        }
+    }
+    out
 }
 
 const HISTORY: [&FactSpec; 6] = [
@@ -403,6 +440,7 @@ macro_rules! insert_facts {
 #[async_trait]
 impl ImportWriter for SqliteImport {
     async fn write_customers(&mut self, rows: &[Customer]) -> Result<WriteCounts> {
+        self.rows_written += rows.len();
         self.know(rows.iter().map(|c| c.id.as_str())).await?;
         let mut counts = WriteCounts::default();
         let mut new = Vec::new();
@@ -449,6 +487,7 @@ impl ImportWriter for SqliteImport {
     }
 
     async fn write_order_lines(&mut self, rows: &[OrderLine]) -> Result<WriteCounts> {
+        self.rows_written += rows.len();
         self.know(rows.iter().map(|l| l.customer_id.as_str()))
             .await?;
         self.saw("order_lines", rows.iter().map(|l| l.timestamp.secs()));
@@ -488,6 +527,7 @@ impl ImportWriter for SqliteImport {
     }
 
     async fn write_events(&mut self, rows: &[Event]) -> Result<WriteCounts> {
+        self.rows_written += rows.len();
         self.know(rows.iter().filter_map(|e| match &e.actor {
             Actor::Customer(c) => Some(c.as_str()),
             Actor::Anonymous(_) => None,
@@ -542,6 +582,7 @@ impl ImportWriter for SqliteImport {
     }
 
     async fn write_tickets(&mut self, rows: &[Ticket]) -> Result<WriteCounts> {
+        self.rows_written += rows.len();
         self.know(rows.iter().map(|t| t.customer_id.as_str()))
             .await?;
         self.saw("tickets", rows.iter().map(|t| t.opened_at.secs()));
@@ -572,6 +613,7 @@ impl ImportWriter for SqliteImport {
     }
 
     async fn write_invoices(&mut self, rows: &[Invoice]) -> Result<WriteCounts> {
+        self.rows_written += rows.len();
         self.know(rows.iter().map(|i| i.customer_id.as_str()))
             .await?;
         self.saw("invoices", rows.iter().map(|i| i.issued_at.secs()));
@@ -598,6 +640,7 @@ impl ImportWriter for SqliteImport {
     }
 
     async fn write_outcomes(&mut self, rows: &[Outcome]) -> Result<WriteCounts> {
+        self.rows_written += rows.len();
         self.know(rows.iter().map(|o| o.customer_id.as_str()))
             .await?;
         let keys = rows
@@ -649,6 +692,7 @@ impl ImportWriter for SqliteImport {
     }
 
     async fn delete_facts(&mut self, keys: &[FactKey]) -> Result<WriteCounts> {
+        self.rows_written += keys.len();
         self.know(keys.iter().filter_map(|k| match k {
             FactKey::Outcome(customer, _, _) => Some(customer.as_str()),
             _ => None,
@@ -748,16 +792,9 @@ impl ImportWriter for SqliteImport {
                 .execute(&mut *self.tx)
                 .await?;
         }
-        for spec in HISTORY {
-            for kind in ["history", "deleted"] {
-                sqlx::query(AssertSqlSafe(format!(
-                    "DROP TRIGGER IF EXISTS temp.patron_{kind}_{}",
-                    spec.table
-                )))
-                .execute(&mut *self.tx)
-                .await?;
-            }
-        }
+        sqlx::query("DELETE FROM temp.patron_import")
+            .execute(&mut *self.tx)
+            .await?;
         // A deleted fact may have been the latest of its table.
         for (fact, column) in self.deleted_from.clone() {
             sqlx::query(AssertSqlSafe(format!(
@@ -772,13 +809,17 @@ impl ImportWriter for SqliteImport {
         }
         let id = self.import_id;
         self.tx.commit().await?;
-        // The import's pages go from the write-ahead log into the database now, and the log is
-        // truncated, rather than during the next command (a large import leaves gigabytes of
-        // log). Reads of other connections that keep the checkpoint from finishing only
-        // postpone it (SQLite reports that as a result, not an error).
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&self.pool)
-            .await?;
+        // A large import's pages go from the write-ahead log into the database now, and the
+        // log is truncated, rather than during the next command (a large import leaves
+        // gigabytes of log). Reads of other connections that keep the checkpoint from
+        // finishing only postpone it (SQLite reports that as a result, not an error). A small
+        // write (an API request) leaves that to SQLite's automatic checkpoints: forcing one per
+        // request would cost more than the request.
+        if self.rows_written >= CHECKPOINT_AFTER_ROWS {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.pool)
+                .await?;
+        }
         Ok(id)
     }
 

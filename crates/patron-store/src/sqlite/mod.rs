@@ -37,6 +37,8 @@ pub struct SqliteStore {
     /// Checkpoints the write-ahead log into the file when the last clone of a store that
     /// wrote is dropped.
     closer: std::sync::Arc<durability::Closer>,
+    /// Runs' card dictionaries, prepared once.
+    dictionaries: runs::Dictionaries,
 }
 
 fn migration(version: i64, name: &'static str, sql: &'static str) -> Migration {
@@ -161,6 +163,9 @@ impl SqliteStore {
             // After a checkpoint the log file is cut back to 64 MiB instead of keeping the
             // size of the largest transaction.
             .pragma("journal_size_limit", "67108864")
+            // Checkpoints run on a thread of their own (see `durability::Closer`), never in
+            // a committing request.
+            .pragma("wal_autocheckpoint", "0")
             .pragma("temp_store", "memory");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
@@ -171,6 +176,7 @@ impl SqliteStore {
             pool,
             path: path.to_owned(),
             single: customer::SingleReader::default(),
+            dictionaries: runs::Dictionaries::default(),
             closer: std::sync::Arc::new(durability::Closer::new(path)),
         })
     }
@@ -205,6 +211,7 @@ impl SqliteStore {
             pool,
             path: path.to_owned(),
             single: customer::SingleReader::default(),
+            dictionaries: runs::Dictionaries::default(),
             closer: std::sync::Arc::new(durability::Closer::new(path)),
         })
     }
@@ -269,6 +276,29 @@ impl crate::Store for SqliteStore {
             .fetch_optional(&self.pool)
             .await?;
         Ok(found.is_some())
+    }
+
+    async fn existing_customers(
+        &self,
+        ids: &[CustomerId],
+    ) -> Result<std::collections::BTreeSet<CustomerId>> {
+        let mut found = std::collections::BTreeSet::new();
+        for chunk in ids.chunks(500) {
+            let mut q =
+                sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT id FROM customers WHERE id IN (");
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(id.as_str());
+            }
+            q.push(")");
+            for row in q.build().fetch_all(&self.pool).await? {
+                let id: String = row.try_get(0)?;
+                found.insert(
+                    CustomerId::parse(&id).map_err(|e| crate::StoreError::Bulk(e.to_string()))?,
+                );
+            }
+        }
+        Ok(found)
     }
 
     async fn customer(&self, id: &CustomerId) -> Result<Option<Customer>> {
@@ -422,6 +452,16 @@ impl crate::Store for SqliteStore {
         Ok(Box::new(runs::RunWriter::begin(&self.path, header)))
     }
 
+    async fn current_card(&self, customer: &CustomerId) -> Result<Option<crate::CurrentCard>> {
+        self.single
+            .current_card(&self.path, &self.dictionaries, customer)
+            .await
+    }
+
+    async fn latest_run_id(&self) -> Result<Option<i64>> {
+        runs::latest_id(&self.pool).await
+    }
+
     async fn score_runs(&self) -> Result<Vec<crate::ScoreRunRecord>> {
         runs::list(&self.pool, None).await
     }
@@ -448,7 +488,7 @@ impl crate::Store for SqliteStore {
     }
 
     async fn card(&self, run_id: i64, customer: &CustomerId) -> Result<Option<crate::CardRecord>> {
-        runs::card(&self.pool, run_id, customer).await
+        runs::card(&self.pool, &self.dictionaries, run_id, customer).await
     }
 
     async fn card_history(

@@ -10,6 +10,9 @@ use patron_core::ids::CustomerId;
 use rustc_hash::FxHashMap;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use zstd::dict::DecoderDictionary;
 
 /// Cards are compressed with a dictionary once a run has at least this many (the first chunk's
 /// cards train it).
@@ -106,31 +109,48 @@ fn write_run(
     // Cards are written before their run row exists (it appears in the last transaction).
     conn.pragma_update(None, "foreign_keys", false)
         .map_err(bulk_error)?;
-    let id = reserve_run(&mut conn).map_err(bulk_error)?;
+    let id = reserve_run(&mut conn, path).map_err(bulk_error)?;
     let result = write_reserved(&mut conn, id, header, &mut receiver);
     if result.is_err() {
         // Best effort: a run that stopped early leaves nothing (else the next run cleans up).
         let _ = abandon(&mut conn, id);
     }
+    active_runs().remove(&(path.to_owned(), id));
     result
 }
 
+/// Runs this process is writing, by store file: a pending run not among them was left by a
+/// process that was killed (one batch writer process at a time holds the writer lock).
+fn active_runs()
+-> std::sync::MutexGuard<'static, std::collections::BTreeSet<(std::path::PathBuf, i64)>> {
+    static ACTIVE: Mutex<std::collections::BTreeSet<(std::path::PathBuf, i64)>> =
+        Mutex::new(std::collections::BTreeSet::new());
+    ACTIVE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Deletes the cards of runs abandoned by a killed process and reserves the next run id.
-fn reserve_run(conn: &mut rusqlite::Connection) -> rusqlite::Result<i64> {
+fn reserve_run(conn: &mut rusqlite::Connection, path: &std::path::Path) -> rusqlite::Result<i64> {
+    let mut active = active_runs();
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    // One batch writer at a time (the writer lock): every pending run is an abandoned one.
-    tx.execute(
-        "DELETE FROM score_cards WHERE run_id IN (SELECT id FROM pending_runs)",
-        [],
-    )?;
-    tx.execute("DELETE FROM pending_runs", [])?;
+    let pending: Vec<i64> = tx
+        .prepare("SELECT id FROM pending_runs")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in pending {
+        if !active.contains(&(path.to_owned(), id)) {
+            tx.execute("DELETE FROM score_cards WHERE run_id = ?1", [id])?;
+            tx.execute("DELETE FROM pending_runs WHERE id = ?1", [id])?;
+        }
+    }
     let id: i64 = tx.query_row(
-        "INSERT INTO pending_runs (id, started_at) \
-         VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM score_runs), ?1) RETURNING id",
+        "INSERT INTO pending_runs (id, started_at) VALUES (\
+         (SELECT MAX(COALESCE((SELECT MAX(id) FROM score_runs), 0), \
+                     COALESCE((SELECT MAX(id) FROM pending_runs), 0)) + 1), ?1) RETURNING id",
         rusqlite::params![now_text()],
         |r| r.get(0),
     )?;
     tx.commit()?;
+    active.insert((path.to_owned(), id));
     Ok(id)
 }
 
@@ -328,21 +348,22 @@ pub(super) async fn list(pool: &SqlitePool, id: Option<i64>) -> Result<Vec<Score
     rows.iter().map(run_of).collect()
 }
 
+/// The latest as_of, not the run created last (a back-dated run is not "latest").
+pub(super) async fn latest_id(pool: &SqlitePool) -> Result<Option<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM score_runs ORDER BY as_of DESC, id DESC LIMIT 1")
+            .fetch_optional(pool)
+            .await?,
+    )
+}
+
 pub(super) async fn one(pool: &SqlitePool, id: Option<i64>) -> Result<Option<ScoreRunRecord>> {
     let id = match id {
         Some(id) => id,
-        None => {
-            // The latest as_of, not the run created last (a back-dated run is not "latest").
-            let latest: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM score_runs ORDER BY as_of DESC, id DESC LIMIT 1",
-            )
-            .fetch_optional(pool)
-            .await?;
-            match latest {
-                Some(id) => id,
-                None => return Ok(None),
-            }
-        }
+        None => match latest_id(pool).await? {
+            Some(id) => id,
+            None => return Ok(None),
+        },
     };
     Ok(list(pool, Some(id)).await?.pop())
 }
@@ -367,11 +388,23 @@ const CARD_LEVEL: i32 = 1;
 
 /// Reads the stored cards of one run: one decompression context, with the run's dictionary
 /// loaded once (creating a context per card cost more than decompressing it).
-pub(super) struct CardReader {
-    decompressor: zstd::bulk::Decompressor<'static>,
+pub(super) struct CardReader<'a> {
+    decompressor: zstd::bulk::Decompressor<'a>,
 }
 
-impl CardReader {
+impl<'a> CardReader<'a> {
+    /// With a run's dictionary prepared once (see [`Dictionaries`]).
+    pub(super) fn prepared(dictionary: Option<&'a DecoderDictionary<'static>>) -> Result<Self> {
+        let decompressor = match dictionary {
+            Some(d) => zstd::bulk::Decompressor::with_prepared_dictionary(d),
+            None => zstd::bulk::Decompressor::new(),
+        }
+        .map_err(|e| StoreError::Bulk(format!("reading cards: {e}")))?;
+        Ok(CardReader { decompressor })
+    }
+}
+
+impl CardReader<'static> {
     pub(super) fn new(dictionary: Option<&[u8]>) -> Result<Self> {
         let decompressor = match dictionary {
             Some(d) => zstd::bulk::Decompressor::with_dictionary(d),
@@ -380,7 +413,9 @@ impl CardReader {
         .map_err(|e| StoreError::Bulk(format!("reading cards: {e}")))?;
         Ok(CardReader { decompressor })
     }
+}
 
+impl CardReader<'_> {
     /// The JSON of a stored card: compressed, or plain text as early runs stored it.
     pub(super) fn text(&mut self, stored: Vec<u8>) -> Result<String> {
         const MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
@@ -475,15 +510,73 @@ fn read_card_chunks(
     Ok(())
 }
 
-/// The dictionary a run's cards are compressed with, if any.
-async fn dictionary(pool: &SqlitePool, run_id: i64) -> Result<Option<Vec<u8>>> {
-    Ok(
-        sqlx::query_scalar("SELECT card_dictionary FROM score_runs WHERE id = ?")
-            .bind(run_id)
-            .fetch_optional(pool)
-            .await?
-            .flatten(),
-    )
+/// Runs' dictionaries, prepared for decompression once per run and kept: preparing one costs
+/// more than reading a card (a run's dictionary never changes).
+#[derive(Clone, Default)]
+pub(super) struct Dictionaries(Arc<Mutex<HashMap<i64, Option<Arc<DecoderDictionary<'static>>>>>>);
+
+impl std::fmt::Debug for Dictionaries {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Dictionaries({} runs)", self.lock().len())
+    }
+}
+
+impl Dictionaries {
+    async fn of(
+        &self,
+        pool: &SqlitePool,
+        run_id: i64,
+    ) -> Result<Option<Arc<DecoderDictionary<'static>>>> {
+        if let Some(prepared) = self.lock().get(&run_id) {
+            return Ok(prepared.clone());
+        }
+        let row: Option<Option<Vec<u8>>> =
+            sqlx::query_scalar("SELECT card_dictionary FROM score_runs WHERE id = ?")
+                .bind(run_id)
+                .fetch_optional(pool)
+                .await?;
+        let Some(raw) = row else {
+            // No such run (yet): nothing to keep.
+            return Ok(None);
+        };
+        let prepared = raw
+            .map(|d| DecoderDictionary::try_copy(&d).map(Arc::new))
+            .transpose()
+            .map_err(|e| StoreError::Bulk(format!("the card dictionary of run {run_id}: {e}")))?;
+        self.lock().insert(run_id, prepared.clone());
+        Ok(prepared)
+    }
+
+    /// [`Dictionaries::of`] on a connection of the caller's (a blocking thread).
+    pub(super) fn of_blocking(
+        &self,
+        conn: &rusqlite::Connection,
+        run_id: i64,
+    ) -> Result<Option<Arc<DecoderDictionary<'static>>>> {
+        use rusqlite::OptionalExtension;
+        if let Some(prepared) = self.lock().get(&run_id) {
+            return Ok(prepared.clone());
+        }
+        let row: Option<Option<Vec<u8>>> = conn
+            .prepare_cached("SELECT card_dictionary FROM score_runs WHERE id = ?1")
+            .and_then(|mut s| s.query_row([run_id], |r| r.get(0)).optional())
+            .map_err(bulk_error)?;
+        let Some(raw) = row else {
+            return Ok(None);
+        };
+        let prepared = raw
+            .map(|d| DecoderDictionary::try_copy(&d).map(Arc::new))
+            .transpose()
+            .map_err(|e| StoreError::Bulk(format!("the card dictionary of run {run_id}: {e}")))?;
+        self.lock().insert(run_id, prepared.clone());
+        Ok(prepared)
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<i64, Option<Arc<DecoderDictionary<'static>>>>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// The compression contexts of a run's writer: one per thread, sharing the run's dictionary.
@@ -567,6 +660,7 @@ async fn resolve(pool: &SqlitePool, customer: &CustomerId) -> Result<Option<i64>
 /// A customer's card in a run (a merged-away id finds its survivor's).
 pub(super) async fn card(
     pool: &SqlitePool,
+    dictionaries: &Dictionaries,
     run_id: i64,
     customer: &CustomerId,
 ) -> Result<Option<CardRecord>> {
@@ -584,7 +678,8 @@ pub(super) async fn card(
     let Some(row) = row else {
         return Ok(None);
     };
-    let mut reader = CardReader::new(dictionary(pool, run_id).await?.as_deref())?;
+    let dictionary = dictionaries.of(pool, run_id).await?;
+    let mut reader = CardReader::prepared(dictionary.as_deref())?;
     card_of(&row, &mut reader).map(Some)
 }
 

@@ -574,3 +574,103 @@ async fn live_cards_keep_their_history_newest_first() {
     assert!(store.customer_exists(&a).await.unwrap());
     assert!(!store.customer_exists(&id("NOBODY")).await.unwrap());
 }
+
+#[tokio::test]
+async fn customers_are_read_one_by_one_and_checked_together() {
+    let (_dir, store) = seeded().await;
+    let a = store.customer(&id("A")).await.unwrap().unwrap();
+    assert_eq!(a.email.as_deref(), Some("anna@example.com"));
+    // A stub is no customer record; an unknown id is none.
+    assert!(store.customer(&id("S")).await.unwrap().is_none());
+    assert!(store.customer(&id("NOBODY")).await.unwrap().is_none());
+    let asked: Vec<CustomerId> = ["A", "B", "NOBODY"].into_iter().map(id).collect();
+    let found = store.existing_customers(&asked).await.unwrap();
+    assert_eq!(found, [id("A"), id("B")].into_iter().collect());
+}
+
+#[tokio::test]
+async fn the_current_card_is_the_newest_live_card_of_the_latest_run_or_the_runs_own() {
+    let (_dir, store) = seeded().await;
+    assert!(
+        store.current_card(&id("A")).await.unwrap().is_none(),
+        "no run yet"
+    );
+    assert_eq!(store.latest_run_id().await.unwrap(), None);
+    let mut run = store
+        .begin_score_run(patron_store::ScoreRunHeader {
+            as_of: ts("2024-07-01"),
+            rules_version: None,
+            context: "{}".into(),
+        })
+        .await
+        .unwrap();
+    let card = |who: &str, tier: &str| patron_store::CardRecord {
+        customer_id: id(who),
+        tier: tier.into(),
+        status: "Standard".into(),
+        value_score: Some(50.0),
+        churn_risk: None,
+        clv: None,
+        stage: None,
+        action: None,
+        card: format!("{{\"customer_id\":\"{who}\",\"tier\":\"{tier}\"}}"),
+    };
+    run.write_cards(vec![card("A", "VIP"), card("B", "Basic")])
+        .await
+        .unwrap();
+    let run_id = run
+        .finish(patron_store::ScoreRunEnd {
+            summary: serde_json::json!({}),
+            raised: Vec::new(),
+            cleared: Vec::new(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.latest_run_id().await.unwrap(), Some(run_id));
+    let current = store.current_card(&id("A")).await.unwrap().unwrap();
+    assert_eq!((current.run_id, current.live), (run_id, false));
+    assert!(current.card.unwrap().contains("VIP"));
+    // A live card against that run is the current one; one against an earlier run is not.
+    store
+        .put_live_cards(
+            &[(id("A"), run_id, "{\"tier\":\"Premium\"}".into())],
+            &[],
+            0,
+        )
+        .await
+        .unwrap();
+    store
+        .put_live_cards(
+            &[(id("B"), run_id - 1, "{\"tier\":\"Old\"}".into())],
+            &[],
+            0,
+        )
+        .await
+        .unwrap();
+    let a = store.current_card(&id("A")).await.unwrap().unwrap();
+    assert_eq!(
+        (a.live, a.card.as_deref()),
+        (true, Some("{\"tier\":\"Premium\"}"))
+    );
+    let b = store.current_card(&id("B")).await.unwrap().unwrap();
+    assert!(!b.live && b.card.unwrap().contains("Basic"));
+    // No card in the run: the run, without a card.
+    let s = store.current_card(&id("NOBODY")).await.unwrap().unwrap();
+    assert_eq!((s.run_id, s.card), (run_id, None));
+    // Live cards since a time.
+    assert_eq!(
+        store
+            .live_customers_since("2000-01-01")
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(
+        store
+            .live_customers_since("9999-01-01")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -216,6 +216,14 @@ async fn a_back_dated_run_is_not_the_latest_and_leaves_the_alarms_alone() {
     assert_eq!(store.alarms(true).await.unwrap().len(), 1);
 }
 
+/// Runs being written (or left by a killed writer).
+fn pending_runs(dir: &tempfile::TempDir) -> i64 {
+    rusqlite::Connection::open(dir.path().join("t.db"))
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM pending_runs", [], |r| r.get(0))
+        .unwrap()
+}
+
 /// Cards of every run, counted in the file (pending ones included).
 fn stored_cards(dir: &tempfile::TempDir) -> i64 {
     rusqlite::Connection::open(dir.path().join("t.db"))
@@ -271,15 +279,20 @@ async fn an_abandoned_run_leaves_no_cards_and_a_killed_one_is_cleaned_by_the_nex
     // Dropped before it finished: its committed chunks are deleted.
     let mut writer = store.begin_score_run(header()).await.unwrap();
     writer.write_cards(cards[..1_000].to_vec()).await.unwrap();
+    let wait_for = |what: &str, done: &dyn Fn() -> bool| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !done() {
+            assert!(std::time::Instant::now() < deadline, "{what}");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    wait_for("the chunk was not committed", &|| {
+        stored_cards(&dir) == 1_000
+    });
     drop(writer);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while stored_cards(&dir) > 0 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the abandoned run's cards stayed"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    wait_for("the abandoned run's cards stayed", &|| {
+        stored_cards(&dir) == 0 && pending_runs(&dir) == 0
+    });
     // A process killed midway leaves a pending run with cards, as if this were written by it.
     {
         let db = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
