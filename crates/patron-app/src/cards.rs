@@ -136,6 +136,30 @@ pub async fn matching_cards(
     Ok((run, out))
 }
 
+/// A page of the cards of run `run` (default: the latest) that match `filter`, in customer-id
+/// order, after customer `after`: at most `limit` cards, and whether more follow. Reads only
+/// as far as the page goes.
+pub async fn page_by_id(
+    store: &dyn Store,
+    run: Option<i64>,
+    filter: Option<&CardFilter>,
+    after: Option<&CustomerId>,
+    limit: usize,
+) -> Result<(ScoreRunRecord, Vec<Card>, bool), AppError> {
+    let run = run_or_latest(store, run).await?;
+    let mut chunks = store.card_page_chunks(run.id, after).await?;
+    let mut page = Vec::with_capacity(limit + 1);
+    while let Some(chunk) = chunks.recv().await {
+        page.extend(parse_matching(run.id, &chunk?, filter)?);
+        if page.len() > limit {
+            break;
+        }
+    }
+    let more = page.len() > limit;
+    page.truncate(limit);
+    Ok((run, page, more))
+}
+
 /// [`matching_cards`] a chunk at a time, for a reader that streams them: chunks are read,
 /// parsed and filtered on a task of their own, a few ahead of the reader.
 pub async fn matching_chunks(

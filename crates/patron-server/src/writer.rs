@@ -54,16 +54,11 @@ impl Writer {
 
     /// Stores `facts`; answers once they are committed (or nothing of them was stored).
     pub async fn write(&self, facts: Facts) -> Result<Stored, AppError> {
-        use std::sync::atomic::Ordering;
         let (reply, answer) = oneshot::channel();
-        self.facts_waiting.fetch_add(1, Ordering::Relaxed);
-        let sent = self.send(Job::Facts { facts, reply }).await;
-        let result = match sent {
-            Ok(()) => answer.await.map_err(|_| stopped()),
-            Err(e) => Err(e),
-        };
-        self.facts_waiting.fetch_sub(1, Ordering::Relaxed);
-        result?
+        // Counted until answered, or until the request is dropped (a client that hung up).
+        let _waiting = Waiting::new(&self.facts_waiting);
+        self.send(Job::Facts { facts, reply }).await?;
+        answer.await.map_err(|_| stopped())?
     }
 
     /// Whether fact requests are waiting to be committed: background work (cards of bulk
@@ -120,6 +115,22 @@ impl Writer {
         if let Some(task) = self.task.lock().await.take() {
             let _ = task.await;
         }
+    }
+}
+
+/// One fact request counted in [`Writer::facts_waiting`] while it lives.
+struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn new(count: &'a std::sync::atomic::AtomicUsize) -> Self {
+        count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Waiting(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     }
 }
 

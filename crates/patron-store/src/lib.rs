@@ -439,6 +439,10 @@ pub trait Store: Send + Sync {
     /// Every card of a run in customer-id order, in chunks, so a reader of a run of millions
     /// holds a chunk at a time.
     async fn card_chunks(&self, run_id: i64) -> Result<CardChunks>;
+    /// [`Store::card_chunks`] in small chunks from the first customer id after `after` (from
+    /// the start without one): a page of a keyset-paged list reads only as far as it goes.
+    async fn card_page_chunks(&self, run_id: i64, after: Option<&CustomerId>)
+    -> Result<CardChunks>;
     /// Every customer's tier in a run (without the cards).
     async fn run_tiers(&self, run_id: i64) -> Result<Vec<(CustomerId, String)>>;
     /// One customer's card in a run (a merged-away id resolves to its survivor).

@@ -237,6 +237,30 @@ pub async fn list(
     }
     let sort = Sort::parse(query.sort.as_deref())?;
     let filter = patron_app::cards::card_filter(&state.project, query.condition.as_deref(), None)?;
+    if let Sort::Id = sort {
+        // In the store's own order: read only as far as the page goes.
+        let after = query
+            .cursor
+            .as_deref()
+            .map(|c| sort.decode(c))
+            .transpose()?
+            .map(|(_, id)| customer_id(&id))
+            .transpose()?;
+        let (run, page, more) = patron_app::cards::page_by_id(
+            state.store.as_ref(),
+            None,
+            filter.as_ref(),
+            after.as_ref(),
+            limit as usize,
+        )
+        .await?;
+        let next_cursor = more.then(|| page.last().map(|c| sort.encode(c))).flatten();
+        return Ok(Json(CardPage {
+            run_id: run.id,
+            cards: page.iter().map(|c| card_json(c, "run", run.id)).collect(),
+            next_cursor,
+        }));
+    }
     let (run, mut cards) =
         patron_app::cards::matching_cards(state.store.as_ref(), None, filter.as_ref()).await?;
     cards.sort_by_cached_key(|c| sort.key(c));

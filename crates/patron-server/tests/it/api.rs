@@ -171,6 +171,12 @@ async fn cards_history_explain_list_route_and_runs() {
         scores.windows(2).all(|w| w[0] >= w[1]),
         "descending value_score"
     );
+    // In id order (read only as far as each page goes): the same, ascending ids.
+    let by_id = page_through(&server, "where=orders%20%3E%200", 1000).await;
+    let by_id_paged = page_through(&server, "where=orders%20%3E%200", 9).await;
+    assert_eq!(by_id, by_id_paged);
+    assert_eq!(by_id.len(), all.len());
+    assert!(by_id.windows(2).all(|w| w[0].0 < w[1].0), "ascending ids");
     let (status, body) = server.get("/v1/customers?where=tier%20%3D", key).await;
     assert_eq!(
         (status, body["code"].as_str()),

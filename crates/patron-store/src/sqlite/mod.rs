@@ -471,7 +471,7 @@ impl crate::Store for SqliteStore {
     }
 
     async fn cards(&self, run_id: i64) -> Result<Vec<crate::CardRecord>> {
-        let mut chunks = runs::card_chunks(&self.path, run_id);
+        let mut chunks = runs::card_chunks(&self.path, run_id, None, runs::READ_CHUNK);
         let mut all = Vec::new();
         while let Some(chunk) = chunks.recv().await {
             all.extend(chunk?);
@@ -480,7 +480,25 @@ impl crate::Store for SqliteStore {
     }
 
     async fn card_chunks(&self, run_id: i64) -> Result<crate::CardChunks> {
-        Ok(runs::card_chunks(&self.path, run_id))
+        Ok(runs::card_chunks(
+            &self.path,
+            run_id,
+            None,
+            runs::READ_CHUNK,
+        ))
+    }
+
+    async fn card_page_chunks(
+        &self,
+        run_id: i64,
+        after: Option<&CustomerId>,
+    ) -> Result<crate::CardChunks> {
+        Ok(runs::card_chunks(
+            &self.path,
+            run_id,
+            after,
+            runs::PAGE_CHUNK,
+        ))
     }
 
     async fn run_tiers(&self, run_id: i64) -> Result<Vec<(CustomerId, String)>> {

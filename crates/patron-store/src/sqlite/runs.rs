@@ -436,16 +436,23 @@ impl CardReader<'_> {
     }
 }
 
-/// Cards a chunk of [`card_chunks`] holds.
-const READ_CHUNK: usize = 10_000;
+/// Cards a chunk of [`card_chunks`] holds: many for a reader of the whole run, few for a page.
+pub(super) const READ_CHUNK: usize = 10_000;
+pub(super) const PAGE_CHUNK: usize = 500;
 
 /// Every card of a run in customer-id order, in chunks, read on a thread of its own: a reader
 /// holds a chunk or two at a time instead of the whole run.
-pub(super) fn card_chunks(path: &std::path::Path, run_id: i64) -> crate::CardChunks {
+pub(super) fn card_chunks(
+    path: &std::path::Path,
+    run_id: i64,
+    after: Option<&CustomerId>,
+    chunk: usize,
+) -> crate::CardChunks {
+    let after = after.map_or_else(String::new, |id| id.as_str().to_owned());
     let (sender, receiver) = tokio::sync::mpsc::channel(2);
     let path = path.to_owned();
     std::thread::spawn(move || {
-        if let Err(e) = read_card_chunks(&path, run_id, &sender) {
+        if let Err(e) = read_card_chunks(&path, run_id, &after, chunk, &sender) {
             // The reader may have gone; then nobody is left to tell.
             let _ = sender.blocking_send(Err(e));
         }
@@ -456,6 +463,8 @@ pub(super) fn card_chunks(path: &std::path::Path, run_id: i64) -> crate::CardChu
 fn read_card_chunks(
     path: &std::path::Path,
     run_id: i64,
+    after: &str,
+    size: usize,
     sender: &tokio::sync::mpsc::Sender<Result<Vec<CardRecord>>>,
 ) -> Result<()> {
     use rusqlite::OptionalExtension;
@@ -473,12 +482,17 @@ fn read_card_chunks(
     let mut reader = CardReader::new(dictionary.as_deref())?;
     let mut stmt = conn
         .prepare(&format!(
-            "SELECT {CARD_COLUMNS} FROM score_cards s JOIN customers c ON c.key = s.customer_key
-             WHERE s.run_id = ?1 ORDER BY c.id"
+            // Customers in id order drive the loop (CROSS JOIN keeps them outside), so the
+            // first rows come at once instead of after sorting the whole run.
+            "SELECT {CARD_COLUMNS} FROM customers c CROSS JOIN score_cards s
+             ON s.customer_key = c.key AND s.run_id = ?1
+             WHERE c.id > ?2 ORDER BY c.id"
         ))
         .map_err(bulk_error)?;
-    let mut rows = stmt.query([run_id]).map_err(bulk_error)?;
-    let mut chunk = Vec::with_capacity(READ_CHUNK);
+    let mut rows = stmt
+        .query(rusqlite::params![run_id, after])
+        .map_err(bulk_error)?;
+    let mut chunk = Vec::with_capacity(size);
     while let Some(r) = rows.next().map_err(bulk_error)? {
         let id: String = r.get(0).map_err(bulk_error)?;
         // Early runs stored the card as plain JSON text.
@@ -497,8 +511,8 @@ fn read_card_chunks(
             action: r.get(7).map_err(bulk_error)?,
             card: reader.text(stored)?,
         });
-        if chunk.len() == READ_CHUNK {
-            let full = std::mem::replace(&mut chunk, Vec::with_capacity(READ_CHUNK));
+        if chunk.len() == size {
+            let full = std::mem::replace(&mut chunk, Vec::with_capacity(size));
             if sender.blocking_send(Ok(full)).is_err() {
                 return Ok(());
             }
