@@ -668,6 +668,22 @@ pub async fn store_facts(
             }
         }
     }
+    // Their live cards are to be recomputed: marked in the facts' transaction, so a crash
+    // before the cards are stored leaves the marks for the next server.
+    let mut touched = Touched::new();
+    for (facts, result) in requests.iter().zip(&results) {
+        if matches!(result, Some(Ok(_))) {
+            for (id, at) in facts.touched() {
+                let entry = touched.entry(id).or_insert(at);
+                *entry = earliest(*entry, at);
+            }
+        }
+    }
+    let marks: Vec<(CustomerId, Option<Timestamp>)> = touched.into_iter().collect();
+    if let Err(e) = writer.mark_live_pending(&marks).await {
+        writer.rollback().await?;
+        return Err(e.into());
+    }
     let records: Vec<SourceRecord> = written
         .iter()
         .map(|(entity, rows)| SourceRecord {
@@ -735,6 +751,9 @@ pub struct Refreshed {
     /// The outbox messages the changes give: (webhook-id, kind, body).
     #[serde(skip)]
     pub messages: Vec<(String, String, String)>,
+    /// Every customer recomputed (with a card or without one): their live-pending marks go.
+    #[serde(skip)]
+    pub done: Vec<CustomerId>,
 }
 
 impl Refreshed {
@@ -742,7 +761,7 @@ impl Refreshed {
     /// the webhook deliveries created.
     pub async fn store(&self, store: &dyn Store, now: i64) -> Result<u64, AppError> {
         Ok(store
-            .put_live_cards(&self.rows, &self.messages, now)
+            .put_live_cards(&self.rows, &self.messages, &self.done, now)
             .await?)
     }
 }
@@ -794,6 +813,7 @@ pub async fn recompute_cards(
         .try_collect()
         .await?;
     for (id, new_facts_from, before, scored) in scored {
+        refreshed.done.push(id.clone());
         let (card, triggers) = match scored {
             Ok(scored) => scored,
             Err(AppError::UnknownCustomer(why)) => {

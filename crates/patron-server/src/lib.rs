@@ -44,6 +44,18 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let worker = tokio::spawn(delivery::run(state.clone()));
+    // Cards a crash left behind their facts are recomputed first.
+    match state.store.live_pending().await {
+        Ok(pending) if !pending.is_empty() => {
+            tracing::info!(
+                customers = pending.len(),
+                "recomputing live cards left behind"
+            );
+            state.live.later(pending.into_iter().collect());
+        }
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "live cards left behind were not read"),
+    }
     let refresher = tokio::spawn(live::run(state.clone()));
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

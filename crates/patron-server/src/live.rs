@@ -215,6 +215,7 @@ impl Outcome {
                     .collect(),
                 rows: Vec::new(),
                 messages: Vec::new(),
+                done: Vec::new(),
             }),
         }
     }
@@ -235,7 +236,11 @@ async fn round(state: &AppState, customers: &Touched) -> Result<Outcome, ApiErro
         recompute_cards(state.store.as_ref(), &scorer, customers, Some(as_of), now).await?;
     let rows = std::mem::take(&mut refreshed.rows);
     let messages = std::mem::take(&mut refreshed.messages);
-    let deliveries = state.writer.store_cards(rows, messages, now.secs()).await?;
+    let done = std::mem::take(&mut refreshed.done);
+    let deliveries = state
+        .writer
+        .store_cards(rows, messages, done, now.secs())
+        .await?;
     if deliveries > 0 {
         state.deliveries_wake.notify_one();
     }

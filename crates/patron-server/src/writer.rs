@@ -27,6 +27,7 @@ enum Job {
     Cards {
         rows: Vec<(CustomerId, i64, String)>,
         messages: Vec<(String, String, String)>,
+        done: Vec<CustomerId>,
         now: i64,
         reply: oneshot::Sender<Result<u64, AppError>>,
     },
@@ -88,12 +89,14 @@ impl Writer {
         &self,
         rows: Vec<(CustomerId, i64, String)>,
         messages: Vec<(String, String, String)>,
+        done: Vec<CustomerId>,
         now: i64,
     ) -> Result<u64, AppError> {
         let (reply, answer) = oneshot::channel();
         self.send(Job::Cards {
             rows,
             messages,
+            done,
             now,
             reply,
         })
@@ -153,10 +156,11 @@ async fn run(store: Arc<dyn Store>, mut receiver: mpsc::Receiver<Job>) {
             Job::Cards {
                 rows,
                 messages,
+                done,
                 now,
                 reply,
             } => {
-                let result = store.put_live_cards(&rows, &messages, now).await;
+                let result = store.put_live_cards(&rows, &messages, &done, now).await;
                 let _ = reply.send(result.map_err(AppError::from));
                 continue;
             }

@@ -181,6 +181,13 @@ pub trait ImportWriter: Send {
     /// The corrections written by this import since the last call (or its start): which fact,
     /// its natural key, the fields that changed.
     async fn corrections(&mut self) -> Result<Vec<Correction>>;
+    /// Marks customers whose live cards are to be recomputed (with the earliest time of their
+    /// new facts), in this import's transaction: a crash before their cards are stored leaves
+    /// the marks for the next server.
+    async fn mark_live_pending(
+        &mut self,
+        customers: &[(CustomerId, Option<Timestamp>)],
+    ) -> Result<()>;
     /// Deletes stored facts by natural key (a key not stored deletes nothing).
     async fn delete_facts(&mut self, keys: &[patron_core::model::FactKey]) -> Result<WriteCounts>;
     /// Makes everything visible; records the import and its sources. Returns the import id.
@@ -518,13 +525,18 @@ pub trait Store: Send + Sync {
     async fn revoke_api_key(&self, id: i64) -> Result<bool>;
     /// Appends live cards (customer, run scored against, card JSON) and, in the same
     /// transaction, the outbox messages their changes caused, queued as
-    /// [`Store::enqueue_webhook_messages`] queues them. Returns the deliveries created.
+    /// [`Store::enqueue_webhook_messages`] queues them, and clears the live-pending marks of
+    /// the customers `done`. Returns the deliveries created.
     async fn put_live_cards(
         &self,
         cards: &[(CustomerId, i64, String)],
         messages: &[(String, String, String)],
+        done: &[CustomerId],
         now: i64,
     ) -> Result<u64>;
+    /// Customers marked by [`ImportWriter::mark_live_pending`] and not yet `done` by
+    /// [`Store::put_live_cards`], with the earliest time of their new facts.
+    async fn live_pending(&self) -> Result<Vec<(CustomerId, Option<Timestamp>)>>;
     /// Customers with a live card stored at or after `at` (wall clock, as the store writes
     /// it).
     async fn live_customers_since(&self, at: &str) -> Result<Vec<CustomerId>>;

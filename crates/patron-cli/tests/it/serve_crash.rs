@@ -200,6 +200,39 @@ fn kill_9_during_ingest_loses_no_acknowledged_item_and_the_outbox_survives() {
         "{stored} vs {acked_items}"
     );
 
+    // A customer whose facts were committed when the server died and whose card was not yet
+    // recomputed (marked in the facts' transaction): the restarted server recomputes it.
+    let db = rusqlite::Connection::open(project.join("patron.db")).unwrap();
+    let cards: serde_json::Value = serde_json::from_str(
+        &patron(&project, &["export", "--format", "json", "--quiet"])
+            .ok()
+            .stdout,
+    )
+    .unwrap();
+    let left_behind = cards
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["customer_id"].as_str())
+        .find(|id| *id != customer)
+        .unwrap()
+        .to_owned();
+    let left_behind = left_behind.as_str();
+    db.execute(
+        "INSERT OR REPLACE INTO live_pending (customer_id, since) VALUES (?1, NULL)",
+        [left_behind],
+    )
+    .unwrap();
+    let live_cards_of = |who: &str| -> i64 {
+        db.query_row(
+            "SELECT COUNT(*) FROM live_cards WHERE customer_id = ?1",
+            [who],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    assert_eq!(live_cards_of(left_behind), 0);
+
     // Restarted: the batch in flight sent again is stored once; the outbox is delivered.
     let (mut server, address) = serve(&project);
     assert_eq!(
@@ -226,6 +259,18 @@ fn kill_9_during_ingest_loses_no_acknowledged_item_and_the_outbox_survives() {
             .all(|d| d["status"] == "delivered"),
         "{log}"
     );
+    let pending = |db: &rusqlite::Connection| -> i64 {
+        db.query_row("SELECT COUNT(*) FROM live_pending", [], |r| r.get(0))
+            .unwrap()
+    };
+    for _ in 0..100 {
+        if pending(&db) == 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(pending(&db), 0, "every mark was recomputed");
+    assert_eq!(live_cards_of(left_behind), 1, "the card left behind");
     server.kill().unwrap();
     server.wait().unwrap();
 }

@@ -93,6 +93,7 @@ pub(crate) async fn put_live_cards(
     pool: &SqlitePool,
     cards: &[(CustomerId, i64, String)],
     messages: &[(String, String, String)],
+    done: &[CustomerId],
     now: i64,
 ) -> Result<u64> {
     let at = now_text();
@@ -106,9 +107,33 @@ pub(crate) async fn put_live_cards(
             .execute(&mut *tx)
             .await?;
     }
+    for customer in done {
+        sqlx::query("DELETE FROM live_pending WHERE customer_id = ?")
+            .bind(customer.as_str())
+            .execute(&mut *tx)
+            .await?;
+    }
     let deliveries = enqueue_in(&mut tx, messages, None, now).await?;
     tx.commit().await?;
     Ok(deliveries)
+}
+
+pub(crate) async fn live_pending(
+    pool: &SqlitePool,
+) -> Result<Vec<(CustomerId, Option<patron_core::Timestamp>)>> {
+    sqlx::query("SELECT customer_id, since FROM live_pending ORDER BY customer_id")
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| {
+            let id: String = r.try_get(0)?;
+            let since: Option<i64> = r.try_get(1)?;
+            Ok((
+                CustomerId::parse(&id).map_err(|e| StoreError::Bulk(e.to_string()))?,
+                since.map(patron_core::Timestamp::from_secs),
+            ))
+        })
+        .collect()
 }
 
 pub(crate) async fn live_cards(

@@ -663,6 +663,27 @@ impl ImportWriter for SqliteImport {
         )
     }
 
+    async fn mark_live_pending(
+        &mut self,
+        customers: &[(CustomerId, Option<patron_core::Timestamp>)],
+    ) -> Result<()> {
+        for (id, since) in customers {
+            // The earliest time wins; none (a customer record) only when there is no time.
+            sqlx::query(
+                "INSERT INTO live_pending (customer_id, since) VALUES (?1, ?2) \
+                 ON CONFLICT (customer_id) DO UPDATE SET since = CASE \
+                 WHEN live_pending.since IS NULL THEN excluded.since \
+                 WHEN excluded.since IS NULL THEN live_pending.since \
+                 ELSE MIN(live_pending.since, excluded.since) END",
+            )
+            .bind(id.as_str())
+            .bind(since.map(|t| t.secs()))
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        Ok(())
+    }
+
     async fn corrections(&mut self) -> Result<Vec<crate::Correction>> {
         let rows = sqlx::query(
             "SELECT id, fact, natural_key, fields FROM fact_history \

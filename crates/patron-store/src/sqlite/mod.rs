@@ -133,6 +133,11 @@ fn migrator() -> Migrator {
             "pending runs",
             include_str!("../../migrations/sqlite/0016_pending_runs.sql"),
         ),
+        migration(
+            17,
+            "live pending",
+            include_str!("../../migrations/sqlite/0017_live_pending.sql"),
+        ),
     ])
 }
 
@@ -632,10 +637,15 @@ impl crate::Store for SqliteStore {
         &self,
         cards: &[(CustomerId, i64, String)],
         messages: &[(String, String, String)],
+        done: &[CustomerId],
         now: i64,
     ) -> Result<u64> {
         self.closer.wrote();
-        api::put_live_cards(&self.pool, cards, messages, now).await
+        api::put_live_cards(&self.pool, cards, messages, done, now).await
+    }
+
+    async fn live_pending(&self) -> Result<Vec<(CustomerId, Option<Timestamp>)>> {
+        api::live_pending(&self.pool).await
     }
 
     async fn live_customers_since(&self, at: &str) -> Result<Vec<CustomerId>> {

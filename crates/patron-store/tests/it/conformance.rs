@@ -527,7 +527,7 @@ async fn live_cards_and_their_outbox_messages_commit_together() {
         ("msg_2".to_owned(), "tier".to_owned(), "{}".to_owned()),
     ];
     let deliveries = store
-        .put_live_cards(&[(id("A"), 1, "{\"v\":1}".into())], &messages, 100)
+        .put_live_cards(&[(id("A"), 1, "{\"v\":1}".into())], &messages, &[], 100)
         .await
         .unwrap();
     assert_eq!(deliveries, 1, "only the stage message has a subscriber");
@@ -552,12 +552,13 @@ async fn live_cards_keep_their_history_newest_first() {
                 (b.clone(), 1, "{\"v\":9}".into()),
             ],
             &[],
+            &[],
             0,
         )
         .await
         .unwrap();
     store
-        .put_live_cards(&[(a.clone(), 2, "{\"v\":2}".into())], &[], 0)
+        .put_live_cards(&[(a.clone(), 2, "{\"v\":2}".into())], &[], &[], 0)
         .await
         .unwrap();
     let cards = store.live_cards(&a, 10).await.unwrap();
@@ -635,6 +636,7 @@ async fn the_current_card_is_the_newest_live_card_of_the_latest_run_or_the_runs_
         .put_live_cards(
             &[(id("A"), run_id, "{\"tier\":\"Premium\"}".into())],
             &[],
+            &[],
             0,
         )
         .await
@@ -642,6 +644,7 @@ async fn the_current_card_is_the_newest_live_card_of_the_latest_run_or_the_runs_
     store
         .put_live_cards(
             &[(id("B"), run_id - 1, "{\"tier\":\"Old\"}".into())],
+            &[],
             &[],
             0,
         )
@@ -672,5 +675,38 @@ async fn the_current_card_is_the_newest_live_card_of_the_latest_run_or_the_runs_
             .await
             .unwrap()
             .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn live_pending_marks_commit_with_the_facts_and_clear_with_the_cards() {
+    let (_dir, store) = seeded().await;
+    let mut w = store.begin_import().await.unwrap();
+    w.mark_live_pending(&[(id("A"), Some(ts("2024-05-01"))), (id("B"), None)])
+        .await
+        .unwrap();
+    w.mark_live_pending(&[
+        (id("A"), Some(ts("2024-04-01"))),
+        (id("B"), Some(ts("2024-06-01"))),
+    ])
+    .await
+    .unwrap();
+    // Not before the commit.
+    assert!(store.live_pending().await.unwrap().is_empty());
+    w.commit(&[], serde_json::json!({})).await.unwrap();
+    assert_eq!(
+        store.live_pending().await.unwrap(),
+        [
+            (id("A"), Some(ts("2024-04-01"))),
+            (id("B"), Some(ts("2024-06-01")))
+        ]
+    );
+    store
+        .put_live_cards(&[(id("A"), 1, "{}".into())], &[], &[id("A")], 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.live_pending().await.unwrap(),
+        [(id("B"), Some(ts("2024-06-01")))]
     );
 }
