@@ -63,6 +63,16 @@ pub async fn authenticate(store: &dyn Store, key: &str) -> Result<Option<ApiKeyR
     Ok(equal.then_some(record))
 }
 
+/// The unrevoked key whose secret has `digest` (a logged-in session keeps the digest, never
+/// the key), compared in constant time as [`authenticate`] does.
+pub async fn by_digest(store: &dyn Store, digest: &[u8]) -> Result<Option<ApiKeyRecord>, AppError> {
+    let Some(record) = store.api_key_by_digest(digest).await? else {
+        return Ok(None);
+    };
+    let equal: bool = record.digest.as_slice().ct_eq(digest).into();
+    Ok(equal.then_some(record))
+}
+
 /// Revokes key `id`.
 pub async fn revoke(store: &dyn Store, id: i64) -> Result<(), AppError> {
     if store.revoke_api_key(id).await? {

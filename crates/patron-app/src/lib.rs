@@ -22,6 +22,7 @@
 //! * [`live`] — one customer's card from their own facts, read through the store's indexes,
 //!   against a stored run's snapshot: the same function the run mapped over everyone.
 
+pub mod activity;
 pub mod cards;
 pub mod demo;
 pub mod error;

@@ -62,6 +62,60 @@ pub struct RunSummary {
     /// its cards, so a server recomputes the live cards it made since then against this run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facts_read_at: Option<String>,
+    /// Customers and CLV by value score × churn risk (what the dashboard's portfolio matrix
+    /// shows); runs stored before it have none.
+    #[serde(default)]
+    pub portfolio: Portfolio,
+    /// The Pareto curve of revenue: `pareto[p]` is the share of the buyers' net revenue that
+    /// the best `p` % of them bring (101 points, 0 to 100 %); empty without buyers.
+    #[serde(default)]
+    pub pareto: Vec<f64>,
+    /// The open alarms that hold the most value, biggest CLV first (at most
+    /// [`TOP_ALARMS`]).
+    #[serde(default)]
+    pub top_alarms: Vec<TopAlarm>,
+}
+
+/// How many of the biggest alarms a run keeps in its summary.
+pub const TOP_ALARMS: usize = 20;
+
+/// Bands of the portfolio matrix on each axis: value score and churn risk in fifths.
+pub const PORTFOLIO_BANDS: usize = 5;
+
+/// Customers and their CLV in one part of the portfolio.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Cell {
+    /// Customers.
+    pub customers: u64,
+    /// Their CLV.
+    pub clv: f64,
+}
+
+/// The portfolio of a run: value score × churn risk.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Portfolio {
+    /// `grid[v][c]`: value score in band `v` (0–20, 20–40, … 80–100 points) and churn risk
+    /// in band `c` (0–20 %, … 80–100 %); empty for a run stored without it.
+    pub grid: Vec<Vec<Cell>>,
+    /// Customers without a value score or a churn risk (leads, no profiling consent).
+    pub unplaced: Cell,
+    /// Per quadrant of the cards (`stars`, `rescue`, `develop`, `let_go`).
+    pub quadrants: BTreeMap<String, Cell>,
+}
+
+/// One open alarm of a valuable customer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopAlarm {
+    /// The customer.
+    pub customer_id: String,
+    /// The alarm's kind.
+    pub kind: String,
+    /// Its evidence, in words.
+    pub evidence: String,
+    /// The customer's CLV.
+    pub clv: f64,
+    /// The customer's churn risk.
+    pub churn_risk: Option<f64>,
 }
 
 /// One tier of a run.
@@ -505,6 +559,13 @@ struct Tally {
     actions: BTreeMap<String, u64>,
     holding: BTreeMap<String, u64>,
     at_risk_value: f64,
+    grid: [[Cell; PORTFOLIO_BANDS]; PORTFOLIO_BANDS],
+    unplaced: Cell,
+    quadrants: BTreeMap<String, Cell>,
+    /// Every buyer's net revenue, for the Pareto curve (8 bytes a customer).
+    revenues: Vec<f64>,
+    /// The biggest alarms so far, at most [`TOP_ALARMS`], in no order.
+    top_alarms: Vec<TopAlarm>,
 }
 
 /// What the summary counts of one card.
@@ -515,6 +576,10 @@ struct Counted {
     tier: String,
     status: String,
     clv: Option<f64>,
+    value_score: Option<f64>,
+    churn_risk: Option<f64>,
+    revenue: Option<f64>,
+    portfolio: Option<String>,
     action_rule: Option<String>,
     alarms: Vec<AlarmHit>,
 }
@@ -528,6 +593,10 @@ impl From<Card> for Counted {
             tier: c.tier,
             status: c.status,
             clv: c.clv,
+            value_score: c.value_score,
+            churn_risk: c.churn_risk,
+            revenue: c.revenue,
+            portfolio: c.portfolio,
             action_rule: c.action_rule,
             alarms: c.alarms,
         }
@@ -556,6 +625,53 @@ impl Tally {
         }
         if c.status == "At Risk" {
             self.at_risk_value += c.clv.unwrap_or(0.0);
+        }
+        self.add_portfolio(c);
+        if let Some(r) = c.revenue.filter(|r| *r > 0.0) {
+            self.revenues.push(r);
+        }
+        for a in &c.alarms {
+            self.add_alarm(c, a);
+        }
+    }
+
+    fn add_portfolio(&mut self, c: &Counted) {
+        let clv = c.clv.unwrap_or(0.0);
+        let cell = match (c.value_score, c.churn_risk) {
+            (Some(v), Some(r)) => &mut self.grid[band(v / 100.0)][band(r)],
+            _ => &mut self.unplaced,
+        };
+        cell.customers += 1;
+        cell.clv += clv;
+        if let Some(q) = &c.portfolio {
+            let cell = self.quadrants.entry(q.clone()).or_default();
+            cell.customers += 1;
+            cell.clv += clv;
+        }
+    }
+
+    /// Keeps the alarm if it is among the [`TOP_ALARMS`] biggest by CLV so far (ties: the
+    /// smaller customer id, then kind, so the result does not depend on the order of cards).
+    fn add_alarm(&mut self, c: &Counted, a: &AlarmHit) {
+        let candidate = TopAlarm {
+            customer_id: c.customer_id.as_str().to_owned(),
+            kind: a.kind.clone(),
+            evidence: a.evidence.clone(),
+            clv: c.clv.unwrap_or(0.0),
+            churn_risk: c.churn_risk,
+        };
+        if self.top_alarms.len() < TOP_ALARMS {
+            self.top_alarms.push(candidate);
+            return;
+        }
+        let (smallest, _) = self
+            .top_alarms
+            .iter()
+            .enumerate()
+            .min_by(|(_, x), (_, y)| alarm_order(x, y).reverse())
+            .expect("the list is full");
+        if alarm_order(&candidate, &self.top_alarms[smallest]).is_lt() {
+            self.top_alarms[smallest] = candidate;
         }
     }
 
@@ -597,12 +713,133 @@ impl Tally {
             },
             actions: self.actions.clone(),
             facts_read_at: None,
+            portfolio: Portfolio {
+                grid: self.grid.iter().map(|row| row.to_vec()).collect(),
+                unplaced: self.unplaced,
+                quadrants: self.quadrants.clone(),
+            },
+            pareto: pareto(&self.revenues),
+            top_alarms: {
+                let mut top = self.top_alarms.clone();
+                top.sort_by(alarm_order);
+                top
+            },
         }
     }
+}
+
+/// The band (0 to [`PORTFOLIO_BANDS`] − 1) of a share from 0 to 1; 1 belongs to the last.
+fn band(share: f64) -> usize {
+    ((share.clamp(0.0, 1.0) * PORTFOLIO_BANDS as f64) as usize).min(PORTFOLIO_BANDS - 1)
+}
+
+/// Biggest CLV first; ties by customer id, then kind.
+fn alarm_order(a: &TopAlarm, b: &TopAlarm) -> std::cmp::Ordering {
+    b.clv
+        .total_cmp(&a.clv)
+        .then_with(|| a.customer_id.cmp(&b.customer_id))
+        .then_with(|| a.kind.cmp(&b.kind))
+}
+
+/// The share of the total the best `p` % bring, for `p` = 0 to 100 (a customer counted in
+/// part where a percentile falls inside them).
+fn pareto(revenues: &[f64]) -> Vec<f64> {
+    if revenues.is_empty() {
+        return Vec::new();
+    }
+    let mut sorted = revenues.to_vec();
+    sorted.sort_by(|a, b| b.total_cmp(a));
+    let total: f64 = sorted.iter().sum();
+    let n = sorted.len() as f64;
+    let mut cumulative = Vec::with_capacity(sorted.len() + 1);
+    cumulative.push(0.0);
+    let mut sum = 0.0;
+    for r in &sorted {
+        sum += r;
+        cumulative.push(sum);
+    }
+    (0..=100)
+        .map(|p| {
+            let at = n * f64::from(p) / 100.0;
+            let whole = at.floor() as usize;
+            let part = at - whole as f64;
+            let extra = sorted.get(whole).map_or(0.0, |r| r * part);
+            (cumulative[whole] + extra) / total
+        })
+        .collect()
 }
 
 /// The context a stored run froze, read back through its type.
 pub fn run_context(run: &ScoreRunRecord) -> Result<RunContext, AppError> {
     serde_json::from_str(&run.context)
         .map_err(|e| AppError::Corrupt(format!("score run {}: its context: {e}", run.id)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pareto_curve_shares_revenue_by_the_best_percent_of_buyers() {
+        let curve = pareto(&[10.0, 50.0, 10.0, 30.0]);
+        assert_eq!(curve.len(), 101);
+        assert_eq!(curve[0], 0.0);
+        // The best quarter (one buyer of four) brings half; part of a buyer counts in part.
+        assert!((curve[25] - 0.5).abs() < 1e-12);
+        assert!((curve[10] - 0.2).abs() < 1e-12);
+        assert!((curve[50] - 0.8).abs() < 1e-12);
+        assert!((curve[100] - 1.0).abs() < 1e-12);
+        assert!(curve.windows(2).all(|w| w[0] <= w[1]));
+        assert!(pareto(&[]).is_empty());
+    }
+
+    #[test]
+    fn bands_are_fifths_and_the_top_belongs_to_the_last() {
+        assert_eq!(band(0.0), 0);
+        assert_eq!(band(0.1999), 0);
+        assert_eq!(band(0.2), 1);
+        assert_eq!(band(1.0), PORTFOLIO_BANDS - 1);
+        assert_eq!(band(1.5), PORTFOLIO_BANDS - 1);
+    }
+
+    #[test]
+    fn the_biggest_alarms_do_not_depend_on_the_order_of_cards() {
+        let counted = |id: &str, clv: f64| Counted {
+            customer_id: patron_core::ids::CustomerId::parse(id).unwrap(),
+            lead: false,
+            profiling: true,
+            tier: "A".into(),
+            status: "Standard".into(),
+            clv: Some(clv),
+            value_score: Some(50.0),
+            churn_risk: Some(0.5),
+            revenue: Some(clv),
+            portfolio: None,
+            action_rule: None,
+            alarms: vec![AlarmHit {
+                kind: "sleeper".into(),
+                evidence: "quiet".into(),
+            }],
+        };
+        let cards: Vec<Counted> = (0..TOP_ALARMS + 10)
+            .map(|i| counted(&format!("C{i:03}"), (i % 7) as f64))
+            .collect();
+        let top = |order: &mut dyn Iterator<Item = &Counted>| {
+            let mut tally = Tally::default();
+            for c in order {
+                tally.add(c);
+            }
+            tally.summary(&AlarmChanges::default()).top_alarms
+        };
+        let forward = top(&mut cards.iter());
+        let backward = top(&mut cards.iter().rev());
+        assert_eq!(forward, backward);
+        assert_eq!(forward.len(), TOP_ALARMS);
+        assert_eq!(forward[0].clv, 6.0);
+        assert!(
+            forward
+                .windows(2)
+                .all(|w| alarm_order(&w[0], &w[1]).is_lt())
+        );
+    }
 }

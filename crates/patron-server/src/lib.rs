@@ -11,6 +11,7 @@
 //! * [`live`] — the task that recomputes live cards after their facts are committed.
 //! * [`metrics`] — Prometheus counters and histograms.
 //! * [`routes`] — one module per route group; [`openapi`] the document built from them.
+//! * [`web`] — the dashboard's pages.
 
 pub mod auth;
 pub mod delivery;
@@ -20,6 +21,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod routes;
 pub mod state;
+pub mod web;
 pub mod writer;
 
 pub use state::{AppState, ServerOptions};

@@ -60,6 +60,8 @@ pub struct AppState {
     pub live: crate::live::LiveQueue,
     /// Where unstored leads are scored (made on first use).
     pub scratch: tokio::sync::OnceCell<patron_app::lead::Scratch>,
+    /// The dashboard's logged-in browsers.
+    pub sessions: crate::web::session::Sessions,
     scorer: RwLock<Option<Arc<LiveScorer>>>,
 }
 
@@ -77,6 +79,7 @@ impl AppState {
             jobs: Default::default(),
             live: Default::default(),
             scratch: Default::default(),
+            sessions: Default::default(),
             deliveries_wake: tokio::sync::Notify::new(),
             scorer: RwLock::new(None),
         })

@@ -77,6 +77,14 @@ pub struct ApiKeyRecord {
     pub revoked_at: Option<String>,
 }
 
+impl ApiKeyRecord {
+    /// The digest as the 32 bytes of a SHA-256 (zeros if the stored one is malformed: it then
+    /// matches no key).
+    pub fn digest_array(&self) -> [u8; 32] {
+        self.digest.as_slice().try_into().unwrap_or([0; 32])
+    }
+}
+
 /// One version of a customer's live card.
 #[derive(Debug, Clone, Serialize)]
 pub struct LiveCardRecord {

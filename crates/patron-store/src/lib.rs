@@ -151,6 +151,19 @@ pub struct CurrentCard {
     pub card: Option<String>,
 }
 
+/// A customer found by [`Store::search_customers`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CustomerMatch {
+    /// The id.
+    pub id: CustomerId,
+    /// Display name.
+    pub name: Option<String>,
+    /// E-mail address.
+    pub email: Option<String>,
+    /// Company.
+    pub company: Option<String>,
+}
+
 /// A fact whose content an import changed.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Correction {
@@ -465,6 +478,10 @@ pub trait Store: Send + Sync {
     async fn event_types(&self) -> Result<Vec<String>>;
     /// One customer's alarm episodes, open and cleared, in id order.
     async fn customer_alarms(&self, customer: &CustomerId) -> Result<Vec<AlarmRecord>>;
+    /// Customers a person looking for one might mean, at most `limit`: the id, then the e-mail
+    /// address (both exact, ignoring case), then names beginning with `query` (ignoring case),
+    /// in name order. Stubs and merged-away customers are not found.
+    async fn search_customers(&self, query: &str, limit: u32) -> Result<Vec<CustomerMatch>>;
     /// Starts a rule run (recording the version), or finds the interrupted run of the same
     /// version on the same facts to continue, or finds that the latest finished run already is
     /// that; an interrupted run of other rules or facts is an error. `restart` discards an

@@ -118,40 +118,17 @@ pub async fn history(
 ) -> ApiResult<Json<Vec<HistoryEntry>>> {
     caller.need(Scope::Read)?;
     let id = customer_id(&id)?;
-    let store = state.store.as_ref();
-    let mut entries = Vec::new();
-    for (run, as_of, record) in store.card_history(&id).await? {
-        let card: Value = serde_json::from_str(&record.card)
-            .map_err(|e| AppError::Corrupt(format!("card of {id} in run {run}: {e}")))?;
-        entries.push(HistoryEntry {
-            source: "run".into(),
-            run_id: run,
-            as_of: as_of.to_string(),
-            at: None,
-            card,
-        });
-    }
-    let mut live = store.live_cards(&id, 1000).await?;
-    live.reverse();
-    for record in live {
-        let card: Value = serde_json::from_str(&record.card)
-            .map_err(|e| AppError::Corrupt(format!("live card of {id}: {e}")))?;
-        let as_of = card
-            .get("as_of")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        entries.push(HistoryEntry {
-            source: "live".into(),
-            run_id: record.run_id,
-            as_of,
-            at: Some(record.at),
-            card,
-        });
-    }
-    if entries.is_empty() && !store.customer_exists(&id).await? {
-        return Err(AppError::UnknownCustomer(format!("customer {id} is unknown")).into());
-    }
+    let entries = patron_app::activity::timeline(state.store.as_ref(), &id, 1000)
+        .await?
+        .into_iter()
+        .map(|t| HistoryEntry {
+            source: t.source.to_owned(),
+            run_id: t.run_id,
+            as_of: t.as_of,
+            at: t.at,
+            card: t.card,
+        })
+        .collect();
     Ok(Json(entries))
 }
 

@@ -49,7 +49,32 @@ pub async fn cards(
     Query(query): Query<ExportQuery>,
 ) -> ApiResult<Response> {
     caller.need(Scope::Read)?;
-    let format = match query.format.as_deref().unwrap_or("csv") {
+    let filter = patron_app::cards::card_filter(
+        &state.project,
+        query.condition.as_deref(),
+        query.segment.as_deref(),
+    )?;
+    export(
+        &state,
+        query.format.as_deref().unwrap_or("csv"),
+        filter,
+        query.run,
+        "cards",
+    )
+    .await
+}
+
+/// The cards of run `run` (default: the latest) matching `filter` as a streamed download in
+/// `format` (`csv`, `csv-de`, `jsonl`) named `NAME-run-ID.EXT`: what the API's export and the
+/// dashboard's worklist export both answer.
+pub async fn export(
+    state: &AppState,
+    format: &str,
+    filter: Option<patron_engine::scorecard::CardFilter>,
+    run: Option<i64>,
+    name: &str,
+) -> ApiResult<Response> {
+    let format = match format {
         "csv" => Format::Csv { german: false },
         "csv-de" => Format::Csv { german: true },
         "jsonl" => Format::JsonLines,
@@ -60,13 +85,8 @@ pub async fn cards(
             ));
         }
     };
-    let filter = patron_app::cards::card_filter(
-        &state.project,
-        query.condition.as_deref(),
-        query.segment.as_deref(),
-    )?;
     let (run, chunks) =
-        patron_app::cards::matching_chunks(state.store.as_ref(), query.run, filter).await?;
+        patron_app::cards::matching_chunks(state.store.as_ref(), run, filter).await?;
     let stream =
         futures_util::stream::unfold((chunks, true), move |(mut chunks, first)| async move {
             let chunk = chunks.recv().await?;
@@ -91,7 +111,7 @@ pub async fn cards(
         .header(header::CONTENT_TYPE, content_type)
         .header(
             header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"cards-run-{}.{extension}\"", run.id),
+            format!("attachment; filename=\"{name}-run-{}.{extension}\"", run.id),
         )
         .body(Body::from_stream(stream))
         .map_err(|e| ApiError::new(Code::Failed, e.to_string()))

@@ -66,7 +66,13 @@ pub struct IngestQuery {
     pub cards: Option<CardsMode>,
 }
 
-async fn ingest(state: &AppState, facts: Facts, mode: CardsMode) -> ApiResult<Json<IngestAnswer>> {
+/// Stores `facts` through the writer and answers with the customers' cards: every route that
+/// takes facts (the API's and the dashboard's) goes through here.
+pub async fn ingest(
+    state: &AppState,
+    facts: Facts,
+    mode: CardsMode,
+) -> ApiResult<Json<IngestAnswer>> {
     let entity = facts.entity().to_string();
     let customers = facts.touched();
     let stored: Stored = state.writer.write(facts).await?;

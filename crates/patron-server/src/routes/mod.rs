@@ -63,6 +63,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/webhooks/{id}/deliveries", get(webhooks::deliveries))
         .route("/v1/webhooks/{id}/test", post(webhooks::test))
         .route("/v1/deliveries/{id}/redeliver", post(webhooks::redeliver))
+        .merge(crate::web::router())
         .fallback(ops::not_found)
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(state.clone(), observe))

@@ -3,6 +3,8 @@
 
 mod admin;
 mod api;
+mod browser;
+mod dashboard;
 mod live;
 mod support;
 mod webhooks;

@@ -11,6 +11,7 @@ mod models;
 mod rows;
 mod rules;
 mod runs;
+mod search;
 
 use crate::{MergeRecord, Result, SourceStatus, StoreStatus, TableStatus};
 use async_trait::async_trait;
@@ -137,6 +138,11 @@ fn migrator() -> Migrator {
             17,
             "live pending",
             include_str!("../../migrations/sqlite/0017_live_pending.sql"),
+        ),
+        migration(
+            18,
+            "customer search",
+            include_str!("../../migrations/sqlite/0018_customer_search.sql"),
         ),
     ])
 }
@@ -535,6 +541,10 @@ impl crate::Store for SqliteStore {
 
     async fn customer_alarms(&self, customer: &CustomerId) -> Result<Vec<crate::AlarmRecord>> {
         runs::alarms(&self.pool, false, Some(customer)).await
+    }
+
+    async fn search_customers(&self, query: &str, limit: u32) -> Result<Vec<crate::CustomerMatch>> {
+        search::customers(&self.pool, query, limit).await
     }
 
     async fn merges(&self) -> Result<Vec<MergeRecord>> {

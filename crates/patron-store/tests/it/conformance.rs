@@ -710,3 +710,39 @@ async fn live_pending_marks_commit_with_the_facts_and_clear_with_the_cards() {
         [(id("B"), Some(ts("2024-06-01")))]
     );
 }
+
+#[tokio::test]
+async fn customers_are_found_by_id_email_or_the_beginning_of_a_name() {
+    let (_dir, store) = seeded().await;
+    let ids = |found: Vec<patron_store::CustomerMatch>| -> Vec<String> {
+        found
+            .into_iter()
+            .map(|m| m.id.as_str().to_owned())
+            .collect()
+    };
+    // An id first; an e-mail address ignoring case; a name by its beginning, ignoring case.
+    assert_eq!(ids(store.search_customers("B", 10).await.unwrap()), ["B"]);
+    // The names that begin with it (in name order, then id) after the id.
+    assert_eq!(
+        ids(store.search_customers("A", 10).await.unwrap()),
+        ["A", "B"]
+    );
+    assert_eq!(
+        ids(store
+            .search_customers("ANNA@example.com", 10)
+            .await
+            .unwrap()),
+        ["A"]
+    );
+    assert_eq!(
+        ids(store.search_customers("anna a", 10).await.unwrap()),
+        ["A", "B"]
+    );
+    // Each customer once, the limit kept, a stub and an empty query never found.
+    assert_eq!(ids(store.search_customers("an", 1).await.unwrap()), ["A"]);
+    assert!(store.search_customers("S", 10).await.unwrap().is_empty());
+    assert!(store.search_customers("  ", 10).await.unwrap().is_empty());
+    assert!(store.search_customers("Bert", 10).await.unwrap().is_empty());
+    // A wildcard is a character like any other.
+    assert!(store.search_customers("%", 10).await.unwrap().is_empty());
+}
