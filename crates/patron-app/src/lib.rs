@@ -41,6 +41,7 @@ pub mod publish;
 pub mod quality;
 pub mod rules;
 pub mod score;
+pub mod segments;
 pub mod webhooks;
 
 pub use error::AppError;

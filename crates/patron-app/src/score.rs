@@ -74,6 +74,9 @@ pub struct RunSummary {
     /// [`TOP_ALARMS`]).
     #[serde(default)]
     pub top_alarms: Vec<TopAlarm>,
+    /// Customers and CLV per RFM segment (buyers with profiling consent).
+    #[serde(default)]
+    pub rfm: BTreeMap<String, Cell>,
 }
 
 /// How many of the biggest alarms a run keeps in its summary.
@@ -566,6 +569,7 @@ struct Tally {
     revenues: Vec<f64>,
     /// The biggest alarms so far, at most [`TOP_ALARMS`], in no order.
     top_alarms: Vec<TopAlarm>,
+    rfm: BTreeMap<String, Cell>,
 }
 
 /// What the summary counts of one card.
@@ -580,6 +584,7 @@ struct Counted {
     churn_risk: Option<f64>,
     revenue: Option<f64>,
     portfolio: Option<String>,
+    rfm_segment: Option<String>,
     action_rule: Option<String>,
     alarms: Vec<AlarmHit>,
 }
@@ -597,6 +602,7 @@ impl From<Card> for Counted {
             churn_risk: c.churn_risk,
             revenue: c.revenue,
             portfolio: c.portfolio,
+            rfm_segment: c.rfm_segment,
             action_rule: c.action_rule,
             alarms: c.alarms,
         }
@@ -645,6 +651,11 @@ impl Tally {
         cell.clv += clv;
         if let Some(q) = &c.portfolio {
             let cell = self.quadrants.entry(q.clone()).or_default();
+            cell.customers += 1;
+            cell.clv += clv;
+        }
+        if let Some(segment) = &c.rfm_segment {
+            let cell = self.rfm.entry(segment.clone()).or_default();
             cell.customers += 1;
             cell.clv += clv;
         }
@@ -724,6 +735,7 @@ impl Tally {
                 top.sort_by(alarm_order);
                 top
             },
+            rfm: self.rfm.clone(),
         }
     }
 }
@@ -815,6 +827,7 @@ mod tests {
             churn_risk: Some(0.5),
             revenue: Some(clv),
             portfolio: None,
+            rfm_segment: None,
             action_rule: None,
             alarms: vec![AlarmHit {
                 kind: "sleeper".into(),

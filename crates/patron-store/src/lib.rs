@@ -151,6 +151,21 @@ pub struct CurrentCard {
     pub card: Option<String>,
 }
 
+/// A segment saved from the dashboard.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SavedSegment {
+    /// Its name (unique).
+    pub name: String,
+    /// The condition, in the card condition language.
+    pub condition: String,
+    /// What it is for.
+    pub description: String,
+    /// Who saved it (the API key's name).
+    pub saved_by: String,
+    /// When (UTC; set by the store).
+    pub saved_at: String,
+}
+
 /// A customer found by [`Store::search_customers`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CustomerMatch {
@@ -482,6 +497,13 @@ pub trait Store: Send + Sync {
     /// address (both exact, ignoring case), then names beginning with `query` (ignoring case),
     /// in name order. Stubs and merged-away customers are not found.
     async fn search_customers(&self, query: &str, limit: u32) -> Result<Vec<CustomerMatch>>;
+    /// Saves a segment under its name (replacing one of the same name), stamped with the
+    /// time; the stored segment.
+    async fn save_segment(&self, segment: &SavedSegment) -> Result<SavedSegment>;
+    /// Every saved segment, by name.
+    async fn saved_segments(&self) -> Result<Vec<SavedSegment>>;
+    /// Deletes saved segment `name`; whether there was one.
+    async fn delete_segment(&self, name: &str) -> Result<bool>;
     /// Starts a rule run (recording the version), or finds the interrupted run of the same
     /// version on the same facts to continue, or finds that the latest finished run already is
     /// that; an interrupted run of other rules or facts is an error. `restart` discards an

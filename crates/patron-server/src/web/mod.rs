@@ -1,4 +1,5 @@
-//! The dashboard: pages rendered on the server (askama templates, plain forms, no script),
+//! The dashboard: pages rendered on the server (askama templates, plain forms; one small
+//! embedded script updates the segment builder's figures as the reader types),
 //! every asset embedded in the binary, charts drawn as SVG in Rust, German and English.
 //!
 //! Pages read what the score run computed and stored (its summary, the cards) through the
@@ -40,7 +41,14 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/worklists/{list}", get(pages::worklists::page))
         .route("/worklists/{list}/export", get(pages::worklists::export))
         .route("/worklists/{list}/handled", post(pages::worklists::handled))
+        .route(
+            "/segments",
+            get(pages::segments::page).post(pages::segments::save),
+        )
+        .route("/segments/figures", get(pages::segments::figures))
+        .route("/segments/{name}/export", get(pages::segments::export))
         .route("/assets/style.css", get(style))
+        .route("/assets/segments.js", get(segments_script))
         .layer(axum::middleware::map_response(page_headers))
 }
 
@@ -56,15 +64,27 @@ async fn style() -> Response {
         .into_response()
 }
 
+/// The segment builder's script, from the binary.
+async fn segments_script() -> Response {
+    (
+        [
+            (CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../assets/segments.js"),
+    )
+        .into_response()
+}
+
 /// What every page answers with: a policy that lets the page load nothing from elsewhere and
-/// run no script, not be framed, and not be cached (it shows personal data).
+/// run no script but its own, not be framed, and not be cached (it shows personal data).
 async fn page_headers(mut response: Response) -> Response {
     let h = response.headers_mut();
     h.insert(
         "content-security-policy",
         HeaderValue::from_static(
-            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
-             frame-ancestors 'none'; base-uri 'none'",
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; \
+             connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
     );
     h.insert(
@@ -94,6 +114,25 @@ impl Viewer {
     /// The texts in the viewer's language.
     pub fn text(&self) -> &'static Text {
         self.lang.text()
+    }
+
+    /// Refuses a form (403) unless it carries this viewer's session CSRF token: a request
+    /// with a Bearer key has no session, and so no forms.
+    #[allow(clippy::result_large_err)] // the error is the page the handler answers with
+    pub fn check_csrf(&self, given: &str) -> Result<(), Response> {
+        let valid = self
+            .csrf
+            .as_deref()
+            .is_some_and(|token| session::tokens_match(token, given));
+        if valid {
+            Ok(())
+        } else {
+            Err(pages::message_page(
+                self.lang,
+                StatusCode::FORBIDDEN,
+                "CSRF token mismatch",
+            ))
+        }
     }
 }
 

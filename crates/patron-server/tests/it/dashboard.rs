@@ -312,6 +312,46 @@ async fn the_dashboard_in_a_real_browser() {
     assert_eq!(handled.len(), 1, "{:?}", facts.outcomes.rows);
     let label = handled[0].label.as_deref().unwrap_or_default();
     assert!(label.contains("(rescue) by test"), "{label}");
+
+    // A segment: its figures follow the condition as it is typed; saved, it is listed, becomes
+    // a worklist, and exports.
+    browser.go(&format!("{base}/segments")).await;
+    assert_accessible(&browser, &axe, "segments").await;
+    browser.type_into("#where", r#"tier == "VIP""#).await;
+    let started = Instant::now();
+    while browser.count("#figures dl").await == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the figures did not follow the condition"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let vips = server
+        .store
+        .cards(run)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|c| c.tier == "VIP")
+        .count();
+    let figures = browser.text("#figures").await;
+    assert!(
+        figures.contains(&format!("{vips} (")),
+        "{vips} VIPs: {figures}"
+    );
+    browser.type_into("#name", "vip-test").await;
+    browser.type_into("#description", "our best").await;
+    browser
+        .click_to("form[action='/segments'][method='post'] button")
+        .await;
+    assert!(browser.text(".done").await.ends_with("vip-test"));
+    assert!(browser.text("#saved").await.contains(r#"tier == "VIP""#));
+    assert_accessible(&browser, &axe, "segments with figures").await;
+    browser.screenshot(&shots.join("segments.png")).await;
+    browser
+        .go(&format!("{base}/worklists/saved-vip-test"))
+        .await;
+    assert_eq!(browser.count("#worklist tbody tr").await, vips.min(50));
     assert_stays_local(&browser, &base).await;
     browser.close().await;
     server.stop().await;

@@ -12,6 +12,7 @@ mod rows;
 mod rules;
 mod runs;
 mod search;
+mod segments;
 
 use crate::{MergeRecord, Result, SourceStatus, StoreStatus, TableStatus};
 use async_trait::async_trait;
@@ -143,6 +144,11 @@ fn migrator() -> Migrator {
             18,
             "customer search",
             include_str!("../../migrations/sqlite/0018_customer_search.sql"),
+        ),
+        migration(
+            19,
+            "saved segments",
+            include_str!("../../migrations/sqlite/0019_saved_segments.sql"),
         ),
     ])
 }
@@ -541,6 +547,20 @@ impl crate::Store for SqliteStore {
 
     async fn customer_alarms(&self, customer: &CustomerId) -> Result<Vec<crate::AlarmRecord>> {
         runs::alarms(&self.pool, false, Some(customer)).await
+    }
+
+    async fn save_segment(&self, segment: &crate::SavedSegment) -> Result<crate::SavedSegment> {
+        self.closer.wrote();
+        segments::save(&self.pool, segment).await
+    }
+
+    async fn saved_segments(&self) -> Result<Vec<crate::SavedSegment>> {
+        segments::list(&self.pool).await
+    }
+
+    async fn delete_segment(&self, name: &str) -> Result<bool> {
+        self.closer.wrote();
+        segments::delete(&self.pool, name).await
     }
 
     async fn search_customers(&self, query: &str, limit: u32) -> Result<Vec<crate::CustomerMatch>> {

@@ -746,3 +746,35 @@ async fn customers_are_found_by_id_email_or_the_beginning_of_a_name() {
     // A wildcard is a character like any other.
     assert!(store.search_customers("%", 10).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn segments_are_saved_by_name_replaced_and_deleted() {
+    let (_dir, store) = store().await;
+    let segment = |name: &str, condition: &str| patron_store::SavedSegment {
+        name: name.into(),
+        condition: condition.into(),
+        description: "d".into(),
+        saved_by: "marketing".into(),
+        saved_at: String::new(),
+    };
+    let saved = store
+        .save_segment(&segment("vip", "tier == \"VIP\""))
+        .await
+        .unwrap();
+    assert!(!saved.saved_at.is_empty());
+    store
+        .save_segment(&segment("at-risk", "churn_risk > 0.5"))
+        .await
+        .unwrap();
+    store
+        .save_segment(&segment("vip", "tier == \"Premium\""))
+        .await
+        .unwrap();
+    let all = store.saved_segments().await.unwrap();
+    let names: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["at-risk", "vip"]);
+    assert_eq!(all[1].condition, "tier == \"Premium\"");
+    assert!(store.delete_segment("vip").await.unwrap());
+    assert!(!store.delete_segment("vip").await.unwrap());
+    assert_eq!(store.saved_segments().await.unwrap().len(), 1);
+}

@@ -3,6 +3,7 @@
 pub mod customer;
 pub mod login;
 pub mod overview;
+pub mod segments;
 pub mod worklists;
 
 use super::Viewer;
@@ -109,6 +110,22 @@ pub fn api_error_page(lang: Lang, error: &crate::error::ApiError) -> Response {
         error.message()
     };
     message_page(lang, status, message)
+}
+
+/// The cards of the latest run meeting `condition` as a download in `format` named
+/// `NAME-run-ID.csv`: the API's streamed export, for a page's list.
+pub async fn export_condition(
+    state: &crate::state::AppState,
+    lang: Lang,
+    condition: &str,
+    format: Option<&str>,
+    name: &str,
+) -> PageResult {
+    let filter = patron_app::cards::card_filter(&state.project, Some(condition), None)
+        .map_err(|e| api_error_page(lang, &e.into()))?;
+    crate::routes::exports::export(state, format.unwrap_or("csv"), filter, None, name)
+        .await
+        .map_err(|e| api_error_page(lang, &e))
 }
 
 /// A template rendered to HTML; a template that fails to render is a 500 with a plain page.

@@ -56,7 +56,7 @@ const BUILT_IN: &[BuiltIn] = &[
         slug: "upsell",
         en: "Upsell candidates",
         de: "Kandidaten für Upselling",
-        condition: "potential >= 20 && churn_risk < 0.5",
+        condition: "potential >= 0.2 && churn_risk < 0.5",
     },
     BuiltIn {
         slug: "payment",
@@ -76,8 +76,13 @@ pub struct Worklist {
     pub condition: String,
 }
 
-/// The lists of `project` in `lang`: the built-in ones, then its segments.
-pub fn worklists(project: &patron_app::Project, lang: Lang) -> Vec<Worklist> {
+/// The lists of `project` in `lang`: the built-in ones, then its configured segments, then the
+/// segments saved from the dashboard.
+pub fn worklists(
+    project: &patron_app::Project,
+    saved: &[patron_store::SavedSegment],
+    lang: Lang,
+) -> Vec<Worklist> {
     let mut lists: Vec<Worklist> = BUILT_IN
         .iter()
         .map(|b| Worklist {
@@ -101,14 +106,34 @@ pub fn worklists(project: &patron_app::Project, lang: Lang) -> Vec<Worklist> {
             condition: segment.condition.clone(),
         });
     }
+    for segment in saved {
+        lists.push(Worklist {
+            slug: format!("saved-{}", segment.name),
+            title: if segment.description.is_empty() {
+                segment.name.clone()
+            } else {
+                format!("{}: {}", segment.name, segment.description)
+            },
+            condition: segment.condition.clone(),
+        });
+    }
     lists
 }
 
-/// The list `slug`, or the page saying there is none (the error is the page a handler answers
-/// with, as in [`PageResult`]).
-#[allow(clippy::result_large_err)]
-fn find(state: &AppState, lang: Lang, slug: &str) -> Result<Worklist, Response> {
-    worklists(&state.project, lang)
+/// Every list of the server's project and store.
+async fn all(state: &AppState, lang: Lang) -> Result<Vec<Worklist>, Response> {
+    let saved = state
+        .store
+        .saved_segments()
+        .await
+        .map_err(|e| failed(lang)(e.into()))?;
+    Ok(worklists(&state.project, &saved, lang))
+}
+
+/// The list `slug`, or the page saying there is none.
+async fn find(state: &AppState, lang: Lang, slug: &str) -> Result<Worklist, Response> {
+    all(state, lang)
+        .await?
         .into_iter()
         .find(|w| w.slug == slug)
         .ok_or_else(|| {
@@ -131,7 +156,7 @@ struct IndexPage {
 pub async fn index(State(state): State<Arc<AppState>>, viewer: Viewer) -> PageResult {
     Ok(render(&IndexPage {
         chrome: Chrome::of(&viewer, viewer.text().nav_worklists),
-        lists: worklists(&state.project, viewer.lang),
+        lists: all(&state, viewer.lang).await?,
     }))
 }
 
@@ -207,7 +232,7 @@ pub async fn page(
 ) -> PageResult {
     let lang = viewer.lang;
     let t = viewer.text();
-    let list = find(&state, lang, &slug)?;
+    let list = find(&state, lang, &slug).await?;
     let extra = query.condition.clone().unwrap_or_default();
     let sort = query.sort.clone().unwrap_or_default();
     let currency = &state.project.config.project.currency;
@@ -329,7 +354,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("patron.toml"), "").unwrap();
         let project = patron_app::Project::load(dir.path().to_owned(), None).unwrap();
-        for list in worklists(&project, Lang::En) {
+        for list in worklists(&project, &[], Lang::En) {
             let compiled =
                 patron_app::cards::card_filter(&project, Some(&condition(&list, "clv > 0")), None);
             assert!(compiled.is_ok(), "{}: {:?}", list.slug, compiled.err());
@@ -369,20 +394,16 @@ pub async fn export(
     Query(query): Query<ExportQuery>,
 ) -> PageResult {
     let lang = viewer.lang;
-    let list = find(&state, lang, &slug)?;
+    let list = find(&state, lang, &slug).await?;
     let text = condition(&list, query.condition.as_deref().unwrap_or_default());
-    let api_error = |e: crate::error::ApiError| api_error_page(lang, &e);
-    let filter = patron_app::cards::card_filter(&state.project, Some(&text), None)
-        .map_err(|e| api_error(e.into()))?;
-    crate::routes::exports::export(
+    super::export_condition(
         &state,
-        query.format.as_deref().unwrap_or("csv"),
-        filter,
-        None,
+        lang,
+        &text,
+        query.format.as_deref(),
         &format!("worklist-{slug}"),
     )
     .await
-    .map_err(api_error)
 }
 
 /// The form of a "handled" button.
@@ -403,17 +424,7 @@ pub async fn handled(
     Form(form): Form<HandledForm>,
 ) -> PageResult {
     let lang = viewer.lang;
-    let csrf_ok = viewer
-        .csrf
-        .as_deref()
-        .is_some_and(|token| crate::web::session::tokens_match(token, &form.csrf));
-    if !csrf_ok {
-        return Err(message_page(
-            lang,
-            StatusCode::FORBIDDEN,
-            "CSRF token mismatch",
-        ));
-    }
+    viewer.check_csrf(&form.csrf)?;
     if !viewer.key.scope.allows(Scope::Ingest) {
         return Err(message_page(
             lang,
@@ -425,7 +436,7 @@ pub async fn handled(
             ),
         ));
     }
-    let list = find(&state, lang, &slug)?;
+    let list = find(&state, lang, &slug).await?;
     let customer = CustomerId::parse(&form.customer_id)
         .map_err(|e| failed(lang)(AppError::Invalid(e.to_string())))?;
     let now = std::time::SystemTime::now()
