@@ -175,6 +175,48 @@ pub fn lift_table(y: &[f64], p: &[f64], groups: usize) -> Vec<LiftRow> {
     table
 }
 
+/// One point of a ROC curve.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct RocPoint {
+    /// False positive rate at the threshold.
+    pub fpr: f64,
+    /// True positive rate at the threshold.
+    pub tpr: f64,
+}
+
+/// The ROC curve: (false, true positive rate) at every distinct score taken as the threshold,
+/// highest first, from (0, 0) to (1, 1) (sklearn's `roc_curve` without
+/// `drop_intermediate`); more than `max_points` points are thinned evenly, keeping both ends.
+/// Empty when `y` lacks positives or negatives.
+pub fn roc_curve(y: &[f64], p: &[f64], max_points: usize) -> Vec<RocPoint> {
+    let positives: f64 = y.iter().sum();
+    let negatives = y.len() as f64 - positives;
+    if positives == 0.0 || negatives == 0.0 {
+        return Vec::new();
+    }
+    let order = by_score_desc(p);
+    let mut points = vec![RocPoint { fpr: 0.0, tpr: 0.0 }];
+    let (mut tp, mut fp) = (0.0, 0.0);
+    for (k, &i) in order.iter().enumerate() {
+        tp += y[i];
+        fp += 1.0 - y[i];
+        // A threshold falls only between distinct scores: ties move together.
+        let last_of_tie = order.get(k + 1).is_none_or(|&j| p[j] != p[i]);
+        if last_of_tie {
+            points.push(RocPoint {
+                fpr: fp / negatives,
+                tpr: tp / positives,
+            });
+        }
+    }
+    if points.len() <= max_points.max(2) {
+        return points;
+    }
+    let last = points.len() - 1;
+    let keep = max_points.max(2) - 1;
+    (0..=keep).map(|k| points[k * last / keep]).collect()
+}
+
 /// One bin of a calibration table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CalibrationBin {
@@ -251,6 +293,32 @@ mod tests {
         assert!(log_loss(&[1.0], &[0.0]).is_finite());
         let (m, s) = mean_sd(&[1.0, 2.0, 3.0]);
         assert_eq!((m, s), (2.0, 1.0));
+    }
+
+    #[test]
+    fn the_roc_curve_matches_sklearn_and_its_area_is_the_auc() {
+        // sklearn.metrics.roc_curve([0,0,1,1], [0.1,0.4,0.35,0.8], drop_intermediate=False)
+        let curve = roc_curve(&[0.0, 0.0, 1.0, 1.0], &[0.1, 0.4, 0.35, 0.8], 100);
+        let pairs: Vec<(f64, f64)> = curve.iter().map(|r| (r.fpr, r.tpr)).collect();
+        assert_eq!(
+            pairs,
+            [(0.0, 0.0), (0.0, 0.5), (0.5, 0.5), (0.5, 1.0), (1.0, 1.0)]
+        );
+        let y: Vec<f64> = (0..500).map(|i| f64::from(u8::from(i % 3 == 0))).collect();
+        let p: Vec<f64> = (0..500)
+            .map(|i| ((i * 7919) % 101) as f64 / 100.0 * 0.6 + y[i] * 0.3)
+            .collect();
+        let full = roc_curve(&y, &p, usize::MAX);
+        let area: f64 = full
+            .windows(2)
+            .map(|w| (w[1].fpr - w[0].fpr) * (w[1].tpr + w[0].tpr) / 2.0)
+            .sum();
+        assert!((area - roc_auc(&y, &p)).abs() < 1e-12);
+        let thin = roc_curve(&y, &p, 20);
+        assert_eq!(thin.len(), 20);
+        assert_eq!(thin.first(), full.first());
+        assert_eq!(thin.last(), full.last());
+        assert!(roc_curve(&[1.0, 1.0], &[0.2, 0.3], 10).is_empty());
     }
 
     #[test]

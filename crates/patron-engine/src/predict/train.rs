@@ -105,6 +105,10 @@ pub struct Holdout {
     pub logistic: Scores,
     /// Lift by decile of the GBM.
     pub lift: Vec<LiftRow>,
+    /// The GBM's ROC curve (at most 101 points).
+    pub roc: Vec<crate::ml::metrics::RocPoint>,
+    /// The GBM's calibration: predicted against observed in ten bins.
+    pub calibration: Vec<crate::ml::metrics::CalibrationBin>,
 }
 
 /// Everything measured while training.
@@ -220,6 +224,8 @@ pub fn train(facts: &Facts, config: &TrainConfig) -> Result<Trained, PredictErro
         gbm: Scores::of(&hold_y, &p_hold),
         logistic: Scores::of(&hold_y, &p_logistic),
         lift: lift_table(&hold_y, &p_hold, 10),
+        roc: crate::ml::metrics::roc_curve(&hold_y, &p_hold, 101),
+        calibration: crate::ml::metrics::calibration_table(&hold_y, &p_hold, 10),
     };
 
     // The final model sees the holdout period too.

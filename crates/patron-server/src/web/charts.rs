@@ -316,17 +316,27 @@ pub fn lines(
     out
 }
 
-/// The Pareto curve: `curve[p]` is the share of the total the best `p` % bring. Drawn with
-/// the line of equal shares and a mark at 20 %.
-pub fn pareto(
+/// A labelled point drawn on an [`xy`] chart.
+pub struct Mark {
+    /// Where, both from 0 to 1.
+    pub at: (f64, f64),
+    /// What is written beside it.
+    pub label: String,
+}
+
+/// Curves in the unit square (shares, rates, probabilities), with the diagonal dashed for
+/// reference and each series in the legend below; `percent` writes the axes' ticks.
+pub fn xy(
     title: &str,
-    curve: &[f64],
+    series: &[(String, Vec<(f64, f64)>)],
     x_axis: &str,
     y_axis: &str,
     percent: &dyn Fn(f64) -> String,
+    mark: Option<&Mark>,
 ) -> String {
     let mut out = String::new();
-    open(&mut out, 440, 270, title);
+    let legend = if series.len() > 1 { 22 } else { 0 };
+    open(&mut out, 440, 270 + legend, title);
     let frame = Frame {
         left: 64.0,
         top: 30.0,
@@ -335,7 +345,7 @@ pub fn pareto(
     };
     let ticks: Vec<f64> = (0..=4).map(|i| f64::from(i) * 0.25).collect();
     frame.y_axis(&mut out, &ticks, percent, y_axis);
-    let x_of = |share: f64| frame.left + frame.width * share;
+    let x_of = |share: f64| frame.left + frame.width * share.clamp(0.0, 1.0);
     for t in &ticks {
         let _ = write!(
             out,
@@ -360,32 +370,86 @@ pub fn pareto(
         x1 = frame.left + frame.width,
         y1 = frame.top,
     );
-    if curve.len() > 1 {
-        let last = (curve.len() - 1) as f64;
-        let points: Vec<String> = curve
+    for (k, (name, points)) in series.iter().enumerate() {
+        let colour = PALETTE[k % PALETTE.len()];
+        let path: Vec<String> = points
             .iter()
-            .enumerate()
-            .map(|(i, v)| format!("{:.1},{:.1}", x_of(i as f64 / last), frame.y(*v, 1.0)))
+            .map(|(x, y)| format!("{:.1},{:.1}", x_of(*x), frame.y(y.clamp(0.0, 1.0), 1.0)))
             .collect();
         let _ = write!(
             out,
-            r#"<polyline points="{}" fill="none" stroke="{}" stroke-width="2.5"/>"#,
-            points.join(" "),
-            PALETTE[0]
+            r#"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="2.5"/>"#,
+            path.join(" ")
         );
-        let at = ((last * 0.2).round() as usize).min(curve.len() - 1);
-        let (x, y) = (x_of(0.2), frame.y(curve[at], 1.0));
+        if points.len() <= 12 {
+            for (x, y) in points {
+                let _ = write!(
+                    out,
+                    r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{colour}"/>"#,
+                    x_of(*x),
+                    frame.y(y.clamp(0.0, 1.0), 1.0)
+                );
+            }
+        }
+        if legend > 0 {
+            let lx = 64.0 + 180.0 * k as f64;
+            let ly = frame.top + frame.height + 60.0;
+            let _ = write!(
+                out,
+                r#"<line x1="{lx}" x2="{x2}" y1="{y:.1}" y2="{y:.1}" stroke="{colour}" stroke-width="3"/><text x="{tx}" y="{ly:.1}" fill="{INK}">{n}</text>"#,
+                x2 = lx + 18.0,
+                y = ly - 4.0,
+                tx = lx + 24.0,
+                n = esc(name)
+            );
+        }
+    }
+    if let Some(mark) = mark {
+        let (x, y) = (x_of(mark.at.0), frame.y(mark.at.1.clamp(0.0, 1.0), 1.0));
         let _ = write!(
             out,
             r#"<circle cx="{x:.1}" cy="{y:.1}" r="4" fill="{c}"/><text x="{tx:.1}" y="{ty:.1}" fill="{INK}" font-weight="600">{v}</text>"#,
             c = PALETTE[1],
             tx = x + 8.0,
             ty = y + 14.0,
-            v = esc(&percent(curve[at]))
+            v = esc(&mark.label)
         );
     }
     out.push_str("</svg>");
     out
+}
+
+/// The Pareto curve: `curve[p]` is the share of the total the best `p` % bring. Drawn with
+/// the line of equal shares and a mark at 20 %.
+pub fn pareto(
+    title: &str,
+    curve: &[f64],
+    x_axis: &str,
+    y_axis: &str,
+    percent: &dyn Fn(f64) -> String,
+) -> String {
+    if curve.len() < 2 {
+        return xy(title, &[], x_axis, y_axis, percent, None);
+    }
+    let last = (curve.len() - 1) as f64;
+    let points: Vec<(f64, f64)> = curve
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (i as f64 / last, *v))
+        .collect();
+    let at = ((last * 0.2).round() as usize).min(curve.len() - 1);
+    let mark = Mark {
+        at: (0.2, curve[at]),
+        label: percent(curve[at]),
+    };
+    xy(
+        title,
+        &[(String::new(), points)],
+        x_axis,
+        y_axis,
+        percent,
+        Some(&mark),
+    )
 }
 
 /// A small line without axes for a card's figure over time; the first and last values are

@@ -45,6 +45,7 @@ pub fn router() -> Router<Arc<AppState>> {
             "/segments",
             get(pages::segments::page).post(pages::segments::save),
         )
+        .route("/models", get(pages::models::page))
         .route("/segments/figures", get(pages::segments::figures))
         .route("/segments/{name}/export", get(pages::segments::export))
         .route("/assets/style.css", get(style))

@@ -352,6 +352,37 @@ async fn the_dashboard_in_a_real_browser() {
         .go(&format!("{base}/worklists/saved-vip-test"))
         .await;
     assert_eq!(browser.count("#worklist tbody tr").await, vips.min(50));
+
+    // The models page: a churn model trained on the store, measured on its holdout period.
+    browser.go(&format!("{base}/models")).await;
+    assert_eq!(browser.count("section.model").await, 0);
+    let request = patron_app::models::TrainRequest {
+        target: patron_engine::predict::Target::Churn,
+        as_of: None,
+        horizon_days: 180,
+        cutoffs: 3,
+        step_days: 90,
+        seed: 42,
+        predict: patron_engine::predict::PredictOptions {
+            top: 3,
+            explain: patron_engine::predict::Explain::Path,
+        },
+    };
+    patron_app::models::train_model(server.store.as_ref(), &request, &mut patron_app::Silent)
+        .await
+        .unwrap();
+    browser.go(&format!("{base}/models")).await;
+    assert_eq!(
+        browser.count("#model-churn svg.chart").await,
+        3,
+        "{}",
+        browser
+            .run("return document.body.innerText", json!([]))
+            .await
+    );
+    assert!(browser.text("#model-churn table").await.contains("ROC AUC"));
+    assert_accessible(&browser, &axe, "models").await;
+    browser.screenshot(&shots.join("models.png")).await;
     assert_stays_local(&browser, &base).await;
     browser.close().await;
     server.stop().await;

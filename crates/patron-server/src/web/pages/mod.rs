@@ -2,6 +2,7 @@
 
 pub mod customer;
 pub mod login;
+pub mod models;
 pub mod overview;
 pub mod segments;
 pub mod worklists;
