@@ -43,6 +43,7 @@ pub mod rules;
 pub mod score;
 pub mod segments;
 pub mod webhooks;
+pub mod worklists;
 
 pub use error::AppError;
 pub use import::{ImportRequest, Imported, import};

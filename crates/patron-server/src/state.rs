@@ -62,6 +62,8 @@ pub struct AppState {
     pub scratch: tokio::sync::OnceCell<patron_app::lead::Scratch>,
     /// The dashboard's logged-in browsers.
     pub sessions: crate::web::session::Sessions,
+    /// The dashboard's worklists of the latest run.
+    pub lists: crate::web::pages::worklists::ListCache,
     scorer: RwLock<Option<Arc<LiveScorer>>>,
 }
 
@@ -80,6 +82,7 @@ impl AppState {
             live: Default::default(),
             scratch: Default::default(),
             sessions: Default::default(),
+            lists: Default::default(),
             deliveries_wake: tokio::sync::Notify::new(),
             scorer: RwLock::new(None),
         })

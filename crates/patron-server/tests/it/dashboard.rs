@@ -496,6 +496,47 @@ async fn pages_take_a_bearer_key_and_refuse_cross_site_logins_and_forged_logouts
     assert_eq!(logout(&csrf).send().await.unwrap().status(), 303);
     assert_eq!(with_session("/").send().await.unwrap().status(), 303);
 
+    // Once the run's lists are prepared, a list is sorted as a whole and paged in that order.
+    let started = Instant::now();
+    let sorted = loop {
+        let html = page("/worklists/upsell?sort=clv", Some(&server.read))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if html.contains("id=\"total\"") {
+            break html;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the lists were not prepared"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let run = server.store.latest_run_id().await.unwrap().unwrap();
+    let mut expected: Vec<(f64, String)> = Vec::new();
+    for record in server.store.cards(run).await.unwrap() {
+        let card: patron_engine::scorecard::Card = serde_json::from_str(&record.card).unwrap();
+        if card.potential.is_some_and(|p| p >= 0.2) && card.churn_risk.is_some_and(|r| r < 0.5) {
+            expected.push((
+                card.clv.unwrap_or(f64::NEG_INFINITY),
+                card.customer_id.as_str().to_owned(),
+            ));
+        }
+    }
+    expected.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let shown: Vec<String> = sorted
+        .split("<td><a href=\"/customers/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_owned)
+        .collect();
+    let wanted: Vec<String> = expected.iter().take(50).map(|(_, id)| id.clone()).collect();
+    assert!(!wanted.is_empty(), "the demo has upsell candidates");
+    assert_eq!(shown, wanted);
+
     // A revoked key ends its sessions at the next page.
     let again = login(&server.base, "/").send().await.unwrap();
     let session = again.headers()["set-cookie"]

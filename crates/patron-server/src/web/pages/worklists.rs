@@ -6,7 +6,7 @@
 
 use super::{Chrome, PageResult, api_error_page, failed, message_page, render};
 use crate::state::AppState;
-use crate::web::format::{decimal, money, percent};
+use crate::web::format::{decimal, int, money, percent};
 use crate::web::i18n::Lang;
 use crate::web::{Viewer, local_path};
 use askama::Template;
@@ -130,6 +130,68 @@ async fn all(state: &AppState, lang: Lang) -> Result<Vec<Worklist>, Response> {
     Ok(worklists(&state.project, &saved, lang))
 }
 
+/// The members of the built-in lists and the project's segments in the latest run, computed
+/// once per run in the background (one pass over its cards) and kept: until they are ready, and
+/// for saved segments and further conditions, pages read the run's cards in id order.
+#[derive(Default)]
+pub struct ListCache {
+    state: tokio::sync::Mutex<CacheState>,
+}
+
+#[derive(Default)]
+struct CacheState {
+    ready: Option<Arc<patron_app::worklists::Memberships>>,
+    building: Option<i64>,
+}
+
+impl ListCache {
+    /// The memberships of the latest run if they are ready; otherwise starts computing them
+    /// (once) and answers `None`.
+    pub async fn get(
+        &self,
+        state: &Arc<AppState>,
+    ) -> Option<Arc<patron_app::worklists::Memberships>> {
+        let latest = state.store.latest_run_id().await.ok().flatten()?;
+        let mut cache = self.state.lock().await;
+        if let Some(ready) = &cache.ready
+            && ready.run_id == latest
+        {
+            return Some(ready.clone());
+        }
+        if cache.building != Some(latest) {
+            cache.building = Some(latest);
+            let state = state.clone();
+            tokio::spawn(async move {
+                let lists: Vec<(String, String)> = worklists(&state.project, &[], Lang::En)
+                    .into_iter()
+                    .map(|w| (w.slug, w.condition))
+                    .collect();
+                let started = std::time::Instant::now();
+                let computed = patron_app::worklists::memberships(
+                    &state.project,
+                    state.store.as_ref(),
+                    &lists,
+                )
+                .await;
+                let mut cache = state.lists.state.lock().await;
+                cache.building = None;
+                match computed {
+                    Ok(m) => {
+                        tracing::info!(
+                            run = m.run_id,
+                            seconds = started.elapsed().as_secs_f64(),
+                            "worklists prepared"
+                        );
+                        cache.ready = Some(Arc::new(m));
+                    }
+                    Err(e) => tracing::error!(error = %e, "worklists not prepared"),
+                }
+            });
+        }
+        None
+    }
+}
+
 /// The list `slug`, or the page saying there is none.
 async fn find(state: &AppState, lang: Lang, slug: &str) -> Result<Worklist, Response> {
     all(state, lang)
@@ -152,8 +214,9 @@ struct IndexPage {
     lists: Vec<Worklist>,
 }
 
-/// The lists.
+/// The lists (and the run's lists prepared in the background, if they are not yet).
 pub async fn index(State(state): State<Arc<AppState>>, viewer: Viewer) -> PageResult {
+    let _ready = state.lists.get(&state).await;
     Ok(render(&IndexPage {
         chrome: Chrome::of(&viewer, viewer.text().nav_worklists),
         lists: all(&state, viewer.lang).await?,
@@ -190,6 +253,10 @@ struct ListPage {
     can_mark: bool,
     back: String,
     done: Option<String>,
+    /// Customers on the list, when the run's lists are prepared.
+    total: Option<String>,
+    /// Sorting orders the whole list (else the page).
+    whole_list_sorted: bool,
 }
 
 struct Row {
@@ -236,64 +303,110 @@ pub async fn page(
     let extra = query.condition.clone().unwrap_or_default();
     let sort = query.sort.clone().unwrap_or_default();
     let currency = &state.project.config.project.currency;
+    let after = match query.after.as_deref().map(CustomerId::parse) {
+        Some(Ok(id)) => Some(id),
+        Some(Err(e)) => return Err(failed(lang)(AppError::Invalid(e.to_string()))),
+        None => None,
+    };
     let mut problem = None;
-    let mut rows = Vec::new();
-    let mut next = None;
-    match patron_app::cards::card_filter(&state.project, Some(&condition(&list, &extra)), None) {
-        Err(e) => problem = Some(e.to_string()),
-        Ok(filter) => {
-            let after = match query.after.as_deref().map(CustomerId::parse) {
-                Some(Ok(id)) => Some(id),
-                Some(Err(e)) => return Err(failed(lang)(AppError::Invalid(e.to_string()))),
-                None => None,
-            };
-            let (_, mut cards, more) = patron_app::cards::page_by_id(
-                state.store.as_ref(),
-                None,
-                filter.as_ref(),
-                after.as_ref(),
-                PAGE,
-            )
-            .await
-            .map_err(failed(lang))?;
-            if more && let Some(last) = cards.last() {
-                next = Some(format!(
-                    "/worklists/{slug}?{}",
-                    query_string(&[
-                        ("where", &extra),
-                        ("sort", &sort),
-                        ("after", last.customer_id.as_str())
-                    ])
-                ));
+    let mut cards = Vec::new();
+    let mut more = false;
+    let mut total = None;
+    let prepared = if extra.trim().is_empty() {
+        state.lists.get(&state).await
+    } else {
+        None
+    };
+    match prepared
+        .as_ref()
+        .and_then(|m| m.lists.get(&slug).map(|l| (m.run_id, l)))
+    {
+        // The run's members of the list, kept by the server: any order, any page, no scan.
+        Some((run_id, members)) => {
+            let ordered = patron_app::worklists::sorted(members, &sort);
+            let start = after.as_ref().map_or(0, |id| {
+                ordered
+                    .iter()
+                    .position(|m| &m.customer_id == id)
+                    .map_or(ordered.len(), |i| i + 1)
+            });
+            let page = ordered.get(start..).unwrap_or_default();
+            more = page.len() > PAGE;
+            for member in page.iter().take(PAGE) {
+                let card = patron_app::cards::card_in_run(
+                    state.store.as_ref(),
+                    run_id,
+                    &member.customer_id,
+                )
+                .await
+                .map_err(failed(lang))?;
+                cards.push(card);
             }
-            sort_page(&mut cards, &sort);
-            rows = cards
-                .iter()
-                .map(|c| Row {
-                    id: c.customer_id.as_str().to_owned(),
-                    href: super::customer::customer_href(c.customer_id.as_str()),
-                    tier: c.tier.clone(),
-                    status: t.status_name(&c.status),
-                    value_score: c
-                        .value_score
-                        .map_or_else(|| "–".into(), |v| decimal(v, 0, lang)),
-                    churn: c
-                        .churn_risk
-                        .map_or_else(|| "–".into(), |v| percent(v, 0, lang)),
-                    clv: c
-                        .clv
-                        .map_or_else(|| "–".into(), |v| money(v, currency, lang)),
-                    action: c.action.clone().unwrap_or_default(),
-                    alarms: c
-                        .alarms
-                        .iter()
-                        .map(|a| t.alarm_name(&a.kind))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                })
-                .collect();
+            total = Some(ordered.len());
         }
+        // A further condition, or lists not prepared yet: the run's cards in id order.
+        None => match patron_app::cards::card_filter(
+            &state.project,
+            Some(&condition(&list, &extra)),
+            None,
+        ) {
+            Err(e) => problem = Some(e.to_string()),
+            Ok(filter) => {
+                let (_, page, page_more) = patron_app::cards::page_by_id(
+                    state.store.as_ref(),
+                    None,
+                    filter.as_ref(),
+                    after.as_ref(),
+                    PAGE,
+                )
+                .await
+                .map_err(failed(lang))?;
+                cards = page;
+                more = page_more;
+                sort_page(&mut cards, &sort);
+            }
+        },
     }
+    let next = match (more, total.is_some()) {
+        // In the prepared order the last row is where the next page begins; in id order it
+        // is the highest id of the page, before the page was sorted.
+        (true, true) => cards.last().map(|c| c.customer_id.clone()),
+        (true, false) => cards.iter().map(|c| c.customer_id.clone()).max(),
+        (false, _) => None,
+    }
+    .map(|last| {
+        format!(
+            "/worklists/{slug}?{}",
+            query_string(&[("where", &extra), ("sort", &sort), ("after", last.as_str())])
+        )
+    });
+    let rows = cards
+        .iter()
+        .map(|c| Row {
+            id: c.customer_id.as_str().to_owned(),
+            href: super::customer::customer_href(c.customer_id.as_str()),
+            tier: c.tier.clone(),
+            status: t.status_name(&c.status),
+            value_score: c
+                .value_score
+                .map_or_else(|| "–".into(), |v| decimal(v, 0, lang)),
+            churn: c
+                .churn_risk
+                .map_or_else(|| "–".into(), |v| percent(v, 0, lang)),
+            clv: c
+                .clv
+                .map_or_else(|| "–".into(), |v| money(v, currency, lang)),
+            action: c.action.clone().unwrap_or_default(),
+            alarms: c
+                .alarms
+                .iter()
+                .map(|a| t.alarm_name(&a.kind))
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+        .collect();
+    let whole_list_sorted = total.is_some();
+    let total = total.map(|n| int(n as u64, lang));
     let here = |sort: &str| {
         format!(
             "/worklists/{slug}?{}",
@@ -341,6 +454,8 @@ pub async fn page(
         next,
         sort,
         sort_links,
+        total,
+        whole_list_sorted,
     };
     Ok((status, render(&page)).into_response())
 }
