@@ -21,6 +21,37 @@ pub struct Member {
     pub clv: Option<f64>,
 }
 
+impl Member {
+    /// What a list keeps of `card`.
+    pub fn of(card: &patron_engine::scorecard::Card) -> Member {
+        Member {
+            customer_id: card.customer_id.clone(),
+            value_score: card.value_score,
+            churn_risk: card.churn_risk,
+            clv: card.clv,
+        }
+    }
+
+    /// The figure a list is sorted by (`value_score`, `churn_risk`, `clv`; none for others).
+    fn figure(&self, sort: &str) -> Option<f64> {
+        match sort {
+            "value_score" => self.value_score,
+            "churn_risk" => self.churn_risk,
+            "clv" => self.clv,
+            _ => None,
+        }
+    }
+}
+
+/// The order of a list sorted by `sort`: the figure biggest first, unknown last; ties (and
+/// any other `sort`) by customer id.
+pub fn compare(sort: &str, a: &Member, b: &Member) -> std::cmp::Ordering {
+    b.figure(sort)
+        .unwrap_or(f64::NEG_INFINITY)
+        .total_cmp(&a.figure(sort).unwrap_or(f64::NEG_INFINITY))
+        .then_with(|| a.customer_id.cmp(&b.customer_id))
+}
+
 /// The members of each list of a run, in customer-id order.
 #[derive(Debug, Clone, Default)]
 pub struct Memberships {
@@ -54,12 +85,7 @@ pub async fn memberships(
                 if filter.as_ref().is_none_or(|f| f.matches(&card))
                     && let Some(list) = out.lists.get_mut(name)
                 {
-                    list.push(Member {
-                        customer_id: card.customer_id.clone(),
-                        value_score: card.value_score,
-                        churn_risk: card.churn_risk,
-                        clv: card.clv,
-                    });
+                    list.push(Member::of(&card));
                 }
             }
         }
@@ -67,23 +93,15 @@ pub async fn memberships(
     Ok(out)
 }
 
-/// `members` in the order a list is shown: by `sort` (`value_score`, `churn_risk`, `clv`:
-/// biggest first, unknown last) or by customer id; ties by customer id.
-pub fn sorted(members: &[Member], sort: &str) -> Vec<Member> {
-    let key = |m: &Member| match sort {
-        "value_score" => m.value_score,
-        "churn_risk" => m.churn_risk,
-        "clv" => m.clv,
-        _ => None,
-    };
+/// `members` (in customer-id order, as [`memberships`] gives them) in the order a list is
+/// shown, by [`compare`]: borrowed as they are when that is customer-id order.
+pub fn sorted<'a>(members: &'a [Member], sort: &str) -> std::borrow::Cow<'a, [Member]> {
+    if !matches!(sort, "value_score" | "churn_risk" | "clv") {
+        return std::borrow::Cow::Borrowed(members);
+    }
     let mut out = members.to_vec();
-    out.sort_by(|a, b| {
-        key(b)
-            .unwrap_or(f64::NEG_INFINITY)
-            .total_cmp(&key(a).unwrap_or(f64::NEG_INFINITY))
-            .then_with(|| a.customer_id.cmp(&b.customer_id))
-    });
-    out
+    out.sort_by(|a, b| compare(sort, a, b));
+    std::borrow::Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -107,8 +125,8 @@ mod tests {
             member("C", Some(5.0)),
             member("D", Some(1.0)),
         ];
-        let ids = |m: Vec<Member>| -> Vec<String> {
-            m.into_iter()
+        let ids = |m: std::borrow::Cow<'_, [Member]>| -> Vec<String> {
+            m.iter()
                 .map(|m| m.customer_id.as_str().to_owned())
                 .collect()
         };

@@ -47,16 +47,8 @@ impl FromRequestParts<Arc<AppState>> for Caller {
                 format!("{why}: send `Authorization: Bearer KEY` (patron keys create)"),
             )
         };
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .ok_or_else(|| unauthorized("no API key"))?;
-        let key = header
-            .to_str()
-            .ok()
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|k| !k.is_empty())
+        let key = bearer_key(&parts.headers)
+            .ok_or_else(|| unauthorized("no API key"))?
             .ok_or_else(|| unauthorized("a malformed Authorization header"))?;
         let record = patron_app::keys::authenticate(state.store.as_ref(), key)
             .await?
@@ -73,6 +65,20 @@ impl FromRequestParts<Arc<AppState>> for Caller {
         }
         Ok(Caller(record))
     }
+}
+
+/// The key of `Authorization: Bearer KEY`: none without the header, `Some(None)` when it is
+/// not a Bearer key (the API's routes and the dashboard's pages read it alike).
+pub fn bearer_key(headers: &axum::http::HeaderMap) -> Option<Option<&str>> {
+    let header = headers.get(AUTHORIZATION)?;
+    Some(
+        header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|k| !k.is_empty()),
+    )
 }
 
 /// A token bucket per key: `rate` requests per second, bursts of up to `rate`.

@@ -218,6 +218,19 @@ pub fn heat(
     out
 }
 
+/// A legend's entry at `(x, y)` (the text's baseline): a short stroke of the series, then
+/// its name.
+fn legend_entry(out: &mut String, (x, y): (f64, f64), colour: &str, dash: &str, name: &str) {
+    let _ = write!(
+        out,
+        r#"<line x1="{x}" x2="{x2}" y1="{ly:.1}" y2="{ly:.1}" stroke="{colour}" stroke-width="3"{dash}/><text x="{tx}" y="{y:.1}" fill="{INK}">{n}</text>"#,
+        x2 = x + 18.0,
+        ly = y - 4.0,
+        tx = x + 24.0,
+        n = esc(name)
+    );
+}
+
 /// One line of a [`lines`] chart.
 pub struct Series {
     /// Its name in the legend.
@@ -300,17 +313,11 @@ pub fn lines(
                 r#"<circle cx="{x:.1}" cy="{y:.1}" r="3" fill="{colour}"/>"#
             );
         }
-        let lx = 64.0 + 125.0 * (k % 3) as f64;
-        let ly = frame.top + frame.height + 40.0 + 18.0 * (k / 3) as f64;
-        let _ = write!(
-            out,
-            r#"<line x1="{lx}" x2="{x2}" y1="{y:.1}" y2="{y:.1}" stroke="{colour}" stroke-width="3"{dash}/><text x="{tx}" y="{ty:.1}" fill="{INK}">{n}</text>"#,
-            x2 = lx + 18.0,
-            y = ly - 4.0,
-            tx = lx + 24.0,
-            ty = ly,
-            n = esc(&s.name)
+        let at = (
+            64.0 + 125.0 * (k % 3) as f64,
+            frame.top + frame.height + 40.0 + 18.0 * (k / 3) as f64,
         );
+        legend_entry(&mut out, at, colour, dash, &s.name);
     }
     out.push_str("</svg>");
     out
@@ -392,16 +399,8 @@ pub fn xy(
             }
         }
         if legend > 0 {
-            let lx = 64.0 + 180.0 * k as f64;
-            let ly = frame.top + frame.height + 60.0;
-            let _ = write!(
-                out,
-                r#"<line x1="{lx}" x2="{x2}" y1="{y:.1}" y2="{y:.1}" stroke="{colour}" stroke-width="3"/><text x="{tx}" y="{ly:.1}" fill="{INK}">{n}</text>"#,
-                x2 = lx + 18.0,
-                y = ly - 4.0,
-                tx = lx + 24.0,
-                n = esc(name)
-            );
+            let at = (64.0 + 180.0 * k as f64, frame.top + frame.height + 60.0);
+            legend_entry(&mut out, at, colour, "", name);
         }
     }
     if let Some(mark) = mark {

@@ -19,7 +19,7 @@ pub mod session;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::FromRequestParts;
-use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, HOST, ORIGIN};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, HOST, ORIGIN};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -156,13 +156,8 @@ impl FromRequestParts<Arc<AppState>> for Viewer {
             .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
         let store = state.store.as_ref();
         let failed = pages::failed(lang);
-        let (key, csrf) = if let Some(header) = parts.headers.get(AUTHORIZATION) {
-            let key = header
-                .to_str()
-                .ok()
-                .and_then(|h| h.strip_prefix("Bearer "))
-                .map(str::trim)
-                .unwrap_or_default();
+        let (key, csrf) = if let Some(key) = crate::auth::bearer_key(&parts.headers) {
+            let key = key.unwrap_or_default();
             let record = patron_app::keys::authenticate(store, key)
                 .await
                 .map_err(failed)?

@@ -58,11 +58,9 @@ pub async fn page(State(state): State<Arc<AppState>>, viewer: Viewer) -> PageRes
         .await
         .map_err(|e| failed(lang)(e.into()))?;
     runs.sort_by_key(|r| (r.as_of, r.id));
-    let latest = match patron_app::cards::run_or_latest(state.store.as_ref(), None).await {
-        Ok(run) => Some(run),
-        Err(patron_app::AppError::NoRun(_)) => None,
-        Err(e) => return Err(failed(lang)(e)),
-    };
+    // The latest run as `run_or_latest` picks it: the latest `as_of`, the latest created
+    // (highest id) among equals — the last after this sort.
+    let latest = runs.last().cloned();
     let currency = &state.project.config.project.currency;
     let run = match latest {
         None => None,

@@ -15,6 +15,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use patron_app::AppError;
+use patron_app::worklists::Member;
 use patron_core::ids::CustomerId;
 use patron_engine::scorecard::Card;
 use patron_store::Scope;
@@ -361,9 +362,8 @@ pub async fn page(
                 )
                 .await
                 .map_err(failed(lang))?;
-                cards = page;
+                cards = sort_page(page, &sort);
                 more = page_more;
-                sort_page(&mut cards, &sort);
             }
         },
     }
@@ -477,20 +477,11 @@ mod tests {
     }
 }
 
-/// Sorts a page's cards by `sort`, biggest first (ties and unknown keys: customer id).
-fn sort_page(cards: &mut [Card], sort: &str) {
-    let key = |c: &Card| match sort {
-        "value_score" => c.value_score,
-        "churn_risk" => c.churn_risk,
-        "clv" => c.clv,
-        _ => None,
-    };
-    cards.sort_by(|a, b| {
-        key(b)
-            .unwrap_or(f64::NEG_INFINITY)
-            .total_cmp(&key(a).unwrap_or(f64::NEG_INFINITY))
-            .then_with(|| a.customer_id.cmp(&b.customer_id))
-    });
+/// Sorts a page's cards as a prepared list is sorted.
+fn sort_page(cards: Vec<Card>, sort: &str) -> Vec<Card> {
+    let mut pairs: Vec<(Member, Card)> = cards.into_iter().map(|c| (Member::of(&c), c)).collect();
+    pairs.sort_by(|a, b| patron_app::worklists::compare(sort, &a.0, &b.0));
+    pairs.into_iter().map(|(_, card)| card).collect()
 }
 
 /// The export's format and further condition.
