@@ -20,8 +20,18 @@ pub struct CreatedKey {
     pub record: ApiKeyRecord,
 }
 
-/// Creates a key named `name` (who or what uses it) with `scope`.
+/// Creates a key named `name` (who or what uses it) with `scope`, recorded in the audit log.
 pub async fn create(store: &dyn Store, name: &str, scope: Scope) -> Result<CreatedKey, AppError> {
+    create_by(store, name, scope, &crate::privacy::cli_actor()).await
+}
+
+/// [`create`] by `actor`.
+pub async fn create_by(
+    store: &dyn Store,
+    name: &str,
+    scope: Scope,
+    actor: &str,
+) -> Result<CreatedKey, AppError> {
     let name = name.trim();
     if name.is_empty() || name.len() > 200 {
         return Err(AppError::Invalid(
@@ -43,6 +53,14 @@ pub async fn create(store: &dyn Store, name: &str, scope: Scope) -> Result<Creat
             prefix: key.chars().take(KEY_PREFIX.len() + 6).collect(),
         })
         .await?;
+    crate::privacy::record(
+        store,
+        actor,
+        "key_created",
+        Some(format!("key#{}", record.id)),
+        serde_json::json!({"name": record.name, "scope": record.scope.as_str()}),
+    )
+    .await?;
     Ok(CreatedKey { key, record })
 }
 
@@ -73,10 +91,22 @@ pub async fn by_digest(store: &dyn Store, digest: &[u8]) -> Result<Option<ApiKey
     Ok(equal.then_some(record))
 }
 
-/// Revokes key `id`.
+/// Revokes key `id`, recorded in the audit log.
 pub async fn revoke(store: &dyn Store, id: i64) -> Result<(), AppError> {
+    revoke_by(store, id, &crate::privacy::cli_actor()).await
+}
+
+/// [`revoke`] by `actor`.
+pub async fn revoke_by(store: &dyn Store, id: i64, actor: &str) -> Result<(), AppError> {
     if store.revoke_api_key(id).await? {
-        Ok(())
+        crate::privacy::record(
+            store,
+            actor,
+            "key_revoked",
+            Some(format!("key#{id}")),
+            serde_json::json!({}),
+        )
+        .await
     } else {
         Err(AppError::NotFound(format!(
             "there is no unrevoked API key {id}"

@@ -35,6 +35,7 @@ pub mod keys;
 pub mod lead;
 pub mod live;
 pub mod models;
+pub mod privacy;
 pub mod progress;
 pub mod project;
 pub mod publish;

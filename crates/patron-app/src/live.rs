@@ -103,7 +103,11 @@ impl LiveScorer {
             churn: self.churn.as_ref().map(|(p, r)| (p, r)),
         };
         let mut previous = previous_tier;
-        let inputs = customer_inputs(&facts, &self.snapshot, &models, &mut |_| previous.take())?;
+        let mut inputs =
+            customer_inputs(&facts, &self.snapshot, &models, &mut |_| previous.take())?;
+        if let Some(one) = inputs.first_mut() {
+            one.overrides = crate::privacy::overrides_of(store, id, as_of).await?;
+        }
         let inputs = inputs.first().ok_or_else(|| {
             AppError::UnknownCustomer(format!(
                 "customer {id} has no facts before {}",

@@ -62,6 +62,8 @@ pub struct TrainRequest {
     pub seed: u64,
     /// How predictions of the population are explained.
     pub predict: PredictOptions,
+    /// The project's consent policy: customers who refused profiling are not trained on.
+    pub consent: patron_core::config::ConsentSection,
 }
 
 /// A trained and registered model with its report and the population's predictions.
@@ -97,6 +99,7 @@ pub async fn train_model(
         request.step_days,
     );
     config.seed = request.seed;
+    config.consent = request.consent.clone();
     let started = Instant::now();
     let trained = train(&facts, &config)?;
     let training_ms = started.elapsed().as_millis() as u64;

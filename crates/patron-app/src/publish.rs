@@ -26,6 +26,8 @@ pub struct PublishOptions {
     pub batch_size: usize,
     /// Stop after this many batches (to test resuming).
     pub stop_after_batches: Option<u64>,
+    /// Who publishes, for the audit log (an API key's name or `cli:USER`).
+    pub actor: String,
 }
 
 impl Default for PublishOptions {
@@ -34,6 +36,7 @@ impl Default for PublishOptions {
             restart: false,
             batch_size: 10_000,
             stop_after_batches: None,
+            actor: crate::privacy::cli_actor(),
         }
     }
 }
@@ -99,7 +102,6 @@ pub async fn publish(
     options: &PublishOptions,
     progress: &mut dyn Progress,
 ) -> Result<Published, AppError> {
-    let _ = project;
     let started = Instant::now();
     crate::project::ensure_intact(store).await?;
     progress.stage("load", None);
@@ -136,7 +138,7 @@ pub async fn publish(
             let end = (done + size).min(n);
             let t = Instant::now();
             let table = rules.score_customers(&facts, done..end, as_of, threads);
-            let batch = to_batch(&facts, &table, done, &mut written);
+            let batch = to_batch(&facts, &table, done, &project.config.consent, &mut written);
             computing += t.elapsed();
             let t = Instant::now();
             store.write_rule_batch(run.id, &batch).await?;
@@ -152,6 +154,16 @@ pub async fn publish(
         } else {
             state = PublishState::Interrupted;
         }
+    }
+    if matches!(state, PublishState::Started | PublishState::Resumed) {
+        crate::privacy::record(
+            store,
+            &options.actor,
+            "publish",
+            Some(rules.version().to_owned()),
+            serde_json::json!({"run": run.id, "as_of": as_of, "customers": n}),
+        )
+        .await?;
     }
     Ok(Published {
         state,
@@ -203,17 +215,37 @@ pub fn rule_version(rules: &RuleSet) -> RuleVersion {
     }
 }
 
-/// The store's rows for a table of customers `start..start + table.len()`.
-fn to_batch(facts: &Facts, table: &ScoreTable, start: usize, written: &mut Written) -> RuleBatch {
+/// Whether customer `c`'s triggers may fire: only with profiling and marketing consent (a
+/// trigger's action is marketing, and nothing is fired for someone who refused it).
+pub fn may_fire(facts: &Facts, c: usize, consent: &patron_core::config::ConsentSection) -> bool {
+    use patron_engine::scorecard::{marketing_allowed, profiling_allowed};
+    let given = facts.customers.consent[c];
+    profiling_allowed(given.profiling, consent) && marketing_allowed(given.marketing, consent)
+}
+
+/// The store's rows for a table of customers `start..start + table.len()` (trigger firings
+/// only where [`may_fire`]).
+fn to_batch(
+    facts: &Facts,
+    table: &ScoreTable,
+    start: usize,
+    consent: &patron_core::config::ConsentSection,
+    written: &mut Written,
+) -> RuleBatch {
     let customers = (0..table.len())
         .map(|c| {
+            let outbox = if may_fire(facts, start + c, consent) {
+                table.outbox(c)
+            } else {
+                &[]
+            };
             let ledger = table.ledger(c);
             let summary = summarise_ledger(ledger);
             written.customers += 1;
             written.ledger_entries += ledger.len() as u64;
             written.ledger_lines += summary.len() as u64;
             written.transitions += table.transitions(c).len() as u64;
-            written.firings += table.outbox(c).len() as u64;
+            written.firings += outbox.len() as u64;
             CustomerRuleResults {
                 customer: facts.customers.ids[start + c].clone(),
                 scores: table.values(c).iter().map(|p| p.micros()).collect(),
@@ -257,8 +289,7 @@ fn to_batch(facts: &Facts, table: &ScoreTable, start: usize, written: &mut Writt
                         },
                     })
                     .collect(),
-                firings: table
-                    .outbox(c)
+                firings: outbox
                     .iter()
                     .map(|o| FiringLine {
                         trigger: o.trigger,

@@ -401,6 +401,8 @@ async fn score(
         (inputs, snapshot, report, digest)
     };
 
+    let mut inputs = inputs;
+    crate::privacy::attach_overrides(store, &mut inputs, as_of).await?;
     progress.stage("cards", Some(inputs.len() as u64));
     let score_names: Vec<String> = rules
         .as_ref()

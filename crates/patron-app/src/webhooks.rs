@@ -224,7 +224,9 @@ pub fn messages_of(
             serde_json::json!({"customer_id": customer, "alarm": alarm}),
         )?;
     }
-    for fired in &change.triggers {
+    // A trigger's action is marketing: without marketing and profiling consent nothing goes out.
+    let marketing = change.card.marketing && change.card.profiling;
+    for fired in change.triggers.iter().filter(|_| marketing) {
         let mut key = patron_core::hash::Fnv64::new();
         key.field(&fired.trigger);
         key.field(&customer);

@@ -169,6 +169,15 @@ pub enum Command {
     /// redeliver.
     #[command(subcommand)]
     Webhooks(crate::commands::webhooks::WebhooksCommand),
+    /// Privacy (GDPR): export everything held about a person, or erase them without a trace.
+    #[command(subcommand)]
+    Privacy(crate::commands::privacy::PrivacyCommand),
+    /// Human overrides of automated decisions: tier, status or next action, with a reason.
+    #[command(subcommand)]
+    Override(crate::commands::overrides::OverrideCommand),
+    /// The audit log: publishes, overrides, erasures, exports, key changes (who and when).
+    #[command(after_help = "Examples:\n  patron audit\n  patron audit --limit 20 --json")]
+    Audit(crate::commands::audit::AuditArgs),
 }
 
 #[derive(Debug, Args)]

@@ -17,6 +17,11 @@ use std::time::Instant;
 pub struct Caller(pub ApiKeyRecord);
 
 impl Caller {
+    /// The key's name: who acts, in the audit log.
+    pub fn name(&self) -> &str {
+        &self.0.name
+    }
+
     /// Fails with 403 unless the key's scope allows `needed`.
     pub fn need(&self, needed: Scope) -> Result<(), ApiError> {
         if self.0.scope.allows(needed) {

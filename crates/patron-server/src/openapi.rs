@@ -1,7 +1,9 @@
 //! The OpenAPI 3 document, generated from the route handlers' annotations and the request and
 //! response types: what the code does is what the document says.
 
-use crate::routes::{alarms, customers, exports, ingest, keys, models, ops, rules, runs, webhooks};
+use crate::routes::{
+    alarms, customers, exports, ingest, keys, models, ops, privacy, rules, runs, webhooks,
+};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -18,6 +20,8 @@ use utoipa::{Modify, OpenApi};
         models::list, alarms::list, alarms::acknowledge, exports::cards,
         keys::list,
         webhooks::add, webhooks::list, webhooks::deliveries, webhooks::test, webhooks::redeliver,
+        privacy::export, privacy::erase, privacy::audit, privacy::overrides, privacy::set_override,
+        privacy::remove_override,
     ),
     modifiers(&Bearer),
 )]

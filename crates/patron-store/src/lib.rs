@@ -5,6 +5,7 @@
 
 pub mod api;
 mod fact_options;
+pub mod privacy;
 mod rule_runs;
 mod runs;
 mod sqlite;
@@ -20,6 +21,10 @@ pub use api::{
     NewWebhook, Scope, WebhookRecord,
 };
 pub use fact_options::FactOptions;
+pub use privacy::{
+    AuditEntry, ConsentChange, ErasureReport, NewAuditEntry, NewOverride, OverrideRecord,
+    PersonalData,
+};
 pub use rule_runs::{
     CustomerRuleResults, FactPosition, FiringLine, LedgerLine, LedgerSource, NewRuleRun,
     OutboxRecord, OutboxStatus, RuleBatch, RuleNames, RuleRun, RuleRunStart, RuleVersion,
@@ -612,6 +617,29 @@ pub trait Store: Send + Sync {
     async fn deliveries(&self, webhook: Option<i64>) -> Result<Vec<DeliveryRecord>>;
     /// Makes a delivered or dead delivery pending again, due at `now`.
     async fn redeliver(&self, delivery: i64, now: i64) -> Result<bool>;
+
+    /// Everything the store holds about the person `id` names (a merged-away id finds the
+    /// survivor and every id merged into it); `None` for an unknown id.
+    async fn personal_data(&self, id: &CustomerId) -> Result<Option<PersonalData>>;
+    /// Erases the person `id` names from every table and every store file, leaving an audit
+    /// entry by `actor` without personal data ([`StoreError::UnknownCustomer`] if unknown).
+    async fn erase_customer(&self, id: &CustomerId, actor: &str) -> Result<ErasureReport>;
+    /// Adds an entry to the audit log.
+    async fn append_audit(&self, entry: &NewAuditEntry) -> Result<AuditEntry>;
+    /// The audit log, newest first: `limit` entries before entry `before` (or the newest).
+    async fn audit_log(&self, limit: u32, before: Option<i64>) -> Result<Vec<AuditEntry>>;
+    /// Records an override (replacing one in force for the same customer and field), with its
+    /// audit entry, in one transaction.
+    async fn set_override(&self, o: &NewOverride) -> Result<OverrideRecord>;
+    /// Overrides of one customer (or all), newest first; only those in force at `at` when given
+    /// (not removed, not expired).
+    async fn overrides(
+        &self,
+        customer: Option<&CustomerId>,
+        in_force_at: Option<Timestamp>,
+    ) -> Result<Vec<OverrideRecord>>;
+    /// Removes an override, with its audit entry; `None` if there is no such override in force.
+    async fn remove_override(&self, id: i64, by: &str) -> Result<Option<OverrideRecord>>;
 }
 
 /// Opens (creating and migrating if needed) the store a URL names. `sqlite://FILE` paths are

@@ -223,6 +223,7 @@ async fn a_model_predicts_a_customer_alone_as_in_the_population() {
         step_days: 90,
         seed: 42,
         predict: options,
+        consent: Default::default(),
     };
     let trained = train_model(store.as_ref(), &request, &mut Silent)
         .await

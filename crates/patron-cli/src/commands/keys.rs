@@ -70,7 +70,7 @@ pub async fn run(global: &Global, command: &KeysCommand) -> Result<()> {
                     k.revoked_at.unwrap_or_default(),
                 ]);
             }
-            print!("{}", table.render());
+            println!("{}", table.render());
         }
         KeysCommand::Revoke { id } => {
             patron_app::keys::revoke(store.as_ref(), *id).await?;

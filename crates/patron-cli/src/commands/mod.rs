@@ -2,6 +2,7 @@
 
 mod abc;
 mod alarms;
+pub(crate) mod audit;
 mod backtest;
 pub(crate) mod backup;
 pub(crate) mod basket;
@@ -19,7 +20,9 @@ pub(crate) mod keys;
 mod margin;
 mod merge;
 pub(crate) mod models;
+pub(crate) mod overrides;
 pub(crate) mod payment_risk;
+pub(crate) mod privacy;
 mod quality;
 mod report;
 mod rfm;
@@ -76,6 +79,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(&global, &args).await,
         Command::Keys(command) => keys::run(&global, &command).await,
         Command::Webhooks(command) => webhooks::run(&global, &command).await,
+        Command::Privacy(command) => privacy::run(&global, &command).await,
+        Command::Override(command) => overrides::run(&global, &command).await,
+        Command::Audit(args) => audit::run(&global, &args).await,
     }
 }
 

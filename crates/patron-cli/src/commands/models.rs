@@ -183,6 +183,7 @@ async fn train_cmd(global: &Global, args: &TrainArgs) -> Result<()> {
             top: args.top,
             explain: explain_method(&args.explain),
         },
+        consent: project.config.consent.clone(),
     };
     let mut stages = Stages::new(global.quiet || global.json);
     let trained = train_model(store.as_ref(), &request, &mut stages).await?;

@@ -124,7 +124,11 @@ async fn score(
         })
         .collect();
     let stages = stage_counts(rules, &table);
-    let outbox = table.all_outbox().count();
+    // As a publish stores them: only for customers whose triggers may fire.
+    let outbox: usize = (0..table.len())
+        .filter(|&c| patron_app::publish::may_fire(&facts, c, &project.config.consent))
+        .map(|c| table.outbox(c).len())
+        .sum();
     if global.json {
         let customers: Vec<Value> = (0..table.len())
             .map(|c| {

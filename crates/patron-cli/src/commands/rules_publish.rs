@@ -24,6 +24,7 @@ pub async fn run(
         restart: args.restart,
         batch_size: args.batch_size,
         stop_after_batches: args.stop_after_batches,
+        ..PublishOptions::default()
     };
     let mut stages = Stages::new(global.quiet || global.json);
     let p = publish(project, store.as_ref(), rules, as_of, &options, &mut stages).await?;

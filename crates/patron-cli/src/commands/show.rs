@@ -192,6 +192,20 @@ pub fn print_card(c: &Card, run: i64, currency: &str) {
             c.action_rule.as_deref().unwrap_or("")
         );
     }
+    for o in &c.overrides {
+        println!(
+            "  OVERRIDE        {} = {} (automated: {}) by {} on {}: {}{}",
+            o.field,
+            o.value,
+            o.automated.as_deref().unwrap_or("none"),
+            o.by,
+            o.at,
+            o.reason,
+            o.expires
+                .map(|t| format!(", until {}", t.date()))
+                .unwrap_or_default()
+        );
+    }
     if let Some(v) = &c.value {
         println!("  Value explained composite {:.1} =", v.composite);
         let mut parts = v.contributions.clone();

@@ -13,6 +13,7 @@ fn writing_command(command: &Command) -> Option<&'static str> {
     Some(match command {
         Command::Score(_) => "score",
         Command::Merge(args) if !args.list => "merge",
+        Command::Privacy(crate::commands::privacy::PrivacyCommand::Erase { .. }) => "privacy erase",
         Command::Rules(RulesCommand::Publish(_)) => "rules publish",
         Command::Feedback(FeedbackCommand::Import(_)) => "feedback import",
         Command::Models(ModelsCommand::Train(_)) => "models train",

@@ -19,6 +19,7 @@ mod merge;
 mod names;
 mod offers;
 mod payment_risk;
+mod privacy;
 mod read_only;
 mod rules;
 mod rules_publish;

@@ -25,7 +25,7 @@ pub use rules::{
 };
 pub use scorecard::{
     ActionRule, AlarmsSection, ChurnSection, ConsentSection, MissingConsent, PROFILING_SCORES,
-    ReminderConfig, SegmentConfig, ServiceLevel, StatusSection, TierConfig, TiersSection,
+    Purpose, ReminderConfig, SegmentConfig, ServiceLevel, StatusSection, TierConfig, TiersSection,
     ValueSection, WeightedInput, default_actions, default_service,
 };
 pub use source::{

@@ -344,6 +344,20 @@ pub struct ActionRule {
     pub when: String,
     /// The action; `{offer}` is replaced by the next best offer.
     pub action: String,
+    /// `marketing` (default: offered only with marketing consent) or `service`.
+    #[serde(default)]
+    pub purpose: Purpose,
+}
+
+/// What an action is for, and so which consent it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    /// Selling or advertising: needs marketing consent.
+    #[default]
+    Marketing,
+    /// Looking after the customer (care, support, collections): no marketing consent needed.
+    Service,
 }
 
 fn action(name: &str, when: &str, what: &str) -> ActionRule {
@@ -351,13 +365,21 @@ fn action(name: &str, when: &str, what: &str) -> ActionRule {
         name: name.into(),
         when: when.into(),
         action: what.into(),
+        purpose: Purpose::Marketing,
+    }
+}
+
+fn service(name: &str, when: &str, what: &str) -> ActionRule {
+    ActionRule {
+        purpose: Purpose::Service,
+        ..action(name, when, what)
     }
 }
 
 /// The default decision table.
 pub fn default_actions() -> Vec<ActionRule> {
     vec![
-        action(
+        service(
             "VIP at risk",
             r#"alarm.valuable_at_risk && tier == "VIP""#,
             "senior adviser call",
@@ -379,12 +401,12 @@ pub fn default_actions() -> Vec<ActionRule> {
             r#"has(offer) && potential >= 0.3"#,
             "upsell: {offer}",
         ),
-        action(
+        service(
             "payment risk",
             r#"payment_band == "high""#,
             "prepayment only, reminder call",
         ),
-        action(
+        service(
             "VIP care",
             r#"tier == "VIP""#,
             "VIP care: personal thank-you",
@@ -392,6 +414,12 @@ pub fn default_actions() -> Vec<ActionRule> {
         action("cross-sell", "has(offer)", "cross-sell: {offer}"),
         action("lead", "lead", "nurture campaign"),
         action("default", "true", "newsletter"),
+        // Reached only without marketing consent: marketing rows are skipped then.
+        service(
+            "no marketing consent",
+            "true",
+            "service contact only (no marketing consent)",
+        ),
     ]
 }
 
@@ -423,12 +451,16 @@ pub enum MissingConsent {
 #[serde(deny_unknown_fields)]
 pub struct ConsentSection {
     /// Scores computed for customers who refused profiling, out of `value`, `clv`, `churn`,
-    /// `payment_risk`, `rules`, `rfm`, `margin`, `action` (default `rfm`, `margin`).
+    /// `payment_risk`, `rules`, `rfm`, `margin`, `action`, `offer`, `reminders` (default
+    /// `rfm`, `margin`).
     #[serde(default = "default_allowed")]
     pub allowed_without_consent: Vec<String>,
-    /// Unknown consent: `allow` (default) or `deny`.
+    /// Unknown profiling consent: `allow` (default) or `deny`.
     #[serde(default)]
     pub missing: MissingConsent,
+    /// Unknown marketing consent: `allow` (default) or `deny` (double opt-in markets).
+    #[serde(default)]
+    pub missing_marketing: MissingConsent,
 }
 
 /// The scores a card can hold that count as profiling.
@@ -441,6 +473,8 @@ pub const PROFILING_SCORES: &[&str] = &[
     "rfm",
     "margin",
     "action",
+    "offer",
+    "reminders",
 ];
 
 fn default_allowed() -> Vec<String> {
@@ -452,6 +486,7 @@ impl Default for ConsentSection {
         ConsentSection {
             allowed_without_consent: default_allowed(),
             missing: MissingConsent::Allow,
+            missing_marketing: MissingConsent::Allow,
         }
     }
 }

@@ -40,6 +40,9 @@ pub struct TrainConfig {
     pub folds: usize,
     /// Seed of the folds and learners.
     pub seed: u64,
+    /// Who may be profiled: customers without profiling consent are left out of every
+    /// training and holdout row (GDPR Art. 21/22).
+    pub consent: patron_core::config::ConsentSection,
 }
 
 impl TrainConfig {
@@ -65,6 +68,7 @@ impl TrainConfig {
             holdout,
             folds: 5,
             seed: 42,
+            consent: patron_core::config::ConsentSection::default(),
         }
     }
 }
@@ -181,13 +185,23 @@ pub fn train(facts: &Facts, config: &TrainConfig) -> Result<Trained, PredictErro
         )));
     }
     let spec = FeatureSpec::infer(facts);
+    let consenting = |(table, y): (FeatureTable, Vec<f64>)| {
+        let keep: Vec<usize> = (0..y.len())
+            .filter(|&r| {
+                let flag = facts.customers.consent[table.customers[r] as usize].profiling;
+                crate::scorecard::profiling_allowed(flag, &config.consent)
+            })
+            .collect();
+        let y = keep.iter().map(|&r| y[r]).collect();
+        (table.select(&keep), y)
+    };
     let parts: Vec<(FeatureTable, Vec<f64>)> = config
         .cutoffs
         .iter()
-        .map(|&c| labelled(facts, &spec, config.target, c, h))
+        .map(|&c| consenting(labelled(facts, &spec, config.target, c, h)))
         .collect();
     let (x, y, customers) = stack(&parts);
-    let (hold_table, hold_y) = labelled(facts, &spec, config.target, config.holdout, h);
+    let (hold_table, hold_y) = consenting(labelled(facts, &spec, config.target, config.holdout, h));
     need_both(&y, "training cutoffs", config.folds)?;
     need_both(&hold_y, "holdout cutoff", 1)?;
     let categorical = hold_table.categorical();

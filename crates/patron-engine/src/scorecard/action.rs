@@ -3,7 +3,7 @@
 
 use super::card::Card;
 use super::filter::CardFilter;
-use patron_core::config::{ActionRule, default_actions};
+use patron_core::config::{ActionRule, Purpose, default_actions};
 
 /// A score-card setting that does not compile.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -74,6 +74,7 @@ impl ActionTable {
     pub fn choose(&self, card: &Card) -> Option<(&str, String)> {
         self.rows
             .iter()
+            .filter(|(row, _)| card.marketing || row.purpose == Purpose::Service)
             .find(|(_, f)| f.matches(card))
             .map(|(row, _)| {
                 let text = row

@@ -18,6 +18,9 @@ pub struct Card {
     pub lead: bool,
     /// Automated profiling was allowed.
     pub profiling: bool,
+    /// Marketing contact was allowed (offers, marketing actions and triggers need it).
+    #[serde(default = "yes")]
+    pub marketing: bool,
     /// What was left out for lack of consent, in words.
     pub consent_note: Option<String>,
     /// Value score 0–100: better than this share of customers.
@@ -98,4 +101,71 @@ pub struct Card {
     pub next_purchase: Option<Timestamp>,
     /// Service reminders due soon or overdue: (due, what).
     pub reminders: Vec<(Timestamp, String)>,
+    /// Human decisions that replace automated ones (GDPR Art. 22), with the automated value.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<AppliedOverride>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A human decision in force on a card: what it replaced, who decided, when and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppliedOverride {
+    /// `tier`, `status` or `action`.
+    pub field: String,
+    /// The value decided.
+    pub value: String,
+    /// What the scoring decided (shown beside it).
+    pub automated: Option<String>,
+    /// Why.
+    pub reason: String,
+    /// Who decided.
+    pub by: String,
+    /// When (wall clock).
+    pub at: String,
+    /// When it lapses (`None`: until removed).
+    pub expires: Option<Timestamp>,
+}
+
+impl Card {
+    /// Applies the human decisions in force: each replaces its field and keeps the automated
+    /// value beside it. The service level follows an overridden tier.
+    pub fn apply_overrides(
+        &mut self,
+        overrides: &[AppliedOverride],
+        service: &std::collections::BTreeMap<String, ServiceLevel>,
+    ) {
+        for o in overrides {
+            let why = |automated: &str, reason: &str| {
+                format!(
+                    "set by {} on {}: {} (automated: {automated}, {reason})",
+                    o.by, o.at, o.reason
+                )
+            };
+            let automated = match o.field.as_str() {
+                "tier" => {
+                    let before = std::mem::replace(&mut self.tier, o.value.clone());
+                    self.tier_reason = why(&before, &self.tier_reason);
+                    self.service = service.get(&self.tier).cloned();
+                    Some(before)
+                }
+                "status" => {
+                    let before = std::mem::replace(&mut self.status, o.value.clone());
+                    self.status_reason = why(&before, &self.status_reason);
+                    Some(before)
+                }
+                "action" => {
+                    self.action_rule = Some("override".into());
+                    self.action.replace(o.value.clone())
+                }
+                _ => continue,
+            };
+            self.overrides.push(AppliedOverride {
+                automated,
+                ..o.clone()
+            });
+        }
+    }
 }

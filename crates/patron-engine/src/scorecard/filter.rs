@@ -77,7 +77,11 @@ const TEXTS: &[(&str, StrGetter)] = &[
     ("action", |c| c.action.as_deref()),
 ];
 
-const FLAGS: &[(&str, BoolGetter)] = &[("lead", |c| c.lead), ("profiling", |c| c.profiling)];
+const FLAGS: &[(&str, BoolGetter)] = &[
+    ("lead", |c| c.lead),
+    ("profiling", |c| c.profiling),
+    ("marketing", |c| c.marketing),
+];
 
 /// Every plain field name, for help texts and suggestions.
 pub fn field_names() -> Vec<&'static str> {

@@ -114,6 +114,10 @@ pub struct CustomerInputs {
     pub is_lead: bool,
     /// Automated profiling is allowed (consent given, or unknown and allowed by config).
     pub profiling_allowed: bool,
+    /// Marketing contact is allowed (consent given, or unknown and allowed by config).
+    pub marketing_allowed: bool,
+    /// Human decisions in force (tier, status, next action).
+    pub overrides: Vec<super::card::AppliedOverride>,
     /// Net revenue.
     pub revenue: f64,
     /// Contribution margin after cost-to-serve.
@@ -182,6 +186,8 @@ impl CustomerInputs {
             customer_id,
             is_lead: Default::default(),
             profiling_allowed: Default::default(),
+            marketing_allowed: Default::default(),
+            overrides: Vec::new(),
             revenue: Default::default(),
             margin: Default::default(),
             orders: Default::default(),
@@ -227,6 +233,11 @@ pub fn profiling_allowed(flag: Option<bool>, policy: &ConsentSection) -> bool {
     flag.unwrap_or(policy.missing == MissingConsent::Allow)
 }
 
+/// Whether marketing contact is allowed for a consent flag under the policy.
+pub fn marketing_allowed(flag: Option<bool>, policy: &ConsentSection) -> bool {
+    flag.unwrap_or(policy.missing_marketing == MissingConsent::Allow)
+}
+
 /// Fills the fact-derived inputs (orders, gaps, tenure, advocacy, NPS, flags, consent) of every
 /// customer; the other engines' results are added by the caller.
 pub fn from_facts(
@@ -258,6 +269,8 @@ pub fn from_facts(
             let mut row = CustomerInputs::new(facts.customers.ids[c].clone());
             row.profiling_allowed =
                 profiling_allowed(facts.customers.consent[c].profiling, consent);
+            row.marketing_allowed =
+                marketing_allowed(facts.customers.consent[c].marketing, consent);
             purchase_rhythm(facts, c, &mut order_times, &mut row);
             let first_fact = first_fact_time(facts, c);
             let since = facts.customers.created_at[c].secs().min(first_fact);

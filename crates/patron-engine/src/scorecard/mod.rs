@@ -34,11 +34,14 @@ mod tests;
 
 pub use action::{ActionTable, CompileError};
 pub use alarms::{AlarmChanges, AlarmContext, AlarmHit, OpenAlarm, alarms, reconcile};
-pub use card::Card;
+pub use card::{AppliedOverride, Card};
 pub use distribution::{Distribution, STEPS};
 pub use export::{COLUMNS as EXPORT_COLUMNS, Cell, ColumnType, ExportRow};
 pub use filter::{CardFilter, FilterError, Vocabulary, field_names};
-pub use inputs::{ChurnInput, CustomerInputs, Named, PaymentInput, from_facts, profiling_allowed};
+pub use inputs::{
+    ChurnInput, CustomerInputs, Named, PaymentInput, from_facts, marketing_allowed,
+    profiling_allowed,
+};
 pub use kpi::{After, Rate, SegmentKpi, observe, segment_kpis};
 pub use pipeline::{
     ChurnModelRef, Frozen, Models, PipelineError, RunContext, SNAPSHOT_VERSION, Snapshot,
@@ -299,6 +302,12 @@ fn visible<'a>(
     if deny("margin") {
         v.margin = 0.0;
     }
+    if deny("offer") {
+        v.offer = None;
+    }
+    if deny("reminders") {
+        v.reminders.clear();
+    }
     // `value` and `action` are decided in `card`.
     deny("value");
     deny("action");
@@ -377,6 +386,7 @@ pub fn card(c: &CustomerInputs, ctx: &ScoringContext, settings: &Settings) -> Ca
         as_of: ctx.as_of,
         lead: c.is_lead,
         profiling: c.profiling_allowed,
+        marketing: c.marketing_allowed,
         consent_note: (!left_out.is_empty()).then(|| {
             format!(
                 "no profiling consent: {} not computed (allowed without consent: {})",
@@ -441,13 +451,19 @@ pub fn card(c: &CustomerInputs, ctx: &ScoringContext, settings: &Settings) -> Ca
             .map(|p| p.evidence.clone())
             .unwrap_or_default(),
         alarms: alarm_hits,
-        offer: v.offer.clone(),
+        // An offer is advertising: it needs marketing consent as well.
+        offer: v.offer.clone().filter(|_| c.marketing_allowed),
         action: None,
         action_rule: None,
         next_purchase,
         reminders: v.reminders.clone(),
+        overrides: Vec::new(),
     };
+    // Human decisions first, so the decision table sees an overridden tier or status.
+    out.apply_overrides(&c.overrides, &cfg.service);
+    let action_overridden = out.overrides.iter().any(|o| o.field == "action");
     if !left_out.contains(&"action")
+        && !action_overridden
         && let Some((rule, text)) = settings.actions.choose(&out)
     {
         out.action = Some(text);

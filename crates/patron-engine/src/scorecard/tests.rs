@@ -26,6 +26,7 @@ fn population(n: usize) -> Vec<CustomerInputs> {
             CustomerInputs {
                 customer_id: id(&format!("C{i:05}")),
                 profiling_allowed: true,
+                marketing_allowed: true,
                 revenue: 100.0 + 10.0 * x,
                 margin: 30.0 + 3.0 * x,
                 orders: 1 + (i % 12) as u32,
@@ -50,6 +51,7 @@ fn population(n: usize) -> Vec<CustomerInputs> {
             customer_id: id(&format!("L{k}")),
             is_lead: true,
             profiling_allowed: true,
+            marketing_allowed: true,
             tenure_days: 10.0,
             ..CustomerInputs::new(id(&format!("L{k}")))
         });

@@ -114,6 +114,7 @@ fn sample_cards() -> Vec<Card> {
             CustomerInputs {
                 customer_id: id.clone(),
                 profiling_allowed: i != 3,
+                marketing_allowed: true,
                 revenue: 100.0 + 10.0 * x,
                 margin: 30.0 + 3.0 * x,
                 orders: (i % 5) as u32,

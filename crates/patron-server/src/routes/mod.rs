@@ -8,6 +8,7 @@ pub mod ingest;
 pub mod keys;
 pub mod models;
 pub mod ops;
+pub mod privacy;
 pub mod rules;
 pub mod runs;
 pub mod webhooks;
@@ -19,7 +20,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use patron_core::code::Code;
 use std::sync::Arc;
 use std::time::Instant;
@@ -38,8 +39,17 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route(
             "/v1/customers/{id}",
-            get(customers::card).patch(ingest::patch_customer),
+            get(customers::card)
+                .patch(ingest::patch_customer)
+                .delete(privacy::erase),
         )
+        .route("/v1/customers/{id}/export", get(privacy::export))
+        .route(
+            "/v1/customers/{id}/overrides",
+            get(privacy::overrides).post(privacy::set_override),
+        )
+        .route("/v1/overrides/{id}", delete(privacy::remove_override))
+        .route("/v1/audit", get(privacy::audit))
         .route("/v1/score", post(customers::score))
         .route("/v1/customers/{id}/history", get(customers::history))
         .route("/v1/customers/{id}/explain", get(customers::explain))

@@ -115,6 +115,7 @@ pub async fn publish_rules(
     let as_of = patron_app::project::resolve_as_of(state.store.as_ref(), given).await?;
     let options = PublishOptions {
         restart: request.restart.unwrap_or(false),
+        actor: caller.name().to_owned(),
         ..PublishOptions::default()
     };
     let info = spawn(&state, "publish", move |state, mut progress| async move {

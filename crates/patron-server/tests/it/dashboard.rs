@@ -367,6 +367,7 @@ async fn the_dashboard_in_a_real_browser() {
             top: 3,
             explain: patron_engine::predict::Explain::Path,
         },
+        consent: Default::default(),
     };
     patron_app::models::train_model(server.store.as_ref(), &request, &mut patron_app::Silent)
         .await

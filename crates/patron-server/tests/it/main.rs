@@ -6,5 +6,6 @@ mod api;
 mod browser;
 mod dashboard;
 mod live;
+mod privacy;
 mod support;
 mod webhooks;

@@ -16,13 +16,13 @@ use std::time::Duration;
 
 /// A receiver that answers with the scripted statuses (then 200) and keeps what it got.
 #[derive(Clone, Default)]
-struct Receiver {
+pub(crate) struct Receiver {
     script: Arc<Mutex<VecDeque<u16>>>,
     got: Arc<Mutex<Vec<(HeaderMap, Bytes)>>>,
 }
 
 impl Receiver {
-    async fn start(script: &[u16]) -> (Receiver, String) {
+    pub(crate) async fn start(script: &[u16]) -> (Receiver, String) {
         let receiver = Receiver {
             script: Arc::new(Mutex::new(script.iter().copied().collect())),
             ..Receiver::default()
@@ -36,7 +36,7 @@ impl Receiver {
         (receiver, url)
     }
 
-    fn got(&self) -> Vec<(HeaderMap, Bytes)> {
+    pub(crate) fn got(&self) -> Vec<(HeaderMap, Bytes)> {
         self.got.lock().unwrap().clone()
     }
 

@@ -99,13 +99,17 @@ pub(crate) async fn put_live_cards(
     let at = now_text();
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     for (customer, run, card) in cards {
-        sqlx::query("INSERT INTO live_cards (customer_id, run_id, card, at) VALUES (?, ?, ?, ?)")
-            .bind(customer.as_str())
-            .bind(run)
-            .bind(card)
-            .bind(&at)
-            .execute(&mut *tx)
-            .await?;
+        // Not for a customer erased while their card was computed.
+        sqlx::query(
+            "INSERT INTO live_cards (customer_id, run_id, card, at) SELECT ?1, ?2, ?3, ?4 \
+             WHERE EXISTS (SELECT 1 FROM customers WHERE id = ?1)",
+        )
+        .bind(customer.as_str())
+        .bind(run)
+        .bind(card)
+        .bind(&at)
+        .execute(&mut *tx)
+        .await?;
     }
     for customer in done {
         sqlx::query("DELETE FROM live_pending WHERE customer_id = ?")

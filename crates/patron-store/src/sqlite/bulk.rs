@@ -47,6 +47,8 @@ pub(super) fn writer(path: &Path) -> rusqlite::Result<Connection> {
     conn.busy_timeout(Duration::from_secs(30))?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "journal_size_limit", 67_108_864)?;
+    // As on every writing connection (see `SqliteStore::open`).
+    conn.pragma_update(None, "secure_delete", "ON")?;
     Ok(conn)
 }
 

@@ -8,6 +8,7 @@ mod import;
 mod load;
 mod merge;
 mod models;
+mod privacy;
 mod rows;
 mod rules;
 mod runs;
@@ -150,6 +151,11 @@ fn migrator() -> Migrator {
             "saved segments",
             include_str!("../../migrations/sqlite/0019_saved_segments.sql"),
         ),
+        migration(
+            20,
+            "privacy",
+            include_str!("../../migrations/sqlite/0020_privacy.sql"),
+        ),
     ])
 }
 
@@ -183,6 +189,9 @@ impl SqliteStore {
             // Checkpoints run on a thread of their own (see `durability::Closer`), never in
             // a committing request.
             .pragma("wal_autocheckpoint", "0")
+            // Deleted and replaced rows are overwritten with zeros, so an erased person (GDPR
+            // Art. 17) leaves nothing in free space.
+            .pragma("secure_delete", "ON")
             .pragma("temp_store", "memory");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
@@ -769,4 +778,57 @@ impl crate::Store for SqliteStore {
             .await
             .map_err(|e| crate::StoreError::Bulk(e.to_string()))?
     }
+
+    async fn personal_data(&self, id: &CustomerId) -> Result<Option<crate::PersonalData>> {
+        let (path, id) = (self.path.clone(), id.clone());
+        blocking(move || privacy::personal_data(&path, &id)).await
+    }
+
+    async fn erase_customer(&self, id: &CustomerId, actor: &str) -> Result<crate::ErasureReport> {
+        let (path, id, actor) = (self.path.clone(), id.clone(), actor.to_owned());
+        let report = blocking(move || privacy::erase(&path, &id, &actor)).await?;
+        self.dictionaries.forget(&report.recompressed_runs);
+        Ok(report)
+    }
+
+    async fn append_audit(&self, entry: &crate::NewAuditEntry) -> Result<crate::AuditEntry> {
+        self.closer.wrote();
+        let (path, entry) = (self.path.clone(), entry.clone());
+        blocking(move || privacy::append_audit(&path, &entry)).await
+    }
+
+    async fn audit_log(&self, limit: u32, before: Option<i64>) -> Result<Vec<crate::AuditEntry>> {
+        let path = self.path.clone();
+        blocking(move || privacy::audit_log(&path, limit, before)).await
+    }
+
+    async fn set_override(&self, o: &crate::NewOverride) -> Result<crate::OverrideRecord> {
+        self.closer.wrote();
+        let (path, o) = (self.path.clone(), o.clone());
+        blocking(move || privacy::set_override(&path, &o)).await
+    }
+
+    async fn overrides(
+        &self,
+        customer: Option<&CustomerId>,
+        in_force_at: Option<Timestamp>,
+    ) -> Result<Vec<crate::OverrideRecord>> {
+        let (path, customer) = (self.path.clone(), customer.cloned());
+        blocking(move || privacy::overrides(&path, customer.as_ref(), in_force_at)).await
+    }
+
+    async fn remove_override(&self, id: i64, by: &str) -> Result<Option<crate::OverrideRecord>> {
+        self.closer.wrote();
+        let (path, by) = (self.path.clone(), by.to_owned());
+        blocking(move || privacy::remove_override(&path, id, &by)).await
+    }
+}
+
+/// Runs blocking store work on tokio's blocking threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| crate::StoreError::Bulk(e.to_string()))?
 }

@@ -18,9 +18,9 @@ use zstd::dict::DecoderDictionary;
 /// cards train it).
 const DICTIONARY_MIN_CARDS: usize = 1_000;
 /// Cards the dictionary is trained on.
-const DICTIONARY_SAMPLES: usize = 4_000;
+pub(super) const DICTIONARY_SAMPLES: usize = 4_000;
 /// The dictionary's size in bytes (zstd's default).
-const DICTIONARY_BYTES: usize = 112_640;
+pub(super) const DICTIONARY_BYTES: usize = 112_640;
 /// Chunks of cards waiting for the writer thread: enough to keep it busy while the next chunk
 /// is computed, few enough that a run never holds more than a few chunks in memory.
 const CHUNKS_IN_FLIGHT: usize = 2;
@@ -90,7 +90,7 @@ impl ScoreRunWriter for RunWriter {
     }
 }
 
-fn bulk_error(e: rusqlite::Error) -> StoreError {
+pub(super) fn bulk_error(e: rusqlite::Error) -> StoreError {
     StoreError::Bulk(e.to_string())
 }
 
@@ -384,7 +384,7 @@ fn card_of(r: &SqliteRow, reader: &mut CardReader) -> Result<CardRecord> {
 }
 
 /// Cards are stored zstd-compressed (a run of a million cards is gigabytes of JSON otherwise).
-const CARD_LEVEL: i32 = 1;
+pub(super) const CARD_LEVEL: i32 = 1;
 
 /// Reads the stored cards of one run: one decompression context, with the run's dictionary
 /// loaded once (creating a context per card cost more than decompressing it).
@@ -584,6 +584,14 @@ impl Dictionaries {
             .map_err(|e| StoreError::Bulk(format!("the card dictionary of run {run_id}: {e}")))?;
         self.lock().insert(run_id, prepared.clone());
         Ok(prepared)
+    }
+
+    /// Drops the prepared dictionaries of runs whose cards were compressed again.
+    pub(super) fn forget(&self, runs: &[i64]) {
+        let mut cache = self.lock();
+        for run in runs {
+            cache.remove(run);
+        }
     }
 
     fn lock(
