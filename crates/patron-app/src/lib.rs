@@ -24,6 +24,7 @@
 
 pub mod activity;
 pub mod cards;
+pub mod contests;
 pub mod demo;
 pub mod error;
 pub mod explain;
@@ -38,8 +39,10 @@ pub mod models;
 pub mod privacy;
 pub mod progress;
 pub mod project;
+pub mod pseudonyms;
 pub mod publish;
 pub mod quality;
+pub mod retention;
 pub mod rules;
 pub mod score;
 pub mod segments;

@@ -9,6 +9,7 @@ use patron_core::ids::CustomerId;
 use patron_engine::scorecard::{AppliedOverride, Card, CustomerInputs};
 use patron_store::{
     AuditEntry, ErasureReport, NewAuditEntry, NewOverride, OverrideRecord, PersonalData, Store,
+    StoreError,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -149,7 +150,12 @@ pub async fn erase(
     id: &CustomerId,
     actor: &str,
 ) -> Result<ErasureReport, AppError> {
-    let report = store.erase_customer(id, actor).await?;
+    let report = store.erase_customer(id, actor).await.map_err(|e| match e {
+        StoreError::UnknownCustomer(_) => {
+            AppError::UnknownCustomer(format!("customer {id} is unknown"))
+        }
+        e => e.into(),
+    })?;
     if !report.residues.is_empty() {
         return Err(AppError::Data(format!(
             "the person's rows are erased, but {} still hold(s) one of their identifiers",

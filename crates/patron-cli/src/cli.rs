@@ -135,7 +135,7 @@ pub enum Command {
     Show(ShowArgs),
     /// Card fields of the customers matching a condition, as CSV, JSON or Parquet.
     #[command(
-        after_help = "Examples:\n  patron export --where 'tier == \"VIP\" && churn_risk > 0.3' --format csv\n  patron export --segment winback --format json\n  patron export --format csv --german -o karten.csv     ; decimal comma, Windows-1252\n  patron export --format parquet -o cards.parquet\n\nFields: customer_id tier status value_score churn_risk clv stage action portfolio p_alive potential\nrevenue margin orders days_since_last_order rfm_segment abc payment_risk payment_band offer lead profiling,\nstage.NAME, score.NAME, alarm.KIND (true/false), level(\"SQL\"), has(field)."
+        after_help = "Examples:\n  patron export --where 'tier == \"VIP\" && churn_risk > 0.3' --format csv\n  patron export --segment winback --format json\n  patron export --format csv --german -o karten.csv     ; decimal comma, Windows-1252\n  patron export --format parquet -o cards.parquet\n  patron export --pseudonymise -o for-analysts.csv     ; ids replaced by keyed hashes\n\nFields: customer_id tier status value_score churn_risk clv stage action portfolio p_alive potential\nrevenue margin orders days_since_last_order rfm_segment abc payment_risk payment_band offer lead profiling,\nstage.NAME, score.NAME, alarm.KIND (true/false), level(\"SQL\"), has(field)."
     )]
     Export(ExportArgs),
     /// Route a new ticket of a customer: queue, deadline and why, from the service matrix.
@@ -169,12 +169,16 @@ pub enum Command {
     /// redeliver.
     #[command(subcommand)]
     Webhooks(crate::commands::webhooks::WebhooksCommand),
-    /// Privacy (GDPR): export everything held about a person, or erase them without a trace.
+    /// Privacy (GDPR): export everything held about a person, erase them without a trace,
+    /// purge what is past its retention, rotate the key of pseudonymised exports.
     #[command(subcommand)]
     Privacy(crate::commands::privacy::PrivacyCommand),
     /// Human overrides of automated decisions: tier, status or next action, with a reason.
     #[command(subcommand)]
     Override(crate::commands::overrides::OverrideCommand),
+    /// Customers contesting automated decisions: record, list the open ones, resolve.
+    #[command(subcommand)]
+    Contest(crate::commands::contests::ContestCommand),
     /// The audit log: publishes, overrides, erasures, exports, key changes (who and when).
     #[command(after_help = "Examples:\n  patron audit\n  patron audit --limit 20 --json")]
     Audit(crate::commands::audit::AuditArgs),
@@ -242,6 +246,11 @@ pub struct ExportArgs {
     /// Score run (default: the latest).
     #[arg(long)]
     pub run: Option<i64>,
+    /// Customer ids replaced by keyed hashes (the same customer gets the same pseudonym in
+    /// every export until `patron privacy rotate-pseudonyms`): for analysts outside the
+    /// service team.
+    #[arg(long)]
+    pub pseudonymise: bool,
 }
 
 #[derive(Debug, Args)]

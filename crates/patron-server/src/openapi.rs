@@ -2,7 +2,7 @@
 //! response types: what the code does is what the document says.
 
 use crate::routes::{
-    alarms, customers, exports, ingest, keys, models, ops, privacy, rules, runs, webhooks,
+    alarms, contests, customers, exports, ingest, keys, models, ops, privacy, rules, runs, webhooks,
 };
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -21,7 +21,7 @@ use utoipa::{Modify, OpenApi};
         keys::list,
         webhooks::add, webhooks::list, webhooks::deliveries, webhooks::test, webhooks::redeliver,
         privacy::export, privacy::erase, privacy::audit, privacy::overrides, privacy::set_override,
-        privacy::remove_override,
+        privacy::remove_override, contests::file, contests::list, contests::resolve,
     ),
     modifiers(&Bearer),
 )]

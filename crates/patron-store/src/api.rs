@@ -15,6 +15,9 @@ pub enum Scope {
     Ingest,
     /// Everything: runs, rules, keys, webhooks, alarms.
     Admin,
+    /// Card exports with customer ids replaced by keyed hashes, and nothing else: for analysts
+    /// outside the service team.
+    Analyst,
 }
 
 impl Scope {
@@ -24,15 +27,17 @@ impl Scope {
             Scope::Read => "read",
             Scope::Ingest => "ingest",
             Scope::Admin => "admin",
+            Scope::Analyst => "analyst",
         }
     }
 
-    /// Parses `read`, `ingest` or `admin`.
+    /// Parses `read`, `ingest`, `admin` or `analyst`.
     pub fn parse(text: &str) -> Option<Scope> {
         match text {
             "read" => Some(Scope::Read),
             "ingest" => Some(Scope::Ingest),
             "admin" => Some(Scope::Admin),
+            "analyst" => Some(Scope::Analyst),
             _ => None,
         }
     }

@@ -22,8 +22,9 @@ pub use api::{
 };
 pub use fact_options::FactOptions;
 pub use privacy::{
-    AuditEntry, ConsentChange, ErasureReport, NewAuditEntry, NewOverride, OverrideRecord,
-    PersonalData,
+    AuditEntry, CONTEST_OUTCOMES, CONTESTABLE, ConsentChange, ContestRecord, ContestResolution,
+    ErasureReport, NewAuditEntry, NewContest, NewOverride, OverrideRecord, PersonalData,
+    PurgeReport, RetentionPolicy,
 };
 pub use rule_runs::{
     CustomerRuleResults, FactPosition, FiringLine, LedgerLine, LedgerSource, NewRuleRun,
@@ -640,6 +641,29 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<OverrideRecord>>;
     /// Removes an override, with its audit entry; `None` if there is no such override in force.
     async fn remove_override(&self, id: i64, by: &str) -> Result<Option<OverrideRecord>>;
+    /// Records a customer's contest of an automated decision, with its audit entry
+    /// ([`StoreError::UnknownCustomer`] if unknown).
+    async fn file_contest(&self, contest: &NewContest) -> Result<ContestRecord>;
+    /// Contests of one customer (or all), newest first, only open ones when `open_only`, at
+    /// most `limit`.
+    async fn contests(
+        &self,
+        customer: Option<&CustomerId>,
+        open_only: bool,
+        limit: u32,
+    ) -> Result<Vec<ContestRecord>>;
+    /// Resolves an open contest, with its audit entry; `None` if there is no such open contest.
+    async fn resolve_contest(
+        &self,
+        id: i64,
+        resolution: &ContestResolution,
+    ) -> Result<Option<ContestRecord>>;
+    /// Deletes the facts and erases the inactive persons `policy` names (in a dry run: counts
+    /// them), with an audit entry of the counts.
+    async fn purge(&self, policy: &RetentionPolicy) -> Result<PurgeReport>;
+    /// The store's secret `name` (e.g. the key of pseudonyms): `fresh` is stored first if there
+    /// is none, or replaces it when `rotate`.
+    async fn secret(&self, name: &str, fresh: &[u8], rotate: bool) -> Result<Vec<u8>>;
 }
 
 /// Opens (creating and migrating if needed) the store a URL names. `sqlite://FILE` paths are

@@ -144,6 +144,103 @@ pub struct NewOverride {
     pub expires: Option<patron_core::Timestamp>,
 }
 
+/// The decisions a customer may contest (GDPR Art. 22 (3)); `other` for anything else.
+pub const CONTESTABLE: [&str; 8] = [
+    "tier",
+    "status",
+    "action",
+    "value_score",
+    "churn_risk",
+    "offer",
+    "payment_risk",
+    "other",
+];
+
+/// How a contest ends: the decision `upheld` after human review, `changed` (an override or a
+/// corrected fact), or `withdrawn` by the customer.
+pub const CONTEST_OUTCOMES: [&str; 3] = ["upheld", "changed", "withdrawn"];
+
+/// A customer's objection to an automated decision, recorded for human review.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContestRecord {
+    /// Its id.
+    pub id: i64,
+    /// The customer.
+    pub customer_id: CustomerId,
+    /// What is contested (one of [`CONTESTABLE`]).
+    pub decision: String,
+    /// What the customer says.
+    pub statement: String,
+    /// How it came in (phone, e-mail, letter, web, …).
+    pub channel: String,
+    /// Who recorded it (a key's name or `cli:USER`).
+    pub received_by: String,
+    /// When (wall clock).
+    pub received_at: String,
+    /// When it was resolved (`None`: open, on the worklist).
+    pub resolved_at: Option<String>,
+    /// Who resolved it.
+    pub resolved_by: Option<String>,
+    /// One of [`CONTEST_OUTCOMES`].
+    pub outcome: Option<String>,
+    /// What was decided, in words for the customer's answer.
+    pub resolution: Option<String>,
+}
+
+/// A contest to record.
+#[derive(Debug, Clone)]
+pub struct NewContest {
+    /// The customer.
+    pub customer_id: CustomerId,
+    /// What is contested.
+    pub decision: String,
+    /// What the customer says.
+    pub statement: String,
+    /// How it came in.
+    pub channel: String,
+    /// Who records it.
+    pub received_by: String,
+}
+
+/// The end of a contest.
+#[derive(Debug, Clone)]
+pub struct ContestResolution {
+    /// One of [`CONTEST_OUTCOMES`].
+    pub outcome: String,
+    /// What was decided.
+    pub resolution: String,
+    /// Who decided.
+    pub resolved_by: String,
+}
+
+/// What `patron privacy purge` removes: facts older than a time per table, and persons whose
+/// latest activity is older than a time.
+#[derive(Debug, Clone, Default)]
+pub struct RetentionPolicy {
+    /// Per fact table (`order_lines`, `events`, `tickets`, `invoices`, `outcomes`): facts
+    /// before this time are deleted.
+    pub facts_before: BTreeMap<String, patron_core::Timestamp>,
+    /// Persons with no fact at or after this time (nor created at or after it) are erased.
+    pub inactive_before: Option<patron_core::Timestamp>,
+    /// Count what would go, change nothing.
+    pub dry_run: bool,
+    /// Who purges (for the audit log).
+    pub actor: String,
+}
+
+/// What a purge removed (or, in a dry run, would remove).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PurgeReport {
+    /// Whether this was a dry run.
+    pub dry_run: bool,
+    /// Facts deleted per table (their earlier versions in `fact_history` included).
+    pub facts: BTreeMap<String, u64>,
+    /// Persons erased for inactivity.
+    pub persons: u64,
+    /// Rows of those persons removed per table, and what their erasure did.
+    pub erasure: ErasureReport,
+}
+
 /// The files among `files` that contain any of `needles` (read in blocks, never whole): e.g.
 /// the source files that would bring an erased person back on the next import.
 pub fn files_containing(files: &[std::path::PathBuf], needles: &[&str]) -> Vec<std::path::PathBuf> {

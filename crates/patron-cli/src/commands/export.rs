@@ -14,7 +14,12 @@ pub async fn run(global: &Global, args: &ExportArgs) -> Result<()> {
     let store = project.open_store().await?;
     let (run, cards) = matching_cards(store.as_ref(), args.run, filter.as_ref()).await?;
     let run_id = run.id;
-    let rows: Vec<ExportRow> = cards.iter().map(ExportRow::of).collect();
+    let mut rows: Vec<ExportRow> = cards.iter().map(ExportRow::of).collect();
+    if args.pseudonymise {
+        patron_app::pseudonyms::of_store(store.as_ref())
+            .await?
+            .rows(&mut rows);
+    }
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path)

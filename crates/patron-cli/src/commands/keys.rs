@@ -26,9 +26,9 @@ pub enum KeysCommand {
 /// `patron keys create` flags.
 #[derive(Debug, clap::Args)]
 pub struct CreateArgs {
-    /// What the key may do: read (cards, explanations, routes), ingest (send facts), or admin
-    /// (everything).
-    #[arg(long, value_parser = ["read", "ingest", "admin"])]
+    /// What the key may do: read (cards, explanations, routes), ingest (send facts), admin
+    /// (everything), or analyst (pseudonymised card exports only).
+    #[arg(long, value_parser = ["read", "ingest", "admin", "analyst"])]
     pub scope: String,
     /// Who or what uses it, for the audit trail (e.g. crm, shop, phone-system).
     #[arg(long, default_value = "unnamed")]

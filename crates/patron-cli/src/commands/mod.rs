@@ -11,6 +11,7 @@ pub(crate) mod bench_live;
 pub(crate) mod check;
 pub(crate) mod clusters;
 mod clv;
+pub(crate) mod contests;
 mod demo;
 mod export;
 pub(crate) mod feedback;
@@ -81,6 +82,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Webhooks(command) => webhooks::run(&global, &command).await,
         Command::Privacy(command) => privacy::run(&global, &command).await,
         Command::Override(command) => overrides::run(&global, &command).await,
+        Command::Contest(command) => contests::run(&global, &command).await,
         Command::Audit(args) => audit::run(&global, &args).await,
     }
 }

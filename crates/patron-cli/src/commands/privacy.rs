@@ -32,6 +32,34 @@ pub enum PrivacyCommand {
         #[arg(long)]
         yes: bool,
     },
+    /// Delete facts older than the ages of `[retention]` in patron.toml and erase persons
+    /// inactive longer than `inactive`, then check the store files as an erasure does.
+    #[command(
+        after_help = "Examples (patron.toml: [retention] facts = \"10y\", events = \"2y\", inactive = \"3y\"):\n  patron privacy purge --dry-run\n  patron privacy purge --yes --json"
+    )]
+    Purge(PurgeArgs),
+    /// Replace the key of pseudonymised exports: later exports' pseudonyms cannot be linked
+    /// to earlier ones.
+    #[command(after_help = "Example:\n  patron privacy rotate-pseudonyms --yes")]
+    RotatePseudonyms {
+        /// Confirm: earlier pseudonyms can no longer be joined with later ones.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+/// `patron privacy purge` flags.
+#[derive(Debug, clap::Args)]
+pub struct PurgeArgs {
+    /// Count what would be removed; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Confirm: purged facts and persons cannot be brought back.
+    #[arg(long)]
+    pub yes: bool,
+    /// Count the ages back from this date (default: now).
+    #[arg(long)]
+    pub as_of: Option<String>,
 }
 
 /// `patron privacy …`.
@@ -40,6 +68,18 @@ pub async fn run(global: &Global, command: &PrivacyCommand) -> Result<()> {
     let store = project.open_store().await?;
     let actor = patron_app::privacy::cli_actor();
     match command {
+        PrivacyCommand::Purge(args) => return purge(global, &project, store.as_ref(), args).await,
+        PrivacyCommand::RotatePseudonyms { yes } => {
+            if !yes {
+                bail!(
+                    "after rotating, pseudonyms of new exports cannot be joined with earlier ones: add --yes"
+                );
+            }
+            patron_app::pseudonyms::rotate(store.as_ref(), &actor).await?;
+            println!(
+                "the key of pseudonymised exports is new: earlier pseudonyms are unlinkable to later ones"
+            );
+        }
         PrivacyCommand::Export { id, out } => {
             let id = CustomerId::parse(id)?;
             let export = patron_app::privacy::export(store.as_ref(), &id, &actor).await?;
@@ -117,6 +157,63 @@ pub async fn run(global: &Global, command: &PrivacyCommand) -> Result<()> {
                 );
             }
         }
+    }
+    Ok(())
+}
+
+/// `patron privacy purge`.
+async fn purge(
+    global: &Global,
+    project: &crate::project::Project,
+    store: &dyn patron_store::Store,
+    args: &PurgeArgs,
+) -> Result<()> {
+    if !args.dry_run && !args.yes {
+        bail!("purging cannot be undone: add --yes (see what would go with --dry-run)");
+    }
+    let as_of = match crate::flags::as_of(args.as_of.as_deref())? {
+        Some(t) => t,
+        None => patron_core::Timestamp::from_secs(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64),
+        ),
+    };
+    let actor = patron_app::privacy::cli_actor();
+    let policy = patron_app::retention::policy(project, as_of, args.dry_run, &actor)?;
+    let report = patron_app::retention::purge(store, &policy).await?;
+    if global.json {
+        return print_json(&report);
+    }
+    let verb = if report.dry_run {
+        "would delete"
+    } else {
+        "deleted"
+    };
+    for (table, before) in &policy.facts_before {
+        println!(
+            "{verb} {} {table} from before {}",
+            report.facts.get(table).copied().unwrap_or(0),
+            before.date()
+        );
+    }
+    if let Some(before) = policy.inactive_before {
+        println!(
+            "{} {} person(s) inactive since before {} ({} rows)",
+            if report.dry_run {
+                "would erase"
+            } else {
+                "erased"
+            },
+            report.persons,
+            before.date(),
+            report.erasure.total()
+        );
+    }
+    if !report.dry_run {
+        println!(
+            "the store files were checked byte by byte: no identifier of an erased person is left"
+        );
     }
     Ok(())
 }

@@ -14,6 +14,11 @@ fn writing_command(command: &Command) -> Option<&'static str> {
         Command::Score(_) => "score",
         Command::Merge(args) if !args.list => "merge",
         Command::Privacy(crate::commands::privacy::PrivacyCommand::Erase { .. }) => "privacy erase",
+        Command::Privacy(crate::commands::privacy::PrivacyCommand::Purge(args))
+            if !args.dry_run =>
+        {
+            "privacy purge"
+        }
         Command::Rules(RulesCommand::Publish(_)) => "rules publish",
         Command::Feedback(FeedbackCommand::Import(_)) => "feedback import",
         Command::Models(ModelsCommand::Train(_)) => "models train",

@@ -10,18 +10,8 @@ use std::path::Path;
 
 /// The rows of a demo source file whose `customer_id` is `id`, as column → value maps.
 fn source_rows(project: &Path, file: &str, id: &str) -> Vec<BTreeMap<String, String>> {
-    let mut reader = csv::Reader::from_path(project.join("data").join(file)).unwrap();
-    let headers = reader.headers().unwrap().clone();
-    reader
-        .records()
-        .map(|r| r.unwrap())
-        .map(|r| {
-            headers
-                .iter()
-                .zip(r.iter())
-                .map(|(h, v)| (h.to_owned(), v.to_owned()))
-                .collect::<BTreeMap<_, _>>()
-        })
+    all_rows(project, file)
+        .into_iter()
         .filter(|row| row["customer_id"] == id)
         .collect()
 }
@@ -57,18 +47,7 @@ fn ids_in_dictionaries(db: &Path) -> BTreeSet<String> {
 /// A customer whose name, e-mail and phone no other customer shares, with orders, events and
 /// invoices, whose id is in a card dictionary: the hardest case for an erasure.
 fn pick_person(project: &Path) -> BTreeMap<String, String> {
-    let mut reader = csv::Reader::from_path(project.join("data/customers.csv")).unwrap();
-    let headers = reader.headers().unwrap().clone();
-    let rows: Vec<BTreeMap<String, String>> = reader
-        .records()
-        .map(|r| {
-            headers
-                .iter()
-                .zip(r.unwrap().iter())
-                .map(|(h, v)| (h.to_owned(), v.to_owned()))
-                .collect()
-        })
-        .collect();
+    let rows = all_rows(project, "customers.csv");
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for row in &rows {
         for field in ["name", "email", "phone"] {
@@ -301,4 +280,255 @@ fn export_override_and_erase_of_one_person() {
             Vec::<String>::new()
         );
     }
+}
+
+/// Every source row of a demo file, as column → value maps.
+fn all_rows(project: &Path, file: &str) -> Vec<BTreeMap<String, String>> {
+    let mut reader = csv::Reader::from_path(project.join("data").join(file)).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| {
+            headers
+                .iter()
+                .zip(r.unwrap().iter())
+                .map(|(h, v)| (h.to_owned(), v.to_owned()))
+                .collect()
+        })
+        .collect()
+}
+
+fn secs(text: &str) -> i64 {
+    patron_core::Timestamp::parse_flexible(text).unwrap().secs()
+}
+
+#[test]
+fn contests_pseudonymised_exports_and_retention() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = demo_project(dir.path(), "400");
+    patron(&project, &["score", "--quiet"]).ok();
+
+    // Pseudonymised export: every id replaced by the same keyed hash in every export, none
+    // of the real ids left, a new key after rotation.
+    let plain = patron(&project, &["export", "--format", "json"])
+        .ok()
+        .json();
+    let pseudo = |project: &Path| -> Vec<Value> {
+        patron(project, &["export", "--format", "json", "--pseudonymise"])
+            .ok()
+            .json()
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let first = pseudo(&project);
+    assert_eq!(first, pseudo(&project), "pseudonyms are stable");
+    let plain = plain.as_array().unwrap();
+    assert_eq!(first.len(), plain.len());
+    let mut seen = BTreeSet::new();
+    for (p, row) in first.iter().zip(plain) {
+        let pseudonym = p["customer_id"].as_str().unwrap();
+        assert!(
+            pseudonym.len() == 33
+                && pseudonym.starts_with('P')
+                && pseudonym[1..].chars().all(|c| c.is_ascii_hexdigit()),
+            "{pseudonym}"
+        );
+        assert!(
+            seen.insert(pseudonym.to_owned()),
+            "one pseudonym per customer"
+        );
+        assert_eq!(p["tier"], row["tier"]);
+        assert_eq!(p["clv"], row["clv"]);
+    }
+    let text = serde_json::to_string(&first).unwrap();
+    assert!(!text.contains(plain[0]["customer_id"].as_str().unwrap()));
+    assert_ne!(
+        patron(&project, &["privacy", "rotate-pseudonyms"]).code,
+        0,
+        "rotation needs --yes"
+    );
+    patron(&project, &["privacy", "rotate-pseudonyms", "--yes"]).ok();
+    let rotated = pseudo(&project);
+    assert_ne!(rotated[0]["customer_id"], first[0]["customer_id"]);
+
+    // A contest: recorded, on the open list, in the person's export, in the audit log
+    // without the statement, resolved.
+    let id = plain[0]["customer_id"].as_str().unwrap().to_owned();
+    let statement = "I have bought here for years and am not at risk";
+    let contest = patron(
+        &project,
+        &[
+            "contest",
+            "add",
+            &id,
+            "--decision",
+            "status",
+            "--statement",
+            statement,
+            "--channel",
+            "letter",
+            "--json",
+        ],
+    )
+    .ok()
+    .json();
+    let contest_id = contest["id"].as_i64().unwrap().to_string();
+    let refused = patron(
+        &project,
+        &[
+            "contest",
+            "add",
+            &id,
+            "--decision",
+            "colour",
+            "--statement",
+            "x",
+        ],
+    );
+    assert_ne!(refused.code, 0, "an unknown decision is refused");
+    let open = patron(&project, &["contest", "list", "--json"]).ok().json();
+    assert_eq!(open.as_array().unwrap().len(), 1);
+    assert_eq!(open[0]["customer_id"], id.as_str());
+    assert_eq!(open[0]["statement"], statement);
+    let export = export_of(&project, &id);
+    assert_eq!(export["tables"]["contests"][0]["statement"], statement);
+    patron(
+        &project,
+        &[
+            "contest",
+            "resolve",
+            &contest_id,
+            "--outcome",
+            "upheld",
+            "--resolution",
+            "status checked by a person: the last order is 14 months ago",
+        ],
+    )
+    .ok();
+    assert_eq!(
+        patron(&project, &["contest", "list", "--json"]).ok().json(),
+        serde_json::json!([])
+    );
+    let all = patron(&project, &["contest", "list", "--all", "--json"])
+        .ok()
+        .json();
+    assert_eq!(all[0]["outcome"], "upheld");
+    let audit = patron(&project, &["audit", "--json"]).ok().json();
+    let actions: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        &actions[..3],
+        ["contest_resolved", "export", "contest"],
+        "{actions:?}"
+    );
+    assert_eq!(actions[3], "pseudonym_key_rotated");
+    assert!(!audit.to_string().contains(statement));
+
+    // Retention: events older than a year deleted, persons without activity for two years
+    // erased, counted the same in a dry run, checked against the source files.
+    let last = ["orders.csv", "events.csv"]
+        .iter()
+        .flat_map(|f| all_rows(&project, f))
+        .map(|r| secs(&r["timestamp"]))
+        .max()
+        .unwrap();
+    let as_of = patron_core::Timestamp::from_secs(last + 1).to_string();
+    let year = 31_557_600;
+    let events_before = last + 1 - year;
+    let inactive_before = last + 1 - 2 * year;
+    let expected_events = all_rows(&project, "events.csv")
+        .iter()
+        .filter(|r| secs(&r["timestamp"]) < events_before)
+        .count() as u64;
+    let mut latest: BTreeMap<String, i64> = BTreeMap::new();
+    for (file, column) in [
+        ("orders.csv", "timestamp"),
+        ("events.csv", "timestamp"),
+        ("tickets.csv", "opened_at"),
+        ("invoices.csv", "issued_at"),
+    ] {
+        for r in all_rows(&project, file) {
+            let at = latest.entry(r["customer_id"].clone()).or_insert(i64::MIN);
+            *at = (*at).max(secs(&r[column]));
+        }
+    }
+    let inactive: Vec<String> = all_rows(&project, "customers.csv")
+        .iter()
+        .filter(|c| {
+            let active = latest.get(&c["customer_id"]).copied();
+            let created = (!c["created_at"].is_empty()).then(|| secs(&c["created_at"]));
+            match (created, active) {
+                (Some(created), active) => {
+                    created < inactive_before && active.is_none_or(|a| a < inactive_before)
+                }
+                (None, Some(active)) => active < inactive_before,
+                (None, None) => false,
+            }
+        })
+        .map(|c| c["customer_id"].clone())
+        .collect();
+    assert!(
+        !inactive.is_empty() && expected_events > 0,
+        "the demo has old events and inactive persons"
+    );
+    let toml = project.join("patron.toml");
+    let mut config = std::fs::read_to_string(&toml).unwrap();
+    config.push_str("\n[retention]\nevents = \"1y\"\ninactive = \"2y\"\n");
+    std::fs::write(&toml, config).unwrap();
+    let dry = patron(
+        &project,
+        &["privacy", "purge", "--dry-run", "--as-of", &as_of, "--json"],
+    )
+    .ok()
+    .json();
+    assert_eq!(dry["dry_run"], true);
+    assert_eq!(dry["persons"], inactive.len() as u64, "{dry}");
+    assert_ne!(
+        patron(&project, &["privacy", "purge", "--as-of", &as_of]).code,
+        0,
+        "purging needs --yes"
+    );
+    let one = &inactive[0];
+    assert!(!store_files_containing(&project, one).is_empty());
+    let done = patron(
+        &project,
+        &["privacy", "purge", "--yes", "--as-of", &as_of, "--json"],
+    )
+    .ok()
+    .json();
+    assert_eq!(done["persons"], dry["persons"]);
+    assert_eq!(done["facts"], dry["facts"]);
+    assert_eq!(done["erasure"]["removed"], dry["erasure"]["removed"]);
+    // Events of the erased persons count under the erasure; the rest under the facts.
+    let erased: BTreeSet<&String> = inactive.iter().collect();
+    let expected_old_events = all_rows(&project, "events.csv")
+        .iter()
+        .filter(|r| secs(&r["timestamp"]) < events_before && !erased.contains(&r["customer_id"]))
+        .count() as u64;
+    assert_eq!(done["facts"]["events"], expected_old_events, "{done}");
+    let conn = rusqlite::Connection::open(project.join("patron.db")).unwrap();
+    let left: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM events WHERE ts < ?1",
+            [events_before],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(left, 0);
+    drop(conn);
+    assert_eq!(
+        store_files_containing(&project, one),
+        Vec::<String>::new(),
+        "an erased person is left"
+    );
+    patron(&project, &["check"]).ok();
+    let audit = patron(&project, &["audit", "--json"]).ok().json();
+    assert_eq!(audit[0]["action"], "purge");
+    patron(&project, &["score", "--quiet"]).ok();
+    patron(&project, &["check"]).ok();
 }

@@ -7,6 +7,7 @@
 mod column;
 mod expr;
 mod fields;
+mod privacy;
 mod rfm;
 mod rules;
 mod scorecard;
@@ -16,6 +17,7 @@ mod value;
 pub use column::{ColumnSpec, DetailedColumn};
 pub use expr::{ArithExpr, ExprError};
 pub use fields::{FieldKind, FieldSpec, fields_of};
+pub use privacy::{RETAINED_FACTS, RetentionSection};
 pub use rfm::{BinMethod, RfmSection, ScoreRange, SegmentRule, default_segments};
 pub use rules::{
     CalendarPeriod, DURATION_UNITS, Decay, DecayConfig, Duration, GroupConfig, LevelConfig,
@@ -108,6 +110,9 @@ pub struct ProjectConfig {
     /// `[server]`: `patron serve` (flags and `PATRON_*` variables override it).
     #[serde(default)]
     pub server: ServerSection,
+    /// `[retention]`: how long facts and inactive persons are kept (`patron privacy purge`).
+    #[serde(default)]
+    pub retention: RetentionSection,
 }
 
 /// `[server]`: how `patron serve` runs. Each key is overridden by its flag or `PATRON_*`

@@ -344,20 +344,63 @@ pub struct ActionRule {
     pub when: String,
     /// The action; `{offer}` is replaced by the next best offer.
     pub action: String,
-    /// `marketing` (default: offered only with marketing consent) or `service`.
+    /// `marketing` (default: offered only with marketing consent), `service`, or a purpose of
+    /// `[consent.purposes]` (offered only with that consent).
     #[serde(default)]
     pub purpose: Purpose,
 }
 
 /// What an action is for, and so which consent it needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(from = "String", into = "String")]
 pub enum Purpose {
     /// Selling or advertising: needs marketing consent.
     #[default]
     Marketing,
     /// Looking after the customer (care, support, collections): no marketing consent needed.
     Service,
+    /// A purpose of `[consent.purposes.NAME]`: needs that consent.
+    Other(String),
+}
+
+impl From<String> for Purpose {
+    fn from(name: String) -> Self {
+        match name.as_str() {
+            "marketing" => Purpose::Marketing,
+            "service" => Purpose::Service,
+            _ => Purpose::Other(name),
+        }
+    }
+}
+
+impl From<Purpose> for String {
+    fn from(p: Purpose) -> Self {
+        match p {
+            Purpose::Marketing => "marketing".into(),
+            Purpose::Service => "service".into(),
+            Purpose::Other(name) => name,
+        }
+    }
+}
+
+/// `[consent.purposes.NAME]`: a further consent (phone calls, newsletters, data sharing with
+/// partners) read from a customer attribute, which `[[actions]]` rows of that purpose need.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PurposeConsent {
+    /// The customer attribute holding the consent (`true`/`false`, `yes`/`no`, `ja`/`nein`,
+    /// `1`/`0`).
+    pub attribute: String,
+    /// Unknown consent: `deny` (default: an opt-in) or `allow`.
+    #[serde(default = "deny")]
+    pub missing: MissingConsent,
+    /// What it is for, in words.
+    #[serde(default)]
+    pub description: String,
+}
+
+fn deny() -> MissingConsent {
+    MissingConsent::Deny
 }
 
 fn action(name: &str, when: &str, what: &str) -> ActionRule {
@@ -461,6 +504,9 @@ pub struct ConsentSection {
     /// Unknown marketing consent: `allow` (default) or `deny` (double opt-in markets).
     #[serde(default)]
     pub missing_marketing: MissingConsent,
+    /// `[consent.purposes.NAME]`: further consents, by name.
+    #[serde(default)]
+    pub purposes: BTreeMap<String, PurposeConsent>,
 }
 
 /// The scores a card can hold that count as profiling.
@@ -487,6 +533,7 @@ impl Default for ConsentSection {
             allowed_without_consent: default_allowed(),
             missing: MissingConsent::Allow,
             missing_marketing: MissingConsent::Allow,
+            purposes: BTreeMap::new(),
         }
     }
 }

@@ -70,11 +70,12 @@ impl ActionTable {
         }
     }
 
-    /// The first row that matches: its name and the action text (`{offer}` filled in).
+    /// The first row that matches and whose purpose the customer consented to: its name and
+    /// the action text (`{offer}` filled in).
     pub fn choose(&self, card: &Card) -> Option<(&str, String)> {
         self.rows
             .iter()
-            .filter(|(row, _)| card.marketing || row.purpose == Purpose::Service)
+            .filter(|(row, _)| consented(card, &row.purpose))
             .find(|(_, f)| f.matches(card))
             .map(|(row, _)| {
                 let text = row
@@ -82,5 +83,14 @@ impl ActionTable {
                     .replace("{offer}", card.offer.as_deref().unwrap_or("—"));
                 (row.name.as_str(), text)
             })
+    }
+}
+
+/// Whether the card's consents allow an action of `purpose`.
+fn consented(card: &Card, purpose: &Purpose) -> bool {
+    match purpose {
+        Purpose::Service => true,
+        Purpose::Marketing => card.marketing,
+        Purpose::Other(name) => card.purposes.get(name).copied().unwrap_or(false),
     }
 }

@@ -21,6 +21,9 @@ pub struct Card {
     /// Marketing contact was allowed (offers, marketing actions and triggers need it).
     #[serde(default = "yes")]
     pub marketing: bool,
+    /// The further consents of `[consent.purposes]`, by name: given (or unknown and allowed).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub purposes: BTreeMap<String, bool>,
     /// What was left out for lack of consent, in words.
     pub consent_note: Option<String>,
     /// Value score 0–100: better than this share of customers.

@@ -116,6 +116,9 @@ pub struct CustomerInputs {
     pub profiling_allowed: bool,
     /// Marketing contact is allowed (consent given, or unknown and allowed by config).
     pub marketing_allowed: bool,
+    /// The further consents of `[consent.purposes]`, by name.
+    #[serde(default)]
+    pub purposes: BTreeMap<String, bool>,
     /// Human decisions in force (tier, status, next action).
     pub overrides: Vec<super::card::AppliedOverride>,
     /// Net revenue.
@@ -187,6 +190,7 @@ impl CustomerInputs {
             is_lead: Default::default(),
             profiling_allowed: Default::default(),
             marketing_allowed: Default::default(),
+            purposes: BTreeMap::new(),
             overrides: Vec::new(),
             revenue: Default::default(),
             margin: Default::default(),
@@ -238,6 +242,21 @@ pub fn marketing_allowed(flag: Option<bool>, policy: &ConsentSection) -> bool {
     flag.unwrap_or(policy.missing_marketing == MissingConsent::Allow)
 }
 
+/// A consent kept in a customer attribute: `true`/`false`, a number (0 is no), or a word
+/// (`yes`/`no`, `ja`/`nein`, `y`/`n`, `j`, `x`, `1`/`0`); anything else is unknown.
+pub fn attribute_consent(value: Option<&AttrValue>) -> Option<bool> {
+    match value? {
+        AttrValue::Bool(b) => Some(*b),
+        AttrValue::Number(n) => Some(*n != 0.0),
+        AttrValue::Text(t) => match t.trim().to_lowercase().as_str() {
+            "true" | "yes" | "ja" | "y" | "j" | "x" | "1" | "wahr" => Some(true),
+            "false" | "no" | "nein" | "n" | "0" | "falsch" => Some(false),
+            _ => None,
+        },
+        AttrValue::Date(_) => None,
+    }
+}
+
 /// Fills the fact-derived inputs (orders, gaps, tenure, advocacy, NPS, flags, consent) of every
 /// customer; the other engines' results are added by the caller.
 pub fn from_facts(
@@ -271,6 +290,17 @@ pub fn from_facts(
                 profiling_allowed(facts.customers.consent[c].profiling, consent);
             row.marketing_allowed =
                 marketing_allowed(facts.customers.consent[c].marketing, consent);
+            for (name, purpose) in &consent.purposes {
+                let given = facts
+                    .customers
+                    .attributes
+                    .get(&purpose.attribute)
+                    .and_then(|column| attribute_consent(column[c].as_ref()));
+                row.purposes.insert(
+                    name.clone(),
+                    given.unwrap_or(purpose.missing == MissingConsent::Allow),
+                );
+            }
             purchase_rhythm(facts, c, &mut order_times, &mut row);
             let first_fact = first_fact_time(facts, c);
             let since = facts.customers.created_at[c].secs().min(first_fact);

@@ -39,8 +39,8 @@ pub use distribution::{Distribution, STEPS};
 pub use export::{COLUMNS as EXPORT_COLUMNS, Cell, ColumnType, ExportRow};
 pub use filter::{CardFilter, FilterError, Vocabulary, field_names};
 pub use inputs::{
-    ChurnInput, CustomerInputs, Named, PaymentInput, from_facts, marketing_allowed,
-    profiling_allowed,
+    ChurnInput, CustomerInputs, Named, PaymentInput, attribute_consent, from_facts,
+    marketing_allowed, profiling_allowed,
 };
 pub use kpi::{After, Rate, SegmentKpi, observe, segment_kpis};
 pub use pipeline::{
@@ -126,6 +126,23 @@ impl Settings {
                     format!(
                         "unknown score {name:?} in allowed_without_consent; expected one of {}",
                         patron_core::config::PROFILING_SCORES.join(", ")
+                    ),
+                ));
+            }
+        }
+        for row in &config.actions {
+            if let patron_core::config::Purpose::Other(purpose) = &row.purpose
+                && !config.consent.purposes.contains_key(purpose)
+            {
+                let known: Vec<&str> = ["marketing", "service"]
+                    .into_iter()
+                    .chain(config.consent.purposes.keys().map(String::as_str))
+                    .collect();
+                errors.push(CompileError::new(
+                    &format!("[[actions]] {:?}", row.name),
+                    format!(
+                        "purpose {purpose:?} is neither marketing, service nor a [consent.purposes] entry{}",
+                        patron_core::config::did_you_mean(purpose, known.iter().copied())
                     ),
                 ));
             }
@@ -387,6 +404,7 @@ pub fn card(c: &CustomerInputs, ctx: &ScoringContext, settings: &Settings) -> Ca
         lead: c.is_lead,
         profiling: c.profiling_allowed,
         marketing: c.marketing_allowed,
+        purposes: c.purposes.clone(),
         consent_note: (!left_out.is_empty()).then(|| {
             format!(
                 "no profiling consent: {} not computed (allowed without consent: {})",

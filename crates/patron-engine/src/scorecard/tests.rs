@@ -141,6 +141,70 @@ fn allowed_without_consent_is_configurable() {
 }
 
 #[test]
+fn an_action_of_a_configured_purpose_needs_that_consent() {
+    let toml = r#"
+[consent.purposes.phone]
+attribute = "consent_phone"
+description = "sales calls"
+
+[[actions]]
+name = "call"
+when = "orders >= 1"
+action = "sales call"
+purpose = "phone"
+
+[[actions]]
+name = "care"
+when = "orders >= 1"
+action = "service letter"
+purpose = "service"
+"#;
+    let s = settings(toml);
+    let mut all = population(200);
+    all[5].purposes.insert("phone".into(), true);
+    all[6].purposes.insert("phone".into(), false);
+    let ctx = build_context(&all, &s, day(1001), &[]);
+    let yes = card(&all[5], &ctx, &s);
+    assert_eq!(yes.action.as_deref(), Some("sales call"));
+    assert!(yes.purposes["phone"]);
+    let no = card(&all[6], &ctx, &s);
+    assert_eq!(no.action.as_deref(), Some("service letter"));
+    // Unknown (no attribute): the row is skipped too.
+    assert_eq!(
+        card(&all[7], &ctx, &s).action.as_deref(),
+        Some("service letter")
+    );
+
+    let config = ProjectConfig::parse(
+        &toml.replace("purpose = \"phone\"", "purpose = \"phnoe\""),
+        std::path::Path::new("patron.toml"),
+    )
+    .unwrap();
+    let errors = Settings::compile(&config).unwrap_err();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.to_string().contains("did you mean `phone`")),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn a_consent_attribute_reads_flags_numbers_and_words() {
+    use patron_core::model::AttrValue;
+    for (value, expected) in [
+        (AttrValue::Bool(true), Some(true)),
+        (AttrValue::Number(0.0), Some(false)),
+        (AttrValue::Text(" Ja ".into()), Some(true)),
+        (AttrValue::Text("nein".into()), Some(false)),
+        (AttrValue::Text("maybe".into()), None),
+    ] {
+        assert_eq!(attribute_consent(Some(&value)), expected, "{value:?}");
+    }
+    assert_eq!(attribute_consent(None), None);
+}
+
+#[test]
 fn status_and_alarms_of_a_valuable_customer_at_risk() {
     let s = settings("");
     let mut all = population(1000);

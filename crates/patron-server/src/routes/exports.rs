@@ -29,6 +29,8 @@ pub struct ExportQuery {
     pub segment: Option<String>,
     /// The score run (default: the latest).
     pub run: Option<i64>,
+    /// Customer ids replaced by keyed hashes (always so for a key of scope `analyst`).
+    pub pseudonymise: Option<bool>,
 }
 
 #[derive(Clone, Copy)]
@@ -38,7 +40,8 @@ enum Format {
 }
 
 /// The export columns of the run's cards matching the condition, streamed: `patron export`
-/// over HTTP.
+/// over HTTP. A key of scope `analyst` gets pseudonymised rows only: customer ids replaced by
+/// keyed hashes, the same for a customer in every export until the key is rotated.
 #[utoipa::path(get, path = "/v1/exports/cards", tag = "exports", params(ExportQuery),
     responses((status = 200, description = "CSV or JSON lines, streamed", content_type = "text/csv"),
         (status = 404, description = "No such run", body = crate::error::ErrorBody)),
@@ -48,7 +51,15 @@ pub async fn cards(
     caller: Caller,
     Query(query): Query<ExportQuery>,
 ) -> ApiResult<Response> {
-    caller.need(Scope::Read)?;
+    let analyst = caller.0.scope == Scope::Analyst;
+    if !analyst {
+        caller.need(Scope::Read)?;
+    }
+    let pseudonyms = if analyst || query.pseudonymise.unwrap_or(false) {
+        Some(patron_app::pseudonyms::of_store(state.store.as_ref()).await?)
+    } else {
+        None
+    };
     let filter = patron_app::cards::card_filter(
         &state.project,
         query.condition.as_deref(),
@@ -60,19 +71,22 @@ pub async fn cards(
         filter,
         query.run,
         "cards",
+        pseudonyms,
     )
     .await
 }
 
 /// The cards of run `run` (default: the latest) matching `filter` as a streamed download in
-/// `format` (`csv`, `csv-de`, `jsonl`) named `NAME-run-ID.EXT`: what the API's export and the
-/// dashboard's worklist export both answer.
+/// `format` (`csv`, `csv-de`, `jsonl`) named `NAME-run-ID.EXT`, with customer ids replaced by
+/// `pseudonyms` when given: what the API's export and the dashboard's worklist export both
+/// answer.
 pub async fn export(
     state: &AppState,
     format: &str,
     filter: Option<patron_engine::scorecard::CardFilter>,
     run: Option<i64>,
     name: &str,
+    pseudonyms: Option<patron_app::pseudonyms::Pseudonymiser>,
 ) -> ApiResult<Response> {
     let format = match format {
         "csv" => Format::Csv { german: false },
@@ -87,11 +101,15 @@ pub async fn export(
     };
     let (run, chunks) =
         patron_app::cards::matching_chunks(state.store.as_ref(), run, filter).await?;
-    let stream =
-        futures_util::stream::unfold((chunks, true), move |(mut chunks, first)| async move {
+    let stream = futures_util::stream::unfold((chunks, true), move |(mut chunks, first)| {
+        let pseudonyms = pseudonyms.clone();
+        async move {
             let chunk = chunks.recv().await?;
             let bytes = chunk.and_then(|cards| {
-                let rows: Vec<ExportRow> = cards.iter().map(ExportRow::of).collect();
+                let mut rows: Vec<ExportRow> = cards.iter().map(ExportRow::of).collect();
+                if let Some(p) = &pseudonyms {
+                    p.rows(&mut rows);
+                }
                 match format {
                     Format::Csv { german } => csv_rows(&rows, first, german),
                     Format::JsonLines => jsonl_rows(&rows),
@@ -101,7 +119,8 @@ pub async fn export(
             // silently short file.
             let item = bytes.map_err(|e| std::io::Error::other(e.to_string()));
             Some((item, (chunks, false)))
-        });
+        }
+    });
     let (content_type, extension) = match format {
         Format::Csv { german: false } => ("text/csv; charset=utf-8", "csv"),
         Format::Csv { german: true } => ("text/csv; charset=windows-1252", "csv"),

@@ -2,6 +2,7 @@
 //! and JSON bodies whose rejections answer with the API's error format.
 
 pub mod alarms;
+pub mod contests;
 pub mod customers;
 pub mod exports;
 pub mod ingest;
@@ -49,6 +50,9 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(privacy::overrides).post(privacy::set_override),
         )
         .route("/v1/overrides/{id}", delete(privacy::remove_override))
+        .route("/v1/customers/{id}/contests", post(contests::file))
+        .route("/v1/contests", get(contests::list))
+        .route("/v1/contests/{id}/resolve", post(contests::resolve))
         .route("/v1/audit", get(privacy::audit))
         .route("/v1/score", post(customers::score))
         .route("/v1/customers/{id}/history", get(customers::history))

@@ -236,6 +236,20 @@ pub struct Text {
     pub export: &'static str,
     pub action: &'static str,
     pub alarms: &'static str,
+    pub contested_title: &'static str,
+    pub contested_intro: &'static str,
+    pub open_contests: &'static str,
+    pub decision: &'static str,
+    pub statement: &'static str,
+    pub channel: &'static str,
+    pub received: &'static str,
+    pub outcome: &'static str,
+    pub outcome_upheld: &'static str,
+    pub outcome_changed: &'static str,
+    pub outcome_withdrawn: &'static str,
+    pub resolution: &'static str,
+    pub resolve: &'static str,
+    pub contest_resolved: &'static str,
 }
 
 /// English.
@@ -382,6 +396,20 @@ pub static EN: Text = Text {
     export: "Export",
     action: "Action",
     alarms: "Alarms",
+    contested_title: "Contested decisions",
+    contested_intro: "Customers who contest an automated decision (GDPR Art. 22): review each, set an override or correct the facts if they are right, then resolve it with the answer they get.",
+    open_contests: "open",
+    decision: "Decision",
+    statement: "What the customer says",
+    channel: "Channel",
+    received: "Received",
+    outcome: "Outcome",
+    outcome_upheld: "Upheld",
+    outcome_changed: "Changed",
+    outcome_withdrawn: "Withdrawn",
+    resolution: "Resolution (answer to the customer)",
+    resolve: "Resolve",
+    contest_resolved: "Resolved contest",
 };
 
 /// Deutsch.
@@ -528,6 +556,20 @@ pub static DE: Text = Text {
     export: "Export",
     action: "Aktion",
     alarms: "Alarme",
+    contested_title: "Angefochtene Entscheidungen",
+    contested_intro: "Kunden, die eine automatisierte Entscheidung anfechten (DSGVO Art. 22): jede prüfen, bei Recht eine Übersteuerung setzen oder die Daten berichtigen, dann mit der Antwort an den Kunden abschließen.",
+    open_contests: "offen",
+    decision: "Entscheidung",
+    statement: "Aussage des Kunden",
+    channel: "Kanal",
+    received: "Eingegangen",
+    outcome: "Ergebnis",
+    outcome_upheld: "Bestätigt",
+    outcome_changed: "Geändert",
+    outcome_withdrawn: "Zurückgezogen",
+    resolution: "Entscheidung (Antwort an den Kunden)",
+    resolve: "Abschließen",
+    contest_resolved: "Abgeschlossene Anfechtung",
 };
 
 impl Text {

@@ -38,6 +38,11 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/customers", get(pages::customer::search))
         .route("/customers/{id}", get(pages::customer::page))
         .route("/worklists", get(pages::worklists::index))
+        .route("/worklists/contested", get(pages::contests::page))
+        .route(
+            "/worklists/contested/resolve",
+            post(pages::contests::resolve),
+        )
         .route("/worklists/{list}", get(pages::worklists::page))
         .route("/worklists/{list}/export", get(pages::worklists::export))
         .route("/worklists/{list}/handled", post(pages::worklists::handled))

@@ -313,6 +313,43 @@ async fn the_dashboard_in_a_real_browser() {
     let label = handled[0].label.as_deref().unwrap_or_default();
     assert!(label.contains("(rescue) by test"), "{label}");
 
+    // A contested decision waits on its worklist with the card beside what the customer said,
+    // and an administrator resolves it there.
+    let contest = server
+        .store
+        .file_contest(&patron_store::NewContest {
+            customer_id: patron_core::ids::CustomerId::parse(&first).unwrap(),
+            decision: "tier".into(),
+            statement: "I have been a customer for ten years".into(),
+            channel: "phone".into(),
+            received_by: "desk".into(),
+        })
+        .await
+        .unwrap();
+    browser.go(&format!("{base}/worklists")).await;
+    browser.click_to("a[href='/worklists/contested']").await;
+    assert_eq!(browser.count("#contests tbody tr").await, 1);
+    assert!(browser.text("#contests").await.contains("ten years"));
+    assert_accessible(&browser, &axe, "contested decisions").await;
+    browser.screenshot(&shots.join("contested.png")).await;
+    browser
+        .type_into(
+            &format!("#resolution-{}", contest.id),
+            "checked: the tier follows the last 12 months",
+        )
+        .await;
+    browser.click_to("#contests form button").await;
+    assert!(
+        browser
+            .text(".done")
+            .await
+            .ends_with(&contest.id.to_string())
+    );
+    assert_eq!(browser.count("#contests").await, 0);
+    let resolved = server.store.contests(None, false, 10).await.unwrap();
+    assert_eq!(resolved[0].outcome.as_deref(), Some("upheld"));
+    assert_eq!(resolved[0].resolved_by.as_deref(), Some("test"));
+
     // A segment: its figures follow the condition as it is typed; saved, it is listed, becomes
     // a worklist, and exports.
     browser.go(&format!("{base}/segments")).await;

@@ -257,6 +257,8 @@ async fn overrides_exports_and_erasure_through_the_api() {
     let (status, erased) = crate::support::answer(delete(server.admin.clone())).await;
     assert_eq!(status, 200, "{erased}");
     assert_eq!(erased["residues"], json!([]));
+    let (status, again) = crate::support::answer(delete(server.admin.clone())).await;
+    assert_eq!(status, 404, "{again}");
     assert_eq!(
         server
             .get(&format!("/v1/customers/{id}"), Some(&server.read))
@@ -280,5 +282,126 @@ async fn overrides_exports_and_erasure_through_the_api() {
     );
     assert!(!audit.to_string().contains(&id), "{audit}");
     assert_eq!(server.get("/v1/audit", Some(&server.read)).await.0, 403);
+    server.stop().await;
+}
+
+/// The rows of an export in JSON lines.
+async fn export_lines(server: &Server, query: &str, key: &str) -> (u16, Vec<Value>) {
+    let response = server
+        .request(
+            reqwest::Method::GET,
+            &format!("/v1/exports/cards?format=jsonl{query}"),
+            Some(key),
+        )
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    if status != 200 {
+        return (status, Vec::new());
+    }
+    let rows = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (status, rows)
+}
+
+#[tokio::test]
+async fn contests_reach_the_worklist_and_analysts_get_pseudonyms_only() {
+    let server = Server::start(300).await;
+    let analyst = patron_app::keys::create(
+        server.store.as_ref(),
+        "analyst",
+        patron_store::Scope::Analyst,
+    )
+    .await
+    .unwrap()
+    .key;
+
+    // An analyst's key: pseudonymised exports, nothing else.
+    let (_, plain) = export_lines(&server, "", &server.read).await;
+    let (status, pseudonymised) = export_lines(&server, "", &analyst).await;
+    assert_eq!(status, 200);
+    assert_eq!(pseudonymised.len(), plain.len());
+    let (_, asked) = export_lines(&server, "&pseudonymise=true", &server.read).await;
+    assert_eq!(asked, pseudonymised, "the same keyed hash for every caller");
+    let id = plain[0]["customer_id"].as_str().unwrap().to_owned();
+    assert_ne!(pseudonymised[0]["customer_id"], id.as_str());
+    assert!(
+        pseudonymised[0]["customer_id"]
+            .as_str()
+            .unwrap()
+            .starts_with('P')
+    );
+    assert_eq!(pseudonymised[0]["tier"], plain[0]["tier"]);
+    assert_eq!(
+        server
+            .get(&format!("/v1/customers/{id}"), Some(&analyst))
+            .await
+            .0,
+        403
+    );
+    assert_eq!(server.get("/v1/customers", Some(&analyst)).await.0, 403);
+    assert_eq!(server.get("/", Some(&analyst)).await.0, 403);
+
+    // A contest: recorded by a service system, listed, on the dashboard's worklist, resolved
+    // by an administrator.
+    let path = format!("/v1/customers/{id}/contests");
+    let body = json!({"decision": "tier", "statement": "Ich bin seit zehn Jahren Kunde", "channel": "phone"});
+    assert_eq!(server.post(&path, Some(&server.read), &body).await.0, 403);
+    let (status, bad) = server
+        .post(
+            &path,
+            Some(&server.ingest),
+            &json!({"decision": "mood", "statement": "x"}),
+        )
+        .await;
+    assert_eq!(status, 400, "{bad}");
+    let (status, contest) = server.post(&path, Some(&server.ingest), &body).await;
+    assert_eq!(status, 201, "{contest}");
+    assert_eq!(
+        server
+            .post("/v1/customers/NOBODY/contests", Some(&server.ingest), &body)
+            .await
+            .0,
+        404
+    );
+    let (status, open) = server.get("/v1/contests", Some(&server.read)).await;
+    assert_eq!(status, 200);
+    assert_eq!(open[0]["customer_id"], id.as_str());
+    let page = server
+        .request(
+            reqwest::Method::GET,
+            "/worklists/contested",
+            Some(&server.read),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Ich bin seit zehn Jahren Kunde"), "{html}");
+    assert!(html.contains(&id));
+    let resolve = format!("/v1/contests/{}/resolve", contest["id"]);
+    let answer = json!({"outcome": "changed", "resolution": "tier set to VIP by a person"});
+    assert_eq!(
+        server.post(&resolve, Some(&server.ingest), &answer).await.0,
+        403
+    );
+    let (status, resolved) = server.post(&resolve, Some(&server.admin), &answer).await;
+    assert_eq!(status, 200, "{resolved}");
+    assert_eq!(resolved["outcome"], "changed");
+    assert_eq!(
+        server.post(&resolve, Some(&server.admin), &answer).await.0,
+        404
+    );
+    let (_, open) = server.get("/v1/contests", Some(&server.read)).await;
+    assert_eq!(open, json!([]));
+    let (_, all) = server
+        .get("/v1/contests?all=true", Some(&server.read))
+        .await;
+    assert_eq!(all[0]["resolved_by"], "test");
     server.stop().await;
 }

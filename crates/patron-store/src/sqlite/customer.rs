@@ -173,7 +173,17 @@ fn read_current(
         Some(stored) => {
             let dictionary = dictionaries.of_blocking(conn, run_id)?;
             let mut reader = super::runs::CardReader::prepared(dictionary.as_deref())?;
-            Some(reader.text(stored)?)
+            match reader.text(stored.clone()) {
+                Ok(text) => Some(text),
+                // Another process may have compressed the run again (an erasure): the
+                // dictionary kept here is then stale. Read it again, once.
+                Err(_) => {
+                    dictionaries.forget(&[run_id]);
+                    let dictionary = dictionaries.of_blocking(conn, run_id)?;
+                    let mut reader = super::runs::CardReader::prepared(dictionary.as_deref())?;
+                    Some(reader.text(stored)?)
+                }
+            }
         }
         None => None,
     };

@@ -2,6 +2,7 @@
 
 mod api;
 mod bulk;
+mod contests;
 mod customer;
 mod durability;
 mod import;
@@ -155,6 +156,11 @@ fn migrator() -> Migrator {
             20,
             "privacy",
             include_str!("../../migrations/sqlite/0020_privacy.sql"),
+        ),
+        migration(
+            21,
+            "contests and pseudonyms",
+            include_str!("../../migrations/sqlite/0021_contests_pseudonyms.sql"),
         ),
     ])
 }
@@ -786,6 +792,7 @@ impl crate::Store for SqliteStore {
 
     async fn erase_customer(&self, id: &CustomerId, actor: &str) -> Result<crate::ErasureReport> {
         let (path, id, actor) = (self.path.clone(), id.clone(), actor.to_owned());
+        self.closer.wrote();
         let report = blocking(move || privacy::erase(&path, &id, &actor)).await?;
         self.dictionaries.forget(&report.recompressed_runs);
         Ok(report)
@@ -821,6 +828,45 @@ impl crate::Store for SqliteStore {
         self.closer.wrote();
         let (path, by) = (self.path.clone(), by.to_owned());
         blocking(move || privacy::remove_override(&path, id, &by)).await
+    }
+
+    async fn file_contest(&self, contest: &crate::NewContest) -> Result<crate::ContestRecord> {
+        self.closer.wrote();
+        let (path, contest) = (self.path.clone(), contest.clone());
+        blocking(move || contests::file_contest(&path, &contest)).await
+    }
+
+    async fn contests(
+        &self,
+        customer: Option<&CustomerId>,
+        open_only: bool,
+        limit: u32,
+    ) -> Result<Vec<crate::ContestRecord>> {
+        let (path, customer) = (self.path.clone(), customer.cloned());
+        blocking(move || contests::contests(&path, customer.as_ref(), open_only, limit)).await
+    }
+
+    async fn resolve_contest(
+        &self,
+        id: i64,
+        resolution: &crate::ContestResolution,
+    ) -> Result<Option<crate::ContestRecord>> {
+        self.closer.wrote();
+        let (path, resolution) = (self.path.clone(), resolution.clone());
+        blocking(move || contests::resolve_contest(&path, id, &resolution)).await
+    }
+
+    async fn purge(&self, policy: &crate::RetentionPolicy) -> Result<crate::PurgeReport> {
+        self.closer.wrote();
+        let (path, policy) = (self.path.clone(), policy.clone());
+        let report = blocking(move || privacy::purge(&path, &policy)).await?;
+        self.dictionaries.forget(&report.erasure.recompressed_runs);
+        Ok(report)
+    }
+
+    async fn secret(&self, name: &str, fresh: &[u8], rotate: bool) -> Result<Vec<u8>> {
+        let (path, name, fresh) = (self.path.clone(), name.to_owned(), fresh.to_vec());
+        blocking(move || contests::secret(&path, &name, &fresh, rotate)).await
     }
 }
 

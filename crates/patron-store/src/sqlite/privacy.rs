@@ -5,19 +5,20 @@
 use super::runs::{CARD_LEVEL, CardReader, DICTIONARY_BYTES, DICTIONARY_SAMPLES, bulk_error};
 use crate::privacy::{
     AuditEntry, ConsentChange, ErasureReport, NewAuditEntry, NewOverride, OverrideRecord,
-    PersonalData,
+    PersonalData, PurgeReport, RetentionPolicy,
 };
 use crate::{Result, StoreError};
+use patron_core::config::RETAINED_FACTS;
 use patron_core::ids::CustomerId;
 use patron_core::{Money, Timestamp};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, Transaction, params_from_iter};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
 /// Tables whose rows belong to a customer through `customer_key`, in the order an export lists
 /// them (facts first, then what Patron derived from them).
-const BY_KEY: [&str; 14] = [
+const BY_KEY: [&str; 15] = [
     "order_lines",
     "events",
     "tickets",
@@ -31,6 +32,7 @@ const BY_KEY: [&str; 14] = [
     "rule_transitions",
     "rule_firings",
     "overrides",
+    "contests",
     "score_cards",
 ];
 
@@ -136,15 +138,29 @@ impl Person {
                 }
             }
         }
-        let mut person = Person {
+        let person = Person {
             keys,
             ids,
             identifiers: identifiers.into_iter().collect(),
             shared: BTreeSet::new(),
             shared_with: BTreeSet::new(),
         };
-        person.find_shared(conn)?;
         Ok(Some(person))
+    }
+
+    /// Makes this the union of itself and `other` (several persons erased together).
+    fn absorb(&mut self, other: Person) {
+        for key in other.keys {
+            if !self.keys.contains(&key) {
+                self.keys.push(key);
+            }
+        }
+        self.ids.extend(other.ids);
+        self.ids.sort_unstable();
+        self.ids.dedup();
+        self.identifiers.extend(other.identifiers);
+        self.identifiers.sort_unstable();
+        self.identifiers.dedup();
     }
 
     /// `(k1, k2, …)` for an `IN` clause (keys are integers from the store).
@@ -154,23 +170,43 @@ impl Person {
     }
 
     /// Identifiers that also occur in another customer's id, e-mail, phone or name, and a few
-    /// of those customers.
+    /// of those customers: one pass over the customers, however many identifiers.
     fn find_shared(&mut self, conn: &Connection) -> Result<()> {
-        let sql = format!(
-            "SELECT id FROM customers WHERE key NOT IN {} AND merged_into IS NULL AND \
-             (instr(id, ?1) > 0 OR instr(email, ?1) > 0 OR instr(phone, ?1) > 0 OR instr(name, ?1) > 0) \
-             ORDER BY id LIMIT 5",
-            self.key_list()
-        );
-        let mut stmt = conn.prepare(&sql).map_err(bulk_error)?;
-        for identifier in &self.identifiers {
-            let others: Vec<String> = stmt
-                .query_map([identifier], |r| r.get(0))
-                .and_then(|rows| rows.collect())
-                .map_err(bulk_error)?;
-            if !others.is_empty() {
-                self.shared.insert(identifier.clone());
-                self.shared_with.extend(others);
+        let Ok(finder) = aho_corasick::AhoCorasick::new(&self.identifiers) else {
+            return Ok(());
+        };
+        let own: HashSet<i64> = self.keys.iter().copied().collect();
+        let mut stmt = conn
+            .prepare(
+                "SELECT key, id, email, phone, name FROM customers \
+                 WHERE merged_into IS NULL ORDER BY id",
+            )
+            .map_err(bulk_error)?;
+        let mut rows = stmt.query([]).map_err(bulk_error)?;
+        while let Some(row) = rows.next().map_err(bulk_error)? {
+            let key: i64 = row.get(0).map_err(bulk_error)?;
+            if own.contains(&key) {
+                continue;
+            }
+            let mut named = false;
+            for column in 1..=4 {
+                let Some(text) = row
+                    .get_ref(column)
+                    .map_err(bulk_error)?
+                    .as_str_or_null()
+                    .ok()
+                    .flatten()
+                else {
+                    continue;
+                };
+                for hit in finder.find_overlapping_iter(text) {
+                    self.shared
+                        .insert(self.identifiers[hit.pattern().as_usize()].clone());
+                    named = true;
+                }
+            }
+            if named && self.shared_with.len() < 5 {
+                self.shared_with.insert(row.get(1).map_err(bulk_error)?);
             }
         }
         Ok(())
@@ -209,19 +245,31 @@ impl Person {
 
     /// The ids of stored webhook messages whose payload names this person.
     fn webhook_messages(&self, conn: &Connection) -> Result<Vec<i64>> {
-        let mut out = BTreeSet::new();
+        let quoted: Vec<String> = self
+            .ids
+            .iter()
+            .map(|id| serde_json::Value::String(id.clone()).to_string())
+            .collect();
+        let Ok(finder) = aho_corasick::AhoCorasick::new(&quoted) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
         let mut stmt = conn
-            .prepare("SELECT id FROM webhook_messages WHERE instr(payload, ?1) > 0")
+            .prepare("SELECT id, payload FROM webhook_messages ORDER BY id")
             .map_err(bulk_error)?;
-        for id in &self.ids {
-            let quoted = serde_json::Value::String(id.clone()).to_string();
-            let found: Vec<i64> = stmt
-                .query_map([quoted], |r| r.get(0))
-                .and_then(|rows| rows.collect())
-                .map_err(bulk_error)?;
-            out.extend(found);
+        let mut rows = stmt.query([]).map_err(bulk_error)?;
+        while let Some(row) = rows.next().map_err(bulk_error)? {
+            let payload = row
+                .get_ref(1)
+                .map_err(bulk_error)?
+                .as_bytes_or_null()
+                .ok()
+                .flatten();
+            if payload.is_some_and(|p| finder.is_match(p)) {
+                out.push(row.get(0).map_err(bulk_error)?);
+            }
         }
-        Ok(out.into_iter().collect())
+        Ok(out)
     }
 }
 
@@ -470,17 +518,11 @@ pub(super) fn erase(path: &Path, id: &CustomerId, actor: &str) -> Result<Erasure
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(bulk_error)?;
-    let Some(person) = Person::find(&tx, id)? else {
+    let Some(mut person) = Person::find(&tx, id)? else {
         return Err(StoreError::UnknownCustomer(id.to_string()));
     };
-    let mut report = ErasureReport {
-        shared_identifiers: person.shared.len() as u64,
-        shared_with: person.shared_with.iter().take(5).cloned().collect(),
-        ..ErasureReport::default()
-    };
-    delete_rows(&tx, &person, &mut report)?;
-    report.redacted = redact_text(&tx, &person)?;
-    report.recompressed_runs = recompress_dictionaries(&tx, &person)?;
+    person.find_shared(&tx)?;
+    let mut report = erase_rows(&tx, &person)?;
     let detail = serde_json::json!({
         "removed": report.total(),
         "tables": report.removed.iter().filter(|(_, n)| **n > 0).count(),
@@ -498,6 +540,27 @@ pub(super) fn erase(path: &Path, id: &CustomerId, actor: &str) -> Result<Erasure
     )?;
     tx.commit().map_err(bulk_error)?;
     drop(conn);
+    leave_no_trace(path, &person, &mut report)?;
+    Ok(report)
+}
+
+/// Deletes the rows of `person` (one or several persons), redacts the text naming them and
+/// recompresses the card dictionaries that hold them, in an open transaction.
+fn erase_rows(tx: &Transaction<'_>, person: &Person) -> Result<ErasureReport> {
+    let mut report = ErasureReport {
+        shared_identifiers: person.shared.len() as u64,
+        shared_with: person.shared_with.iter().take(5).cloned().collect(),
+        ..ErasureReport::default()
+    };
+    delete_rows(tx, person, &mut report)?;
+    report.redacted = redact_text(tx, person)?;
+    report.recompressed_runs = recompress_dictionaries(tx, person)?;
+    Ok(report)
+}
+
+/// After the erasure is committed: the write-ahead log truncated, the store files searched
+/// for the person's identifiers, and rebuilt if free space still holds one.
+fn leave_no_trace(path: &Path, person: &Person, report: &mut ErasureReport) -> Result<()> {
     let identifiers: Vec<String> = person
         .private_identifiers()
         .into_iter()
@@ -517,7 +580,127 @@ pub(super) fn erase(path: &Path, id: &CustomerId, actor: &str) -> Result<Erasure
         residues = self::residues(path, &identifiers)?;
     }
     report.residues = residues;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Retention
+
+/// Erases the persons inactive since before `policy.inactive_before` and deletes the facts
+/// older than their table's time, in one transaction (rolled back in a dry run), with an
+/// audit entry of the counts; then, as an erasure does, leaves no trace in the store files.
+pub(super) fn purge(path: &Path, policy: &RetentionPolicy) -> Result<PurgeReport> {
+    let mut conn = super::bulk::writer(path).map_err(bulk_error)?;
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(bulk_error)?;
+    let mut report = PurgeReport {
+        dry_run: policy.dry_run,
+        ..PurgeReport::default()
+    };
+    let mut persons: Option<Person> = None;
+    if let Some(before) = policy.inactive_before {
+        for id in inactive(&tx, before)? {
+            let id = CustomerId::parse(&id).map_err(|e| StoreError::Bulk(e.to_string()))?;
+            if let Some(person) = Person::find(&tx, &id)? {
+                report.persons += 1;
+                match &mut persons {
+                    Some(all) => all.absorb(person),
+                    None => persons = Some(person),
+                }
+            }
+        }
+    }
+    if let Some(all) = &mut persons {
+        all.find_shared(&tx)?;
+        if policy.dry_run {
+            delete_rows(&tx, all, &mut report.erasure)?;
+        } else {
+            report.erasure = erase_rows(&tx, all)?;
+        }
+    }
+    for (table, column, _) in RETAINED_FACTS {
+        let Some(before) = policy.facts_before.get(table) else {
+            continue;
+        };
+        let n = tx
+            .execute(
+                &format!("DELETE FROM {table} WHERE {column} < ?1"),
+                [before.secs()],
+            )
+            .map_err(bulk_error)?;
+        // Earlier versions of those facts, kept when they were corrected.
+        tx.execute(
+            &format!(
+                "DELETE FROM fact_history WHERE fact = '{table}' AND json_valid(old) \
+                 AND json_extract(old, '$.{column}') < ?1"
+            ),
+            [before.secs()],
+        )
+        .map_err(bulk_error)?;
+        report.facts.insert(table.to_owned(), n as u64);
+    }
+    if policy.dry_run {
+        drop(tx);
+        return Ok(report);
+    }
+    append_audit_tx(
+        &tx,
+        &NewAuditEntry {
+            actor: policy.actor.clone(),
+            action: "purge".into(),
+            customer: None,
+            target: None,
+            detail: serde_json::json!({
+                "facts": report.facts,
+                "persons": report.persons,
+                "removed": report.erasure.total(),
+                "recompressed_runs": report.erasure.recompressed_runs.len(),
+            }),
+        },
+    )?;
+    tx.commit().map_err(bulk_error)?;
+    drop(conn);
+    match &persons {
+        Some(all) => leave_no_trace(path, all, &mut report.erasure)?,
+        None => settle(path)?,
+    }
     Ok(report)
+}
+
+/// The ids of customers (merge survivors) with no activity — an order, event, ticket or
+/// invoice — at or after `before`, and created before it (outcomes such as "churned" are the
+/// company's observations, not the customer's activity). A customer without a creation date
+/// and without activity is kept: nothing says how long they have been inactive.
+fn inactive(tx: &Transaction<'_>, before: Timestamp) -> Result<Vec<String>> {
+    let activity: Vec<&(&str, &str, &str)> = RETAINED_FACTS
+        .iter()
+        .filter(|(table, _, _)| *table != "outcomes")
+        .collect();
+    let recent: Vec<String> = activity
+        .iter()
+        .map(|(table, column, _)| {
+            format!(
+                "EXISTS (SELECT 1 FROM {table} f WHERE f.customer_key = c.key AND f.{column} >= ?1)"
+            )
+        })
+        .collect();
+    let dated: Vec<String> = activity
+        .iter()
+        .map(|(table, _, _)| {
+            format!("EXISTS (SELECT 1 FROM {table} f WHERE f.customer_key = c.key)")
+        })
+        .collect();
+    let sql = format!(
+        "SELECT c.id FROM customers c WHERE c.merged_into IS NULL \
+         AND (c.created_at < ?1 OR (c.created_at IS NULL AND ({dated}))) \
+         AND NOT ({recent}) ORDER BY c.id",
+        dated = dated.join(" OR "),
+        recent = recent.join(" OR "),
+    );
+    tx.prepare(&sql)
+        .and_then(|mut s| s.query_map([before.secs()], |r| r.get(0))?.collect())
+        .map_err(bulk_error)
 }
 
 /// Checkpoints the write-ahead log into the database and truncates it to nothing.
@@ -609,7 +792,8 @@ fn delete_rows(tx: &Transaction<'_>, person: &Person, report: &mut ErasureReport
 
 /// Text that names the person outside their own rows — run summaries (the biggest alarms),
 /// stored models (category values), saved segments, rule texts — with every mention removed:
-/// JSON entries that name them are dropped, other mentions become `[erased]`.
+/// JSON entries that name them are dropped, other mentions become `[erased]`. One pass over
+/// each column, however many persons are erased.
 fn redact_text(tx: &Transaction<'_>, person: &Person) -> Result<u64> {
     const COLUMNS: [(&str, &str, &str, bool); 8] = [
         ("score_runs", "id", "summary", true),
@@ -623,40 +807,65 @@ fn redact_text(tx: &Transaction<'_>, person: &Person) -> Result<u64> {
     ];
     let exact = person.exact_identifiers();
     let private = person.private_identifiers();
+    let Ok(finder) = aho_corasick::AhoCorasick::new(&exact) else {
+        return Ok(0);
+    };
+    // A mention inside a longer text (not a whole JSON value) is replaced as text, unless
+    // another customer's identifiers contain it too.
+    let replacer = aho_corasick::AhoCorasick::builder()
+        .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+        .build(&private)
+        .map_err(|e| StoreError::Bulk(e.to_string()))?;
+    let erased = vec!["[erased]"; private.len()];
+    let exact: HashSet<&str> = exact.into_iter().collect();
     let mut redacted = 0;
     for (table, key, column, json) in COLUMNS {
-        for identifier in &exact {
-            let sql = format!("SELECT {key}, {column} FROM {table} WHERE instr({column}, ?1) > 0");
-            let hits: Vec<(rusqlite::types::Value, String)> = tx
-                .prepare(&sql)
-                .and_then(|mut s| {
-                    s.query_map([identifier], |r| Ok((r.get(0)?, r.get(1)?)))?
-                        .collect()
-                })
+        let hits: Vec<(rusqlite::types::Value, String)> = {
+            let mut stmt = tx
+                .prepare(&format!(
+                    "SELECT {key}, {column} FROM {table} WHERE {column} IS NOT NULL"
+                ))
                 .map_err(bulk_error)?;
-            for (row, text) in hits {
-                let cleaned = match serde_json::from_str::<serde_json::Value>(&text) {
-                    Ok(mut value) if json => {
-                        scrub(&mut value, &exact);
-                        value.to_string()
-                    }
-                    _ => text.clone(),
-                };
-                // A mention inside a longer text (not a whole JSON value) is replaced as text,
-                // unless another customer's identifiers contain it too.
-                let cleaned = private
-                    .iter()
-                    .fold(cleaned, |t, i| t.replace(i, "[erased]"));
-                if cleaned == text {
-                    continue;
+            let mut rows = stmt.query([]).map_err(bulk_error)?;
+            let mut hits = Vec::new();
+            while let Some(row) = rows.next().map_err(bulk_error)? {
+                let text = row
+                    .get_ref(1)
+                    .map_err(bulk_error)?
+                    .as_bytes_or_null()
+                    .ok()
+                    .flatten();
+                if text.is_some_and(|t| finder.is_match(t)) {
+                    hits.push((
+                        row.get(0).map_err(bulk_error)?,
+                        row.get(1).map_err(bulk_error)?,
+                    ));
                 }
-                tx.execute(
-                    &format!("UPDATE {table} SET {column} = ?1 WHERE {key} = ?2"),
-                    rusqlite::params![cleaned, row],
-                )
-                .map_err(bulk_error)?;
-                redacted += 1;
             }
+            hits
+        };
+        for (row, text) in hits {
+            let cleaned = match serde_json::from_str::<serde_json::Value>(&text) {
+                Ok(mut value) if json => {
+                    scrub(&mut value, &exact);
+                    value.to_string()
+                }
+                _ => text.clone(),
+            };
+            let cleaned = if private.is_empty() {
+                cleaned
+            } else {
+                replacer.replace_all(&cleaned, &erased)
+            };
+            if cleaned == text {
+                continue;
+            }
+            tx.execute(
+                &format!("UPDATE {table} SET {column} = ?1 WHERE {key} = ?2"),
+                rusqlite::params![cleaned, row],
+            )
+            .map_err(bulk_error)?;
+            redacted += 1;
         }
     }
     Ok(redacted)
@@ -664,12 +873,12 @@ fn redact_text(tx: &Transaction<'_>, person: &Person) -> Result<u64> {
 
 /// Drops array entries that are objects naming an identifier (a listed alarm of the person)
 /// and replaces any other string equal to one with `[erased]`.
-fn scrub(value: &mut serde_json::Value, identifiers: &[&str]) {
+fn scrub(value: &mut serde_json::Value, identifiers: &HashSet<&str>) {
     use serde_json::Value;
     let names = |v: &Value| match v {
         Value::Object(map) => map
             .values()
-            .any(|v| matches!(v, Value::String(s) if identifiers.contains(&s.as_str()))),
+            .any(|v| matches!(v, Value::String(s) if identifiers.contains(s.as_str()))),
         _ => false,
     };
     match value {
@@ -684,7 +893,7 @@ fn scrub(value: &mut serde_json::Value, identifiers: &[&str]) {
                 scrub(item, identifiers);
             }
         }
-        Value::String(s) if identifiers.contains(&s.as_str()) => *s = "[erased]".into(),
+        Value::String(s) if identifiers.contains(s.as_str()) => *s = "[erased]".into(),
         _ => {}
     }
 }
@@ -798,20 +1007,29 @@ fn store_files(path: &Path) -> Vec<std::path::PathBuf> {
 // ---------------------------------------------------------------------------------------------
 // The audit log
 
+/// The key of the customer `id` names, or of the customer it was merged into.
+pub(super) fn survivor_key(conn: &Connection, id: &CustomerId) -> Result<Option<i64>> {
+    conn.query_row(
+        "SELECT COALESCE(merged_into, key) FROM customers WHERE id = ?1",
+        [id.as_str()],
+        |r| r.get(0),
+    )
+    .optional()
+    .map_err(bulk_error)
+}
+
+/// A customer id read from column `index` of a row.
+pub(super) fn customer_id_at(r: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<CustomerId> {
+    let id: String = r.get(index)?;
+    CustomerId::parse(&id).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
 /// Adds an entry in an open transaction.
 pub(super) fn append_audit_tx(conn: &Connection, entry: &NewAuditEntry) -> Result<AuditEntry> {
     let target = match (&entry.customer, &entry.target) {
-        (Some(customer), _) => {
-            let key: Option<i64> = conn
-                .query_row(
-                    "SELECT COALESCE(merged_into, key) FROM customers WHERE id = ?1",
-                    [customer.as_str()],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(bulk_error)?;
-            key.map(|k| format!("customer#{k}"))
-        }
+        (Some(customer), _) => survivor_key(conn, customer)?.map(|k| format!("customer#{k}")),
         (None, target) => target.clone(),
     };
     let at = super::now_text();
@@ -878,12 +1096,9 @@ const OVERRIDE_COLUMNS: &str = "o.id, c.id, o.field, o.value, o.reason, o.set_by
      o.expires, o.removed_at, o.removed_by";
 
 fn override_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<OverrideRecord> {
-    let id: String = r.get(1)?;
     Ok(OverrideRecord {
         id: r.get(0)?,
-        customer_id: CustomerId::parse(&id).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e))
-        })?,
+        customer_id: customer_id_at(r, 1)?,
         field: r.get(2)?,
         value: r.get(3)?,
         reason: r.get(4)?,
@@ -914,15 +1129,7 @@ pub(super) fn set_override(path: &Path, o: &NewOverride) -> Result<OverrideRecor
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(bulk_error)?;
-    let key: Option<i64> = tx
-        .query_row(
-            "SELECT COALESCE(merged_into, key) FROM customers WHERE id = ?1",
-            [o.customer_id.as_str()],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(bulk_error)?;
-    let Some(key) = key else {
+    let Some(key) = survivor_key(&tx, &o.customer_id)? else {
         return Err(StoreError::UnknownCustomer(o.customer_id.to_string()));
     };
     let now = super::now_text();

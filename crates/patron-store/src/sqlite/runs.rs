@@ -702,7 +702,17 @@ pub(super) async fn card(
     };
     let dictionary = dictionaries.of(pool, run_id).await?;
     let mut reader = CardReader::prepared(dictionary.as_deref())?;
-    card_of(&row, &mut reader).map(Some)
+    match card_of(&row, &mut reader) {
+        Ok(card) => Ok(Some(card)),
+        // Another process may have compressed the run again (an erasure): the dictionary kept
+        // here is then stale. Read it again, once.
+        Err(_) => {
+            dictionaries.forget(&[run_id]);
+            let dictionary = dictionaries.of(pool, run_id).await?;
+            let mut reader = CardReader::prepared(dictionary.as_deref())?;
+            card_of(&row, &mut reader).map(Some)
+        }
+    }
 }
 
 pub(super) async fn history(

@@ -778,3 +778,109 @@ async fn segments_are_saved_by_name_replaced_and_deleted() {
     assert!(!store.delete_segment("vip").await.unwrap());
     assert_eq!(store.saved_segments().await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn contests_are_filed_listed_and_resolved_once_with_audit_entries() {
+    let (_dir, store) = seeded().await;
+    let contest = |who: &str| patron_store::NewContest {
+        customer_id: id(who),
+        decision: "tier".into(),
+        statement: "I am a loyal customer".into(),
+        channel: "phone".into(),
+        received_by: "desk".into(),
+    };
+    assert!(matches!(
+        store.file_contest(&contest("NOBODY")).await,
+        Err(patron_store::StoreError::UnknownCustomer(_))
+    ));
+    let filed = store.file_contest(&contest("A")).await.unwrap();
+    assert_eq!(filed.customer_id, id("A"));
+    assert!(filed.resolved_at.is_none());
+    store.file_contest(&contest("B")).await.unwrap();
+    let open = store.contests(None, true, 100).await.unwrap();
+    assert_eq!(open.len(), 2);
+    assert_eq!(open[0].customer_id, id("B"), "newest first");
+    assert_eq!(
+        store
+            .contests(Some(&id("A")), true, 100)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let resolution = patron_store::ContestResolution {
+        outcome: "upheld".into(),
+        resolution: "checked".into(),
+        resolved_by: "lead".into(),
+    };
+    let resolved = store
+        .resolve_contest(filed.id, &resolution)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(resolved.outcome.as_deref(), Some("upheld"));
+    assert_eq!(resolved.resolved_by.as_deref(), Some("lead"));
+    assert!(
+        store
+            .resolve_contest(filed.id, &resolution)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(store.contests(None, true, 100).await.unwrap().len(), 1);
+    assert_eq!(store.contests(None, false, 100).await.unwrap().len(), 2);
+    let audit = store.audit_log(10, None).await.unwrap();
+    let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["contest_resolved", "contest", "contest"]);
+    assert!(!format!("{audit:?}").contains("loyal"));
+}
+
+#[tokio::test]
+async fn a_secret_is_created_once_and_replaced_only_by_rotation() {
+    let (_dir, store) = store().await;
+    let first = store.secret("pseudonym", b"one", false).await.unwrap();
+    assert_eq!(first, b"one");
+    assert_eq!(
+        store.secret("pseudonym", b"two", false).await.unwrap(),
+        b"one"
+    );
+    assert_eq!(
+        store.secret("pseudonym", b"three", true).await.unwrap(),
+        b"three"
+    );
+    assert_eq!(store.secret("other", b"x", false).await.unwrap(), b"x");
+}
+
+#[tokio::test]
+async fn purge_erases_inactive_persons_and_old_facts_as_its_dry_run_counted() {
+    let (_dir, store) = seeded().await;
+    let mut policy = patron_store::RetentionPolicy {
+        facts_before: [("events".to_owned(), ts("2024-04-01"))].into(),
+        inactive_before: Some(ts("2024-04-01")),
+        dry_run: true,
+        actor: "test".into(),
+    };
+    let dry = store.purge(&policy).await.unwrap();
+    // B (last activity 2024-03-05) and the stub S (no creation date, last order 2024-02-01);
+    // A ordered on 2024-06-01. B's event goes with B; A's event is after the cut.
+    assert_eq!(dry.persons, 2);
+    assert_eq!(dry.facts["events"], 0);
+    assert_eq!(dry.erasure.removed["order_lines"], 2);
+    assert_eq!(dry.erasure.removed["events"], 1);
+    assert_eq!(
+        store.status().await.unwrap().customers,
+        3,
+        "a dry run changes nothing"
+    );
+    policy.dry_run = false;
+    let done = store.purge(&policy).await.unwrap();
+    assert_eq!(done.persons, dry.persons);
+    assert_eq!(done.erasure.removed, dry.erasure.removed);
+    assert!(done.erasure.residues.is_empty());
+    // "Anna Alt" is A's name too: kept where A is named.
+    assert_eq!(done.erasure.shared_identifiers, 1);
+    assert_eq!(store.status().await.unwrap().customers, 1);
+    assert!(store.customer_exists(&id("A")).await.unwrap());
+    assert!(!store.customer_exists(&id("B")).await.unwrap());
+    assert_eq!(store.audit_log(1, None).await.unwrap()[0].action, "purge");
+}

@@ -325,3 +325,62 @@ async fn an_abandoned_run_leaves_no_cards_and_a_killed_one_is_cleaned_by_the_nex
     );
     assert_eq!(store.cards(run).await.unwrap().len(), n);
 }
+
+#[tokio::test]
+async fn an_erasure_in_another_process_leaves_no_stale_card_dictionary_behind() {
+    let n = 2_500;
+    let (dir, store) = store_with(n).await;
+    let mut writer = store.begin_score_run(header()).await.unwrap();
+    writer
+        .write_cards((0..n).map(card).collect())
+        .await
+        .unwrap();
+    let run = writer
+        .finish(ScoreRunEnd {
+            summary: serde_json::json!({}),
+            raised: Vec::new(),
+            cleared: Vec::new(),
+        })
+        .await
+        .unwrap();
+    // These handles keep the run's dictionary prepared (a card of a run, a current card).
+    assert_eq!(store.card(run, &id(1)).await.unwrap(), Some(card(1)));
+    let reader = SqliteStore::open(&dir.path().join("t.db")).await.unwrap();
+    let current = |i: usize| {
+        let reader = &reader;
+        async move {
+            reader
+                .current_card(&id(i))
+                .await
+                .unwrap()
+                .unwrap()
+                .card
+                .unwrap()
+        }
+    };
+    assert_eq!(current(1).await, card(1).card);
+    let dictionary: Vec<u8> =
+        sqlx::query_scalar("SELECT card_dictionary FROM score_runs WHERE id = ?")
+            .bind(run)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    let named = (0..n)
+        .find(|i| {
+            let needle = id(*i);
+            dictionary
+                .windows(needle.as_str().len())
+                .any(|w| w == needle.as_str().as_bytes())
+        })
+        .expect("the dictionary holds some customer id");
+    // Another handle (as another process would) erases that customer: the run gets a new
+    // dictionary and its cards are compressed again.
+    let other = SqliteStore::open(&dir.path().join("t.db")).await.unwrap();
+    let report = other.erase_customer(&id(named), "test").await.unwrap();
+    assert_eq!(report.recompressed_runs, vec![run]);
+    let others = (0..n).filter(|i| *i != named);
+    for i in others.take(50) {
+        assert_eq!(store.card(run, &id(i)).await.unwrap(), Some(card(i)), "{i}");
+        assert_eq!(current(i).await, card(i).card, "{i}");
+    }
+}

@@ -1,5 +1,6 @@
 //! One module per page; what every page shares (the frame around it, error pages).
 
+pub mod contests;
 pub mod customer;
 pub mod login;
 pub mod models;
@@ -124,7 +125,7 @@ pub async fn export_condition(
 ) -> PageResult {
     let filter = patron_app::cards::card_filter(&state.project, Some(condition), None)
         .map_err(|e| api_error_page(lang, &e.into()))?;
-    crate::routes::exports::export(state, format.unwrap_or("csv"), filter, None, name)
+    crate::routes::exports::export(state, format.unwrap_or("csv"), filter, None, name, None)
         .await
         .map_err(|e| api_error_page(lang, &e))
 }

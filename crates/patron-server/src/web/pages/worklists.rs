@@ -213,14 +213,21 @@ async fn find(state: &AppState, lang: Lang, slug: &str) -> Result<Worklist, Resp
 struct IndexPage {
     chrome: Chrome,
     lists: Vec<Worklist>,
+    /// Contests waiting on the contested-decisions list.
+    open_contests: usize,
 }
 
 /// The lists (and the run's lists prepared in the background, if they are not yet).
 pub async fn index(State(state): State<Arc<AppState>>, viewer: Viewer) -> PageResult {
     let _ready = state.lists.get(&state).await;
+    let open_contests = patron_app::contests::list(state.store.as_ref(), None, true, 10_000)
+        .await
+        .map_err(failed(viewer.lang))?
+        .len();
     Ok(render(&IndexPage {
         chrome: Chrome::of(&viewer, viewer.text().nav_worklists),
         lists: all(&state, viewer.lang).await?,
+        open_contests,
     }))
 }
 
