@@ -262,6 +262,7 @@ async fn the_dashboard_in_a_real_browser() {
     browser.click_to("form[action='/login'] button").await;
     assert_eq!(browser.url().await, format!("{base}/worklists"));
     assert_accessible(&browser, &axe, "worklists").await;
+    browser.screenshot(&shots.join("worklists.png")).await;
     browser.click_to("a[href='/worklists/rescue']").await;
     let rows = browser.count("#worklist tbody tr").await;
     assert!(
