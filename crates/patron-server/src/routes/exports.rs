@@ -44,6 +44,7 @@ enum Format {
 /// keyed hashes, the same for a customer in every export until the key is rotated.
 #[utoipa::path(get, path = "/v1/exports/cards", tag = "exports", params(ExportQuery),
     responses((status = 200, description = "CSV or JSON lines, streamed", content_type = "text/csv"),
+        (status = 403, description = "The key may not export, or (scope analyst) the condition names customer_id", body = crate::error::ErrorBody),
         (status = 404, description = "No such run", body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn cards(
@@ -54,6 +55,9 @@ pub async fn cards(
     let analyst = caller.0.scope == Scope::Analyst;
     if !analyst {
         caller.need(Scope::Read)?;
+    }
+    if analyst {
+        refuse_id_conditions(&state, &query)?;
     }
     let pseudonyms = if analyst || query.pseudonymise.unwrap_or(false) {
         Some(patron_app::pseudonyms::of_store(state.store.as_ref()).await?)
@@ -74,6 +78,27 @@ pub async fn cards(
         pseudonyms,
     )
     .await
+}
+
+/// An analyst's condition (or segment) must not name `customer_id`: selecting one customer by
+/// id would link their pseudonym back to them.
+fn refuse_id_conditions(state: &AppState, query: &ExportQuery) -> ApiResult<()> {
+    let segment = query
+        .segment
+        .as_deref()
+        .and_then(|name| state.project.config.segments.get(name))
+        .map(|s| s.condition.as_str());
+    let names_ids = [query.condition.as_deref(), segment]
+        .into_iter()
+        .flatten()
+        .any(|text| text.contains("customer_id"));
+    if names_ids {
+        return Err(ApiError::new(
+            Code::Forbidden,
+            "a key of scope analyst cannot select customers by customer_id",
+        ));
+    }
+    Ok(())
 }
 
 /// The cards of run `run` (default: the latest) matching `filter` as a streamed download in

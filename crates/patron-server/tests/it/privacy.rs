@@ -345,6 +345,9 @@ async fn contests_reach_the_worklist_and_analysts_get_pseudonyms_only() {
     );
     assert_eq!(server.get("/v1/customers", Some(&analyst)).await.0, 403);
     assert_eq!(server.get("/", Some(&analyst)).await.0, 403);
+    let by_id = format!("&where=customer_id+%3D%3D+%22{id}%22");
+    assert_eq!(export_lines(&server, &by_id, &analyst).await.0, 403);
+    assert_eq!(export_lines(&server, &by_id, &server.read).await.0, 200);
 
     // A contest: recorded by a service system, listed, on the dashboard's worklist, resolved
     // by an administrator.
