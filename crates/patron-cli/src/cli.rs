@@ -378,9 +378,10 @@ pub enum ClvCommand {
         after_help = "Example (reproduces cdnow_summary.csv from the raw CDNOW sample):\n  patron -C examples/cdnow_sample clv summary --end 1997-09-30 --unit week --json"
     )]
     Summary(ClvWindowArgs),
-    /// Fit the BTYD models (BG/NBD, MBG/NBD, Pareto/NBD, Gamma-Gamma) by maximum likelihood.
+    /// Fit the BTYD models (BG/NBD, MBG/NBD, Pareto/NBD, Gamma-Gamma) by maximum likelihood;
+    /// sBG on cohort survivor counts (contracts); BG/BB on discrete opportunities.
     #[command(
-        after_help = "Examples:\n  patron clv fit --summary ../shared/data/cdnow_summary.csv --model bgnbd --json\n  patron clv fit --model auto          fit on the store's history, pick by holdout error"
+        after_help = "Examples:\n  patron clv fit --summary ../shared/data/cdnow_summary.csv --model bgnbd --json\n  patron clv fit --model auto          fit on the store's history, pick by holdout error\n  patron clv fit --model sbg --survival examples/contracts/fh2007_survivors.csv\n  patron clv fit --model bgbb --summary examples/contracts/donations.csv"
     )]
     Fit(ClvFitArgs),
     /// Predict purchases, P(alive), spend and discounted CLV per customer.
@@ -400,7 +401,8 @@ pub struct ClvInputArgs {
     #[arg(long, value_name = "FILE")]
     pub summary: Option<std::path::PathBuf>,
     /// bgnbd, mbgnbd, paretonbd, gammagamma, all (fit) or auto (pick the timing model by
-    /// holdout error; by BIC for a summary file).
+    /// holdout error; by BIC for a summary file); for `clv fit` also sbg (with --survival) and
+    /// bgbb (with a --summary of x, t_x, n and weight).
     #[arg(long)]
     pub model: Option<String>,
     /// For auto on store data: days at the end of the window held out to compare models
@@ -413,6 +415,16 @@ pub struct ClvInputArgs {
 pub struct ClvFitArgs {
     #[command(flatten)]
     pub input: ClvInputArgs,
+    /// For --model sbg: cohort survivor counts, a CSV with columns cohort, period, alive
+    /// (period 0 is the cohort's size; periods consecutive). One sBG is fitted per cohort.
+    #[arg(long, value_name = "FILE")]
+    pub survival: Option<std::path::PathBuf>,
+    /// For sbg and bgbb: periods (opportunities) to project beyond the data.
+    #[arg(long, default_value_t = 5)]
+    pub ahead: u32,
+    /// For sbg: discount rate per period of the expected lifetime values (DEL, DERL).
+    #[arg(long, default_value_t = 0.10)]
+    pub discount_rate: f64,
 }
 
 #[derive(Debug, Args)]

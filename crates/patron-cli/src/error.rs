@@ -31,6 +31,12 @@ pub const EXIT_USAGE: u8 = 2;
 #[error("{0}")]
 pub struct Usage(pub String);
 
+/// An input file (a summary, a survival table) whose content is not what the command needs;
+/// the message names the file, line, column and value.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BadFile(pub String);
+
 /// There is no `patron.toml` where the project should be.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -47,6 +53,9 @@ fn code_of(e: &(dyn std::error::Error + 'static)) -> Option<Code> {
     }
     if e.is::<Usage>() {
         return Some(Code::Usage);
+    }
+    if e.is::<BadFile>() {
+        return Some(Code::BadTable);
     }
     if e.is::<ConfigMissing>() {
         return Some(Code::ConfigMissing);

@@ -402,7 +402,11 @@ fn print_summary(
 pub async fn run(global: &Global, command: &ClvCommand) -> Result<()> {
     let needs_project = match command {
         ClvCommand::Summary(_) => true,
-        ClvCommand::Fit(a) => a.input.summary.is_none(),
+        ClvCommand::Fit(a) => {
+            a.input.summary.is_none()
+                && a.survival.is_none()
+                && !matches!(a.input.model.as_deref(), Some("sbg" | "bgbb"))
+        }
         ClvCommand::Predict(a) => a.input.summary.is_none(),
     };
     let project = if needs_project {
@@ -416,7 +420,14 @@ pub async fn run(global: &Global, command: &ClvCommand) -> Result<()> {
                 summary_from_store(project.as_ref().context("no project")?, window).await?;
             print_summary(&facts, &s, end_day, &window.unit, global.json)
         }
-        ClvCommand::Fit(args) => fit(global, project.as_ref(), &args.input).await,
+        ClvCommand::Fit(args) => match args.input.model.as_deref() {
+            Some("sbg") => super::clv_discrete::fit_sbg(global, args),
+            Some("bgbb") => super::clv_discrete::fit_bgbb(global, args),
+            _ if args.survival.is_some() => {
+                bail!("--survival is for --model sbg (cohort survivor counts)")
+            }
+            _ => fit(global, project.as_ref(), &args.input).await,
+        },
         ClvCommand::Predict(args) => predict(global, project.as_ref(), args).await,
     }
 }

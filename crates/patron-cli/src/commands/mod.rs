@@ -11,6 +11,7 @@ pub(crate) mod bench_live;
 pub(crate) mod check;
 pub(crate) mod clusters;
 mod clv;
+mod clv_discrete;
 pub(crate) mod contests;
 mod demo;
 mod export;

@@ -7,6 +7,7 @@ mod churn;
 mod clusters;
 mod clv;
 mod clv_edge;
+mod contracts;
 mod corrections;
 mod demo;
 mod durability;
