@@ -105,7 +105,9 @@ fn read_survival(path: &Path) -> Result<Vec<Cohort>> {
         table.column(&["period", "t"])?,
         table.column(&["alive", "survivors", "active"])?,
     );
-    let mut cohorts: Vec<(String, Vec<(u32, f64, usize)>)> = Vec::new();
+    // Per cohort: (period, alive, line) as read.
+    type Rows = Vec<(u32, f64, usize)>;
+    let mut cohorts: Vec<(String, Rows)> = Vec::new();
     for (line, record) in &table.rows {
         let name = cohort_column.map_or("all", |c| record.get(c).unwrap_or(""));
         let period = table.whole(*line, record, cp)?;
