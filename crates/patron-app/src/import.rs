@@ -347,6 +347,7 @@ async fn write_chunk(
     counts += writer.write_tickets(&chunk.tickets).await?;
     counts += writer.write_invoices(&chunk.invoices).await?;
     counts += writer.write_outcomes(&chunk.outcomes).await?;
+    counts += writer.write_contracts(&chunk.contracts).await?;
     counts += writer.delete_facts(&chunk.deletions).await?;
     Ok(counts)
 }

@@ -5,11 +5,11 @@
 //! run's snapshot and stored as their live card.
 
 use crate::{AppError, LiveScorer};
-use patron_core::ids::{CustomerId, EventId, InvoiceId, OrderId, TicketId};
+use patron_core::ids::{ContractId, CustomerId, EventId, InvoiceId, OrderId, TicketId};
 use patron_core::limits;
 use patron_core::model::{
-    Actor, AttrValue, Consent, Customer, Entity, Event, Invoice, OrderLine, Outcome, Ticket,
-    normalise_event_type,
+    Actor, AttrValue, Consent, Contract, Customer, Entity, Event, Invoice, OrderLine, Outcome,
+    Ticket, billing_months, normalise_event_type,
 };
 use patron_core::{Money, Timestamp};
 use patron_engine::rules::OutboxMessage;
@@ -173,6 +173,34 @@ pub struct InvoiceItem {
     pub amount: f64,
 }
 
+/// A contract as sent: a new one, or the new state of a stored one (renewed, cancelled).
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ContractItem {
+    /// Natural key.
+    pub contract_id: String,
+    /// The contract holder.
+    pub customer_id: String,
+    /// Product or plan.
+    pub plan: Option<String>,
+    /// Start of the contract.
+    pub started_at: String,
+    /// End of the current term / next renewal date (none: renews every billing period).
+    pub renews_at: Option<String>,
+    /// Notice period in days before the renewal date (default 0).
+    #[serde(default)]
+    pub notice_days: u32,
+    /// `monthly` (default), `quarterly`, `half-yearly`, `yearly`, or a number of months.
+    pub billing_period: Option<String>,
+    /// Amount billed per billing period.
+    pub recurring_value: f64,
+    /// When the cancellation was received (or the contract ended).
+    pub cancelled_at: Option<String>,
+    /// Why.
+    pub cancel_reason: Option<String>,
+}
+
 /// An outcome as sent.
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -215,6 +243,8 @@ pub enum Facts {
     Invoices(Vec<Invoice>),
     /// Outcomes.
     Outcomes(Vec<Outcome>),
+    /// Contracts.
+    Contracts(Vec<Contract>),
 }
 
 impl Facts {
@@ -227,6 +257,7 @@ impl Facts {
             Facts::Tickets(_) => Entity::Tickets,
             Facts::Invoices(_) => Entity::Invoices,
             Facts::Outcomes(_) => Entity::Outcomes,
+            Facts::Contracts(_) => Entity::Contracts,
         }
     }
 
@@ -245,6 +276,7 @@ impl Facts {
             Facts::Tickets(v) => v.iter().map(|c| c.customer_id.clone()).collect(),
             Facts::Invoices(v) => v.iter().map(|c| c.customer_id.clone()).collect(),
             Facts::Outcomes(v) => v.iter().map(|c| c.customer_id.clone()).collect(),
+            Facts::Contracts(v) => v.iter().map(|c| c.customer_id.clone()).collect(),
         }
     }
 
@@ -274,6 +306,14 @@ impl Facts {
                 .iter()
                 .for_each(|i| put(&i.customer_id, Some(i.issued_at))),
             Facts::Outcomes(v) => v.iter().for_each(|o| put(&o.customer_id, Some(o.at))),
+            // A cancellation or renewal changes the card from its own time on.
+            Facts::Contracts(v) => v.iter().for_each(|c| {
+                let changed = [Some(c.started_at), c.cancelled_at]
+                    .into_iter()
+                    .flatten()
+                    .max();
+                put(&c.customer_id, changed)
+            }),
         }
         out
     }
@@ -286,6 +326,7 @@ impl Facts {
             Facts::Tickets(v) => v.len(),
             Facts::Invoices(v) => v.len(),
             Facts::Outcomes(v) => v.len(),
+            Facts::Contracts(v) => v.len(),
         }
     }
 }
@@ -564,6 +605,61 @@ pub fn outcomes(items: &[OutcomeItem]) -> Result<Facts, AppError> {
     .map(Facts::Outcomes)
 }
 
+/// Contracts, validated.
+pub fn contracts(items: &[ContractItem]) -> Result<Facts, AppError> {
+    validate(items, |c, i| {
+        let contract_id = c.id("contract_id", &i.contract_id, ContractId::parse);
+        let customer_id = c.customer(&i.customer_id);
+        let started_at = c.time("started_at", &i.started_at);
+        let renews_at = c.opt_time("renews_at", &i.renews_at);
+        let cancelled_at = c.opt_time("cancelled_at", &i.cancelled_at);
+        let value = c.money("recurring_value", i.recurring_value);
+        if value.is_some_and(|v| v.is_negative()) {
+            c.fail("recurring_value", i.recurring_value, "an amount ≥ 0");
+        }
+        let months = match &i.billing_period {
+            None => Some(1),
+            Some(text) => {
+                let months = billing_months(text);
+                if months.is_none() {
+                    c.fail(
+                        "billing_period",
+                        text,
+                        "monthly, quarterly, half-yearly, yearly or a number of months 1–120",
+                    );
+                }
+                months
+            }
+        };
+        if i.notice_days > 3660 {
+            c.fail(
+                "notice_days",
+                i.notice_days,
+                "whole days between 0 and 3660",
+            );
+        }
+        let started = started_at?;
+        for (field, at) in [("renews_at", renews_at?), ("cancelled_at", cancelled_at?)] {
+            if let Some(at) = at.filter(|at| *at < started) {
+                c.fail(field, at, format!("a time ≥ started_at ({started})"));
+            }
+        }
+        Some(Contract {
+            contract_id: contract_id?,
+            customer_id: customer_id?,
+            plan: i.plan.clone().filter(|p| !p.trim().is_empty()),
+            started_at: started,
+            renews_at: renews_at?,
+            notice_days: i.notice_days,
+            billing_months: months?,
+            recurring_value: value?,
+            cancelled_at: cancelled_at?,
+            cancel_reason: i.cancel_reason.clone().filter(|r| !r.trim().is_empty()),
+        })
+    })
+    .map(Facts::Contracts)
+}
+
 /// What storing one request's facts did.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Stored {
@@ -652,6 +748,7 @@ pub async fn store_facts(
             Facts::Tickets(v) => writer.write_tickets(v).await,
             Facts::Invoices(v) => writer.write_invoices(v).await,
             Facts::Outcomes(v) => writer.write_outcomes(v).await,
+            Facts::Contracts(v) => writer.write_contracts(v).await,
         };
         let counts = match counts {
             Ok(counts) => writer.corrections().await.map(|c| (counts, c)),

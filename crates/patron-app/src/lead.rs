@@ -122,6 +122,7 @@ async fn write_and_score(
             Facts::Tickets(v) => writer.write_tickets(v).await?,
             Facts::Invoices(v) => writer.write_invoices(v).await?,
             Facts::Outcomes(v) => writer.write_outcomes(v).await?,
+            Facts::Contracts(v) => writer.write_contracts(v).await?,
         };
     }
     writer

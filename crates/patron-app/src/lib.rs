@@ -25,6 +25,7 @@
 pub mod activity;
 pub mod cards;
 pub mod contests;
+pub mod contracts;
 pub mod demo;
 pub mod error;
 pub mod explain;

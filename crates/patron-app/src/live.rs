@@ -26,6 +26,7 @@ pub struct LiveScorer {
     rules: Option<RuleSet>,
     options: FactOptions,
     churn: Option<(Predictor, ChurnModelRef)>,
+    cancellation: Option<(Predictor, ChurnModelRef)>,
     config: patron_core::config::ProjectConfig,
 }
 
@@ -48,6 +49,10 @@ impl LiveScorer {
             Some(reference) => Some(load_churn_model(store, reference.id).await?),
             None => None,
         };
+        let cancellation = match &snapshot.cancellation_model {
+            Some(reference) => Some(crate::score::load_model(store, reference.id).await?),
+            None => None,
+        };
         Ok(LiveScorer {
             options: fact_options(&rules.iter().collect::<Vec<_>>()),
             run: record,
@@ -56,6 +61,7 @@ impl LiveScorer {
             settings,
             rules,
             churn,
+            cancellation,
             config: project.config.clone(),
         })
     }
@@ -101,6 +107,7 @@ impl LiveScorer {
             config: &self.config,
             rules: self.rules.as_ref(),
             churn: self.churn.as_ref().map(|(p, r)| (p, r)),
+            cancellation: self.cancellation.as_ref().map(|(p, r)| (p, r)),
         };
         let mut previous = previous_tier;
         let mut inputs =

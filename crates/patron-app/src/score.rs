@@ -172,7 +172,17 @@ pub async fn churn_model(
     store: &dyn Store,
     as_of: Timestamp,
 ) -> Result<Option<(Predictor, ChurnModelRef)>, AppError> {
-    let infos = store.models(Some("churn")).await?;
+    trained_model(store, "churn", as_of).await
+}
+
+/// The newest model of `kind` (`churn`, `cancellation`) trained as of `as_of` or earlier,
+/// loaded, with how cards name it.
+pub async fn trained_model(
+    store: &dyn Store,
+    kind: &str,
+    as_of: Timestamp,
+) -> Result<Option<(Predictor, ChurnModelRef)>, AppError> {
+    let infos = store.models(Some(kind)).await?;
     let Some(best) = infos
         .iter()
         .filter(|m| m.as_of <= as_of)
@@ -180,7 +190,7 @@ pub async fn churn_model(
     else {
         return Ok(None);
     };
-    load_churn_model(store, best.id).await.map(Some)
+    load_model(store, best.id).await.map(Some)
 }
 
 /// The registered churn model `id`.
@@ -188,17 +198,25 @@ pub async fn load_churn_model(
     store: &dyn Store,
     id: i64,
 ) -> Result<(Predictor, ChurnModelRef), AppError> {
+    load_model(store, id).await
+}
+
+/// The registered model `id`, with how cards name it (`gbm:churn v3 (model 7)`).
+pub async fn load_model(
+    store: &dyn Store,
+    id: i64,
+) -> Result<(Predictor, ChurnModelRef), AppError> {
     let stored = store
         .model(id)
         .await?
-        .ok_or_else(|| AppError::Corrupt(format!("churn model {id} is not in the registry")))?;
+        .ok_or_else(|| AppError::Corrupt(format!("model {id} is not in the registry")))?;
     let predictor = Predictor::from_json(&stored.model)
-        .map_err(|e| AppError::Corrupt(format!("churn model {id}: {e}")))?;
+        .map_err(|e| AppError::Corrupt(format!("model {id}: {e}")))?;
     let reference = ChurnModelRef {
         id,
         source: format!(
-            "gbm:churn v{} (model {})",
-            stored.info.version, stored.info.id
+            "gbm:{} v{} (model {})",
+            stored.info.kind, stored.info.version, stored.info.id
         ),
     };
     Ok((predictor, reference))
@@ -328,6 +346,13 @@ async fn score(
         },
         None => churn_model(store, as_of).await?,
     };
+    let cancellation = match &frozen_snapshot {
+        Some(snapshot) => match &snapshot.cancellation_model {
+            Some(reference) => Some(load_model(store, reference.id).await?),
+            None => None,
+        },
+        None => trained_model(store, "cancellation", as_of).await?,
+    };
     // Open episodes are read before the run starts writing.
     let open: Vec<OpenAlarm> = store
         .alarms(true)
@@ -345,6 +370,7 @@ async fn score(
             config: &project.config,
             rules: rules.as_ref(),
             churn: churn.as_ref().map(|(p, r)| (p, r)),
+            cancellation: cancellation.as_ref().map(|(p, r)| (p, r)),
         };
         let mut facts = facts;
         let mut part = |name: &'static str| {
@@ -380,12 +406,15 @@ async fn score(
                 context.models.clone(),
             ),
             None => {
-                let (snapshot, report) = Snapshot::fit(
+                let (snapshot, report) = Snapshot::fit_with(
                     &facts,
                     digest.clone(),
                     &project.config,
                     rules.as_ref().map(|r| r.version().to_owned()),
-                    churn.as_ref().map(|(_, r)| r.clone()),
+                    [
+                        churn.as_ref().map(|(_, r)| r.clone()),
+                        cancellation.as_ref().map(|(_, r)| r.clone()),
+                    ],
                     previous,
                 )?;
                 // Cards are computed from the snapshot as stored, exactly as a customer

@@ -135,7 +135,7 @@ pub enum Command {
     Show(ShowArgs),
     /// Card fields of the customers matching a condition, as CSV, JSON or Parquet.
     #[command(
-        after_help = "Examples:\n  patron export --where 'tier == \"VIP\" && churn_risk > 0.3' --format csv\n  patron export --segment winback --format json\n  patron export --format csv --german -o karten.csv     ; decimal comma, Windows-1252\n  patron export --format parquet -o cards.parquet\n  patron export --pseudonymise -o for-analysts.csv     ; ids replaced by keyed hashes\n\nFields: customer_id tier status value_score churn_risk clv stage action portfolio p_alive potential\nrevenue margin orders days_since_last_order rfm_segment abc payment_risk payment_band offer lead profiling,\nstage.NAME, score.NAME, alarm.KIND (true/false), level(\"SQL\"), has(field)."
+        after_help = "Examples:\n  patron export --where 'tier == \"VIP\" && churn_risk > 0.3' --format csv\n  patron export --segment winback --format json\n  patron export --format csv --german -o karten.csv     ; decimal comma, Windows-1252\n  patron export --format parquet -o cards.parquet\n  patron export --pseudonymise -o for-analysts.csv     ; ids replaced by keyed hashes\n\nFields: customer_id tier status value_score churn_risk clv stage action portfolio p_alive potential\nrevenue margin orders days_since_last_order rfm_segment abc payment_risk payment_band offer lead profiling\ncancellation_risk days_to_notice contract_value renewal_due (contracts),\nstage.NAME, score.NAME, alarm.KIND (true/false), level(\"SQL\"), has(field)."
     )]
     Export(ExportArgs),
     /// Route a new ticket of a customer: queue, deadline and why, from the service matrix.
@@ -179,6 +179,12 @@ pub enum Command {
     /// Customers contesting automated decisions: record, list the open ones, resolve.
     #[command(subcommand)]
     Contest(crate::commands::contests::ContestCommand),
+    /// Contracts and subscriptions of the latest run: by cancellation risk, renewal date or
+    /// residual value; with --due, the renewals whose notice date is near.
+    #[command(
+        after_help = "Examples:\n  patron contracts                     running contracts, highest cancellation risk first\n  patron contracts --due               renewals due within [contracts] renewal_lead_days\n  patron contracts --due 30 --sort value --json"
+    )]
+    Contracts(crate::commands::contracts::ContractsArgs),
     /// The audit log: publishes, overrides, erasures, exports, key changes (who and when).
     #[command(after_help = "Examples:\n  patron audit\n  patron audit --limit 20 --json")]
     Audit(crate::commands::audit::AuditArgs),
@@ -309,6 +315,10 @@ pub struct DemoArgs {
     /// Write into DIR even when it is not empty (replacing its patron.toml, data and store).
     #[arg(long)]
     pub force: bool,
+    /// A subscription business besides the shop: plans billed monthly or yearly, cancelled
+    /// after usage falls off and tickets turn sour (data/contracts.csv).
+    #[arg(long)]
+    pub subscriptions: bool,
 }
 
 #[derive(Debug, Args)]

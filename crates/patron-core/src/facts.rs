@@ -193,6 +193,29 @@ pub struct InvoiceRow {
     pub amount: Money,
 }
 
+/// A contract row, as known at `as_of`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContractRow {
+    /// The contract's id.
+    pub contract_id: String,
+    /// Product or plan.
+    pub plan: Option<String>,
+    /// Started.
+    pub started_at: Timestamp,
+    /// End of the current term, if a term is set.
+    pub renews_at: Option<Timestamp>,
+    /// Notice period in days.
+    pub notice_days: u32,
+    /// Months per billing period.
+    pub billing_months: u32,
+    /// Billed per billing period.
+    pub recurring_value: Money,
+    /// Cancelled, if cancelled before `as_of`.
+    pub cancelled_at: Option<Timestamp>,
+    /// The reason given, if cancelled before `as_of`.
+    pub cancel_reason: Option<String>,
+}
+
 /// An outcome row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutcomeRow {
@@ -255,6 +278,8 @@ pub struct Facts {
     pub invoices: Grouped<InvoiceRow>,
     /// Outcomes observed before `as_of`.
     pub outcomes: Grouped<OutcomeRow>,
+    /// Contracts started before `as_of`, in order of start.
+    pub contracts: Grouped<ContractRow>,
 }
 
 impl Facts {
@@ -351,6 +376,15 @@ impl Facts {
         }
         for t in &facts.tickets.rows {
             h.int(t.opened_at.secs());
+        }
+        h.int(facts.contracts.offsets.last().copied().unwrap_or(0) as i64);
+        for c in &facts.contracts.rows {
+            h.bytes(c.contract_id.as_bytes());
+            h.int(c.started_at.secs());
+            h.int(c.renews_at.map_or(i64::MIN, |t| t.secs()));
+            h.int(c.cancelled_at.map_or(i64::MIN, |t| t.secs()));
+            h.int(c.recurring_value.raw());
+            h.int(i64::from(c.billing_months) << 32 | i64::from(c.notice_days));
         }
         format!("{:016x}", h.0.finish())
     }

@@ -87,6 +87,10 @@ id_type!(
     /// An invoice's id (accounts receivable, not the order).
     InvoiceId, "invoice id"
 );
+id_type!(
+    /// A contract's or subscription's id.
+    ContractId, "contract id"
+);
 
 #[cfg(test)]
 mod tests {

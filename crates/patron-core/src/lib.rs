@@ -18,6 +18,6 @@ pub mod random;
 pub mod time;
 
 pub use error::ParseError;
-pub use ids::{CustomerId, InvoiceId, OrderId, TicketId};
+pub use ids::{ContractId, CustomerId, InvoiceId, OrderId, TicketId};
 pub use money::Money;
 pub use time::Timestamp;

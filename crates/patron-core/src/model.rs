@@ -1,7 +1,7 @@
 //! The canonical data model: what Patron knows about a company's customers and their history.
 //! Every source is mapped onto these records at import; the engine never sees a source format.
 
-use crate::ids::{CustomerId, EventId, InvoiceId, OrderId, TicketId};
+use crate::ids::{ContractId, CustomerId, EventId, InvoiceId, OrderId, TicketId};
 use crate::{Money, Timestamp};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -24,17 +24,20 @@ pub enum Entity {
     Invoices,
     /// Observed outcomes (churned, converted, offer accepted, …).
     Outcomes,
+    /// Contracts and subscriptions: plan, term, notice, recurring value, cancellation.
+    Contracts,
 }
 
 impl Entity {
     /// All entities, in import order (customers first so facts can refer to them).
-    pub const ALL: [Entity; 6] = [
+    pub const ALL: [Entity; 7] = [
         Entity::Customers,
         Entity::OrderLines,
         Entity::Events,
         Entity::Tickets,
         Entity::Invoices,
         Entity::Outcomes,
+        Entity::Contracts,
     ];
 
     /// The name used in `patron.toml` and in output.
@@ -46,6 +49,7 @@ impl Entity {
             Entity::Tickets => "tickets",
             Entity::Invoices => "invoices",
             Entity::Outcomes => "outcomes",
+            Entity::Contracts => "contracts",
         }
     }
 }
@@ -313,6 +317,47 @@ pub struct Invoice {
     pub amount: Money,
 }
 
+/// A contract or subscription: the one fact that changes over its life (renewed, cancelled),
+/// re-imported by its id with the new state; earlier versions stay in the fact history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contract {
+    /// Natural key.
+    pub contract_id: ContractId,
+    /// The contract holder.
+    pub customer_id: CustomerId,
+    /// Product or plan.
+    pub plan: Option<String>,
+    /// Start of the contract.
+    pub started_at: Timestamp,
+    /// End of the current term: the next renewal date (or the end of a fixed term). None for
+    /// a contract that renews every billing period (a rolling subscription).
+    pub renews_at: Option<Timestamp>,
+    /// Days before `renews_at` by which a cancellation must be given; 0 when none.
+    pub notice_days: u32,
+    /// Months per billing period (1 monthly, 3 quarterly, 12 yearly).
+    pub billing_months: u32,
+    /// Amount billed per billing period.
+    pub recurring_value: Money,
+    /// When the cancellation was received (or the contract ended), if cancelled.
+    pub cancelled_at: Option<Timestamp>,
+    /// Why, as given.
+    pub cancel_reason: Option<String>,
+}
+
+/// Months per billing period from its name (`monthly`, `quarterly`, `half-yearly`, `yearly`,
+/// their German names, `1m`/`12m`) or a number of months 1–120.
+pub fn billing_months(text: &str) -> Option<u32> {
+    let t = text.trim().to_lowercase();
+    let named = match t.as_str() {
+        "month" | "monthly" | "monatlich" | "1m" => Some(1),
+        "quarter" | "quarterly" | "vierteljährlich" | "quartalsweise" | "3m" => Some(3),
+        "half-year" | "half-yearly" | "halfyearly" | "halbjährlich" | "6m" => Some(6),
+        "year" | "yearly" | "annual" | "annually" | "jährlich" | "12m" => Some(12),
+        _ => None,
+    };
+    named.or_else(|| t.parse::<u32>().ok().filter(|m| (1..=120).contains(m)))
+}
+
 /// An observed outcome, used as a label by the models and as feedback on actions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Outcome {
@@ -383,4 +428,6 @@ pub enum FactKey {
     Invoice(InvoiceId),
     /// An outcome by customer, kind and time.
     Outcome(CustomerId, String, Timestamp),
+    /// A contract by id.
+    Contract(ContractId),
 }

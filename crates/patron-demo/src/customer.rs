@@ -14,6 +14,7 @@ use crate::outcomes::{self, Outcome, OutcomeContext};
 use crate::person::{Person, Segment};
 use crate::purchases::{self, Propensity, YEAR_SECS};
 use crate::record::CustomerRecord;
+use crate::subscription::{Subscription, subscribe};
 use crate::support::{self, SupportContext, Ticket};
 use crate::world::World;
 use patron_core::Timestamp;
@@ -63,6 +64,8 @@ pub struct Facts {
     pub invoices: Vec<Invoice>,
     /// Outcomes, by time.
     pub outcomes: Vec<Outcome>,
+    /// The plan, in the subscription business.
+    pub subscription: Option<Subscription>,
     purchases: Vec<Timestamp>,
     returns: Vec<Timestamp>,
 }
@@ -154,6 +157,21 @@ pub fn simulate(world: &World, index: u64, facts: &mut Facts) -> Simulated {
     let subscribed = record.acquisition.consent_marketing && record.email.is_some();
     engage(&mut rng, world, &profile, subscribed, dropout, facts);
     observe(&mut rng, world, &profile, dropout, facts);
+    facts.subscription = None;
+    if world.subscriptions {
+        facts.subscription = subscribe(
+            world,
+            index,
+            segment,
+            profile.discipline,
+            profile.first_order,
+            dropout,
+            &mut facts.events,
+            &mut facts.invoices,
+        );
+        facts.events.sort_by_key(|e| e.at);
+        facts.invoices.sort_by_key(|i| i.issued);
+    }
     Simulated {
         index,
         role: head.role,

@@ -1,7 +1,7 @@
 //! A seeded synthetic company for demos, tests and benchmarks.
 //!
-//! [`generate`] writes six CSV files (customers, orders, events, tickets, invoices, outcomes)
-//! and a `patron.toml` that maps them. The data has the structure Patron's models look for:
+//! [`generate`] writes six CSV files (customers, orders, events, tickets, invoices, outcomes),
+//! with `subscriptions` a seventh (contracts), and a `patron.toml` that maps them. The data has the structure Patron's models look for:
 //! purchases follow a BG/NBD process with heterogeneous rates and dropout, seasonality, growth,
 //! category affinity and products bought together, leads that convert after a burst of
 //! engagement, tickets that turn sour before churn, late payers, duplicate records and a few
@@ -30,6 +30,7 @@ mod outcomes;
 mod person;
 mod purchases;
 mod record;
+mod subscription;
 mod support;
 mod world;
 mod writer;
@@ -54,6 +55,9 @@ pub struct DemoOptions {
     pub end: Timestamp,
     /// Length of the history in years before `end` (default 3; at least 1).
     pub years: u32,
+    /// A subscription business besides the shop: most buying customers hold a plan (Basic,
+    /// Plus, Pro; monthly or yearly), written to `contracts.csv` (default false).
+    pub subscriptions: bool,
 }
 
 impl Default for DemoOptions {
@@ -63,6 +67,7 @@ impl Default for DemoOptions {
             seed: 42,
             end: Civil::new(2026, 6, 30).midnight(),
             years: 3,
+            subscriptions: false,
         }
     }
 }
@@ -86,6 +91,8 @@ pub struct DemoSummary {
     pub invoices: u64,
     /// Rows of `outcomes.csv`.
     pub outcomes: u64,
+    /// Rows of `contracts.csv` (0 without subscriptions).
+    pub contracts: u64,
     /// Customer records that are a second record of an earlier record's person.
     pub duplicate_customers: u64,
 }
@@ -107,7 +114,7 @@ pub fn generate(
     let world = world::World::new(options);
     let data = dir.join("data");
     std::fs::create_dir_all(&data)?;
-    let mut out = writer::DemoWriter::create(&data)?;
+    let mut out = writer::DemoWriter::create(&data, options.subscriptions)?;
     let mut facts = customer::Facts::default();
     for index in 0..options.customers {
         let customer = customer::simulate(&world, index, &mut facts);

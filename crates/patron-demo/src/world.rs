@@ -22,6 +22,8 @@ pub struct World {
     pub catalogue: Catalogue,
     /// The e-mail campaigns, in time order.
     pub campaigns: Vec<Campaign>,
+    /// Customers also hold subscription plans (see [`crate::subscription`]).
+    pub subscriptions: bool,
     /// Digits of the customer number in ids (six, so ids look like `C000001`, or more).
     id_width: usize,
 }
@@ -37,6 +39,7 @@ impl World {
             end: options.end,
             catalogue: Catalogue::build(options.seed),
             campaigns: schedule(start, options.end),
+            subscriptions: options.subscriptions,
             id_width: options.customers.to_string().len().max(6),
         }
     }

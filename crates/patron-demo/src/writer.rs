@@ -76,6 +76,19 @@ pub const INVOICES: &[&str] = &[
 ];
 /// Header of `outcomes.csv`.
 pub const OUTCOMES: &[&str] = &["customer_id", "kind", "at", "label"];
+/// Header of `contracts.csv`.
+pub const CONTRACTS: &[&str] = &[
+    "contract_id",
+    "customer_id",
+    "plan",
+    "started_at",
+    "renews_at",
+    "notice_days",
+    "billing_period",
+    "recurring_value",
+    "cancelled_at",
+    "cancel_reason",
+];
 
 /// The open demo files and the id counters.
 pub struct DemoWriter {
@@ -85,6 +98,8 @@ pub struct DemoWriter {
     tickets: CsvWriter,
     invoices: CsvWriter,
     outcomes: CsvWriter,
+    contracts: Option<CsvWriter>,
+    next_contract: u64,
     next_order: u64,
     next_event: u64,
     next_ticket: u64,
@@ -95,8 +110,8 @@ pub struct DemoWriter {
 }
 
 impl DemoWriter {
-    /// Creates the six files in `data_dir` and writes their headers.
-    pub fn create(data_dir: &Path) -> io::Result<Self> {
+    /// Creates the six files (seven with `contracts`) in `data_dir` and writes their headers.
+    pub fn create(data_dir: &Path, contracts: bool) -> io::Result<Self> {
         let open = |name: &str, header: &[&str]| CsvWriter::create(&data_dir.join(name), header);
         Ok(DemoWriter {
             customers: open("customers.csv", CUSTOMERS)?,
@@ -105,6 +120,16 @@ impl DemoWriter {
             tickets: open("tickets.csv", TICKETS)?,
             invoices: open("invoices.csv", INVOICES)?,
             outcomes: open("outcomes.csv", OUTCOMES)?,
+            contracts: if contracts {
+                Some(open("contracts.csv", CONTRACTS)?)
+            } else {
+                // An earlier demo's contracts are not this one's.
+                match std::fs::remove_file(data_dir.join("contracts.csv")) {
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                    _ => None,
+                }
+            },
+            next_contract: 1,
             next_order: 1,
             next_event: 1,
             next_ticket: 1,
@@ -129,7 +154,30 @@ impl DemoWriter {
         self.events(world, id, facts)?;
         self.tickets(id, facts)?;
         self.invoices(id, facts)?;
+        self.contract(id, facts)?;
         self.outcomes(world, id, facts)
+    }
+
+    fn contract(&mut self, id: impl fmt::Display + Copy, facts: &Facts) -> io::Result<()> {
+        let (Some(out), Some(s)) = (self.contracts.as_mut(), &facts.subscription) else {
+            return Ok(());
+        };
+        out.field(format_args!("K{}", self.next_contract))
+            .field(id)
+            .field(s.plan)
+            .field(Date(s.started))
+            .optional(s.renews.map(Date))
+            .field(s.notice_days)
+            .field(if s.billing_months == 12 {
+                "yearly"
+            } else {
+                "monthly"
+            })
+            .field(money(s.price_cents))
+            .optional(s.cancelled.map(DateTime))
+            .optional(s.reason);
+        self.next_contract += 1;
+        out.end_row()
     }
 
     fn customer(&mut self, id: impl fmt::Display, customer: &Simulated) -> io::Result<()> {
@@ -276,6 +324,10 @@ impl DemoWriter {
             tickets: self.tickets.finish()?,
             invoices: self.invoices.finish()?,
             outcomes: self.outcomes.finish()?,
+            contracts: match self.contracts {
+                Some(c) => c.finish()?,
+                None => 0,
+            },
             duplicate_customers: self.duplicates,
         })
     }

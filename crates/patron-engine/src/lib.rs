@@ -8,6 +8,7 @@ pub mod abc;
 pub mod basket;
 pub mod cluster;
 pub mod clv;
+pub mod contracts;
 pub mod features;
 pub mod margin;
 pub mod ml;

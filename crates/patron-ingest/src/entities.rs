@@ -1,10 +1,10 @@
 //! Turning a mapped row into a canonical record of the source's entity.
 
 use crate::mapping::{Field, Mapping, Row, RowError, check_money};
-use patron_core::ids::{CustomerId, EventId, InvoiceId, OrderId, TicketId};
+use patron_core::ids::{ContractId, CustomerId, EventId, InvoiceId, OrderId, TicketId};
 use patron_core::model::{
-    Actor, Consent, Customer, Entity, Event, FactKey, Invoice, OrderLine, Outcome, Ticket,
-    normalise_event_type,
+    Actor, Consent, Contract, Customer, Entity, Event, FactKey, Invoice, OrderLine, Outcome,
+    Ticket, billing_months, normalise_event_type,
 };
 use patron_core::{Money, Timestamp, limits};
 use rustc_hash::FxHashMap;
@@ -18,6 +18,7 @@ pub(crate) enum Record {
     Ticket(Ticket),
     Invoice(Invoice),
     Outcome(Outcome),
+    Contract(Contract),
     /// A row with `deleted = true`: the stored fact with this key is deleted.
     Deleted(FactKey),
 }
@@ -35,6 +36,7 @@ impl Record {
             Record::Ticket(t) => Some(&t.customer_id),
             Record::Invoice(i) => Some(&i.customer_id),
             Record::Outcome(o) => Some(&o.customer_id),
+            Record::Contract(c) => Some(&c.customer_id),
             // Deleting a fact of an unknown customer deletes nothing (and creates no stub).
             Record::Deleted(_) => None,
         }
@@ -84,6 +86,7 @@ impl EntityBuilder {
             Record::Ticket(t) => FactKey::Ticket(t.ticket_id),
             Record::Invoice(i) => FactKey::Invoice(i.invoice_id),
             Record::Outcome(o) => FactKey::Outcome(o.customer_id, o.kind, o.at),
+            Record::Contract(c) => FactKey::Contract(c.contract_id),
             // Customers have no `deleted` field (the mapping refuses it).
             other => return Ok(other),
         }))
@@ -97,6 +100,7 @@ impl EntityBuilder {
             Entity::Tickets => self.ticket(m, row).map(Record::Ticket),
             Entity::Invoices => self.invoice(m, row).map(Record::Invoice),
             Entity::Outcomes => self.outcome(m, row).map(Record::Outcome),
+            Entity::Contracts => self.contract(m, row).map(Record::Contract),
         }
     }
 
@@ -379,6 +383,81 @@ impl EntityBuilder {
             due_at,
             paid_at,
             amount,
+        })
+    }
+
+    fn contract(&self, m: &mut Mapping, row: &Row<'_>) -> Result<Contract, RowError> {
+        let id_field = self.h("contract_id");
+        let contract_id = m.id(id_field, row, ContractId::parse)?.ok_or_else(|| {
+            RowError::new(m.label(id_field), Some(""), "`contract_id` is required")
+        })?;
+        let customer_id = self.customer_id(m, row)?;
+        let started_at = self.required_time(m, "started_at", row)?;
+        let renews_at = m.time(self.h("renews_at"), row)?;
+        if let Some(r) = renews_at.filter(|r| *r < started_at) {
+            return Err(RowError::new(
+                m.label(self.h("renews_at")),
+                Some(&r.to_string()),
+                "expected renews_at ≥ started_at",
+            ));
+        }
+        let cancelled_at = m.time(self.h("cancelled_at"), row)?;
+        if let Some(c) = cancelled_at.filter(|c| *c < started_at) {
+            return Err(RowError::new(
+                m.label(self.h("cancelled_at")),
+                Some(&c.to_string()),
+                "expected cancelled_at ≥ started_at",
+            ));
+        }
+        let notice_field = self.h("notice_days");
+        let notice_days = match m.number(notice_field, row)? {
+            None => 0,
+            Some(d) if d >= 0.0 && d.fract() == 0.0 && d <= 3660.0 => d as u32,
+            Some(d) => {
+                return Err(RowError::new(
+                    m.label(notice_field),
+                    Some(&d.to_string()),
+                    "expected whole days between 0 and 3660",
+                ));
+            }
+        };
+        let billing_field = self.h("billing_period");
+        let billing_months = match m.text(billing_field, row)? {
+            None => 1,
+            Some(text) => billing_months(&text).ok_or_else(|| {
+                RowError::new(
+                    m.label(billing_field),
+                    Some(&text),
+                    "expected monthly, quarterly, half-yearly, yearly or a number of months 1–120",
+                )
+            })?,
+        };
+        let value_field = self.h("recurring_value");
+        let recurring_value: Money = m.money(value_field, row)?.ok_or_else(|| {
+            RowError::new(
+                m.label(value_field),
+                Some(""),
+                "`recurring_value` is required",
+            )
+        })?;
+        if recurring_value.is_negative() {
+            return Err(RowError::new(
+                m.label(value_field),
+                Some(&recurring_value.to_string()),
+                "expected a recurring value ≥ 0",
+            ));
+        }
+        Ok(Contract {
+            contract_id,
+            customer_id,
+            plan: self.text(m, "plan", row)?,
+            started_at,
+            renews_at,
+            notice_days,
+            billing_months,
+            recurring_value,
+            cancelled_at,
+            cancel_reason: self.text(m, "cancel_reason", row)?,
         })
     }
 

@@ -6,7 +6,9 @@ use crate::mapping::{Mapping, Row, RowError};
 use crate::reader::{OpenError, RawRecord, ReadError, Records, decode, open_records};
 use patron_core::config::{Encoding, ProjectConfig, SourceConfig, SourceFormat, UnknownCustomer};
 use patron_core::ids::CustomerId;
-use patron_core::model::{Customer, Entity, Event, FactKey, Invoice, OrderLine, Outcome, Ticket};
+use patron_core::model::{
+    Contract, Customer, Entity, Event, FactKey, Invoice, OrderLine, Outcome, Ticket,
+};
 use serde::Serialize;
 use std::fmt;
 use std::ops::ControlFlow;
@@ -33,6 +35,8 @@ pub struct Chunk {
     pub invoices: Vec<Invoice>,
     /// Outcomes.
     pub outcomes: Vec<Outcome>,
+    /// Contracts.
+    pub contracts: Vec<Contract>,
     /// Facts to delete (rows with `deleted = true`), applied after the chunk's other records.
     pub deletions: Vec<FactKey>,
 }
@@ -53,6 +57,7 @@ impl Chunk {
             + self.tickets.len()
             + self.invoices.len()
             + self.outcomes.len()
+            + self.contracts.len()
             + self.deletions.len()
     }
     fn push(&mut self, record: Record) {
@@ -63,6 +68,7 @@ impl Chunk {
             Record::Ticket(t) => self.tickets.push(t),
             Record::Invoice(i) => self.invoices.push(i),
             Record::Outcome(o) => self.outcomes.push(o),
+            Record::Contract(c) => self.contracts.push(c),
             Record::Deleted(k) => self.deletions.push(k),
         }
     }

@@ -15,6 +15,7 @@ use utoipa::{Modify, OpenApi};
         customers::card, customers::history, customers::explain, customers::list, customers::route,
         customers::score,
         ingest::customers, ingest::patch_customer, ingest::orders, ingest::events, ingest::tickets, ingest::invoices, ingest::outcomes,
+        ingest::contracts,
         runs::list, runs::start, runs::job,
         rules::check, rules::diff, rules::publish_rules,
         models::list, alarms::list, alarms::acknowledge, exports::cards,

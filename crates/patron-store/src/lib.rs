@@ -37,7 +37,7 @@ pub use writer_lock::{LockHolder, WriterLock, lock_path};
 use async_trait::async_trait;
 use patron_core::facts::Facts;
 use patron_core::ids::CustomerId;
-use patron_core::model::{Customer, Event, Invoice, OrderLine, Outcome, Ticket};
+use patron_core::model::{Contract, Customer, Event, Invoice, OrderLine, Outcome, Ticket};
 use patron_core::{Money, Timestamp};
 use serde::Serialize;
 use std::path::Path;
@@ -188,7 +188,8 @@ pub struct CustomerMatch {
 /// A fact whose content an import changed.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Correction {
-    /// The fact table: `customers`, `order_lines`, `events`, `tickets`, `invoices`, `outcomes`.
+    /// The fact table: `customers`, `order_lines`, `events`, `tickets`, `invoices`, `outcomes`,
+    /// `contracts`.
     pub fact: String,
     /// Its natural key, as a JSON array (`["E1"]`, `["O1", 2]`).
     pub key: serde_json::Value,
@@ -212,6 +213,9 @@ pub trait ImportWriter: Send {
     async fn write_invoices(&mut self, rows: &[Invoice]) -> Result<WriteCounts>;
     /// Writes outcomes (by customer, kind and time: new, a corrected label, or unchanged).
     async fn write_outcomes(&mut self, rows: &[Outcome]) -> Result<WriteCounts>;
+    /// Writes contracts (by contract id: new, a new state — renewed, cancelled — or
+    /// unchanged; a replaced state is kept in the fact history).
+    async fn write_contracts(&mut self, rows: &[Contract]) -> Result<WriteCounts>;
     /// The corrections written by this import since the last call (or its start): which fact,
     /// its natural key, the fields that changed.
     async fn corrections(&mut self) -> Result<Vec<Correction>>;
@@ -268,6 +272,8 @@ pub struct StoreStatus {
     pub invoices: u64,
     /// Outcomes.
     pub outcomes: u64,
+    /// Contracts.
+    pub contracts: u64,
     /// Total revenue of all order lines.
     pub revenue: Money,
     /// Time ranges per table.

@@ -19,6 +19,7 @@ pub async fn run(global: &Global, args: &DemoArgs) -> Result<()> {
         options: DemoOptions {
             customers: args.customers,
             seed: args.seed,
+            subscriptions: args.subscriptions,
             ..DemoOptions::default()
         },
         store: global.store.clone(),
@@ -83,14 +84,14 @@ fn generated_json(g: &DemoSummary) -> serde_json::Value {
     serde_json::json!({
         "customers": g.customers, "leads": g.leads, "order_lines": g.order_lines, "orders": g.orders,
         "events": g.events, "tickets": g.tickets, "invoices": g.invoices, "outcomes": g.outcomes,
-        "duplicate_customers": g.duplicate_customers,
+        "duplicate_customers": g.duplicate_customers, "contracts": g.contracts,
     })
 }
 
 fn print_generated(g: &DemoSummary, args: &DemoArgs, secs: f64) {
     println!(
         "Generated a synthetic company in {} (seed {}): {} customer records ({} leads, {} planted duplicates), \
-         {} orders with {} lines, {} events, {} tickets, {} invoices, {} outcomes — {secs:.1} s",
+         {} orders with {} lines, {} events, {} tickets, {} invoices, {} outcomes{} — {secs:.1} s",
         args.dir.display(),
         args.seed,
         count(g.customers),
@@ -102,6 +103,11 @@ fn print_generated(g: &DemoSummary, args: &DemoArgs, secs: f64) {
         count(g.tickets),
         count(g.invoices),
         count(g.outcomes),
+        if g.contracts > 0 {
+            format!(", {} contracts", count(g.contracts))
+        } else {
+            String::new()
+        },
     );
 }
 

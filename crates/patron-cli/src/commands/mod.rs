@@ -13,6 +13,7 @@ pub(crate) mod clusters;
 mod clv;
 mod clv_discrete;
 pub(crate) mod contests;
+pub mod contracts;
 mod demo;
 mod export;
 pub(crate) mod feedback;
@@ -84,6 +85,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Privacy(command) => privacy::run(&global, &command).await,
         Command::Override(command) => overrides::run(&global, &command).await,
         Command::Contest(command) => contests::run(&global, &command).await,
+        Command::Contracts(args) => contracts::run(&global, &args).await,
         Command::Audit(args) => audit::run(&global, &args).await,
     }
 }

@@ -29,9 +29,9 @@ use serde_json::{Value, json};
 /// `patron models …`.
 #[derive(Debug, Subcommand)]
 pub enum ModelsCommand {
-    /// Train a churn, conversion or upsell model on the store's history and predict everyone.
+    /// Train a churn, conversion, upsell, offer or cancellation model on the store's history and predict everyone.
     #[command(
-        after_help = "Examples:\n  patron models train churn\n  patron models train churn --as-of 2026-06-30 --horizon 180d --json\n  patron models train upsell --horizon 90d --cutoffs 4 --step 60d"
+        after_help = "Examples:\n  patron models train churn\n  patron models train churn --as-of 2026-06-30 --horizon 180d --json\n  patron models train upsell --horizon 90d --cutoffs 4 --step 60d\n  patron models train cancellation --horizon 60d --step 30d"
     )]
     Train(TrainArgs),
     /// Predict with the latest registered model: probabilities and reasons per customer.
@@ -53,8 +53,8 @@ pub enum ModelsCommand {
 /// `patron models train`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// churn, conversion or upsell.
-    #[arg(value_parser = ["churn", "conversion", "upsell", "offer"])]
+    /// churn, conversion, upsell, offer or cancellation (of a contract).
+    #[arg(value_parser = ["churn", "conversion", "upsell", "offer", "cancellation"])]
     pub kind: String,
     /// Train with the facts before this date and predict as of it (default: the day after the
     /// last fact).
@@ -87,8 +87,8 @@ pub struct TrainArgs {
 /// `patron models predict`.
 #[derive(Debug, Args)]
 pub struct PredictArgs {
-    /// churn, conversion or upsell.
-    #[arg(value_parser = ["churn", "conversion", "upsell", "offer"])]
+    /// churn, conversion, upsell, offer or cancellation (of a contract).
+    #[arg(value_parser = ["churn", "conversion", "upsell", "offer", "cancellation"])]
     pub kind: String,
     /// Predict as of this date (default: the day after the last fact).
     #[arg(long, value_name = "DATE")]
@@ -125,8 +125,8 @@ pub struct ShowArgs {
 /// `patron models report`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// churn, conversion or upsell.
-    #[arg(value_parser = ["churn", "conversion", "upsell", "offer"])]
+    /// churn, conversion, upsell, offer or cancellation (of a contract).
+    #[arg(value_parser = ["churn", "conversion", "upsell", "offer", "cancellation"])]
     pub kind: String,
     /// Measure with the facts before this date (default: the day after the last fact).
     #[arg(long, value_name = "DATE")]

@@ -168,6 +168,21 @@ pub fn print_card(c: &Card, run: i64, currency: &str) {
             println!("                  · {e}");
         }
     }
+    if let Some(k) = &c.contract {
+        let risk = match (&k.cancellation_risk, &k.risk_source) {
+            (Some(r), Some(source)) => format!(", cancellation risk {} ({source})", pct(Some(*r))),
+            _ => String::new(),
+        };
+        println!(
+            "  Contracts       {} running ({:.2} a month), {} ended{risk}",
+            k.running.len(),
+            k.monthly_value,
+            k.ended
+        );
+        for e in &k.explanation {
+            println!("                  · {e}");
+        }
+    }
     if let Some(next) = c.next_purchase {
         if next < c.as_of {
             println!("  Next purchase   overdue: expected around {}", next.date());

@@ -26,6 +26,7 @@ pub async fn run(global: &Global) -> Result<()> {
             "tickets": s.tickets,
             "invoices": s.invoices,
             "outcomes": s.outcomes,
+            "contracts": s.contracts,
             "revenue": s.revenue.to_f64(),
             "currency": project.config.project.currency,
             "ranges": s.ranges,

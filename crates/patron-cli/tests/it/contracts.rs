@@ -246,3 +246,306 @@ fn bad_survival_and_opportunity_files_are_named_by_line_and_column() {
     assert_ne!(err.code, 0);
     assert!(err.stderr.contains("--survival"), "{}", err.stderr);
 }
+
+/// Logins of each customer in `[from, to)` (seconds), from the demo's events.csv.
+fn logins(dir: &std::path::Path, from: i64, to: i64) -> std::collections::BTreeMap<String, u32> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut reader = csv::Reader::from_path(dir.join("data/events.csv")).unwrap();
+    for r in reader.records() {
+        let r = r.unwrap();
+        if &r[3] != "login" {
+            continue;
+        }
+        let t = patron_core::Timestamp::parse_flexible(&r[2])
+            .unwrap()
+            .secs();
+        if (from..to).contains(&t) {
+            *out.entry(r[1].to_owned()).or_insert(0) += 1;
+        }
+    }
+    out
+}
+
+#[test]
+fn subscription_demo_cancellations_are_predicted_before_the_notice_date() {
+    use patron_core::Timestamp;
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("subs");
+    let out = patron(
+        dir.path(),
+        &[
+            "demo",
+            project.to_str().unwrap(),
+            "--customers",
+            "3000",
+            "--subscriptions",
+            "--json",
+        ],
+    )
+    .ok()
+    .json();
+    let contracts = out["generated"]["contracts"].as_u64().unwrap();
+    assert!(contracts > 1000, "{}", out["generated"]);
+    let status = patron(&project, &["status", "--json"]).ok().json();
+    assert_eq!(status["contracts"].as_u64(), Some(contracts));
+
+    // The demo's own run: every running contract on a card, the sBG per billing period fitted
+    // on the store's contracts, a residual value and a notice date ahead.
+    let listed = patron(&project, &["contracts", "--json"]).ok().json();
+    let lines = listed["contracts"].as_array().unwrap();
+    assert!(!lines.is_empty());
+    for l in lines {
+        assert!(l["days_to_notice"].as_i64().unwrap() >= 0, "{l}");
+        assert!(l["cancellation_risk"].is_number() || l["cancellation_risk"].is_null());
+    }
+    let due = patron(&project, &["contracts", "--due", "--json"])
+        .ok()
+        .json();
+    for l in due["contracts"].as_array().unwrap() {
+        assert_eq!(l["fixed_term"], true, "{l}");
+        assert!(l["days_to_notice"].as_i64().unwrap() <= 45, "{l}");
+    }
+
+    // The cancellation model, trained on what was known on 1 March 2026, scored on a holdout
+    // period it never saw.
+    let as_of = "2026-03-01";
+    let trained = patron(
+        &project,
+        &[
+            "models",
+            "train",
+            "cancellation",
+            "--as-of",
+            as_of,
+            "--horizon",
+            "60d",
+            "--step",
+            "30d",
+            "--cutoffs",
+            "4",
+            "--json",
+        ],
+    )
+    .ok()
+    .json();
+    let auc = trained["report"]["holdout"]["gbm"]["roc_auc"]
+        .as_f64()
+        .unwrap();
+    assert!(auc > 0.85, "holdout ROC AUC {auc}");
+    let run = patron(&project, &["score", "--as-of", as_of, "--json"])
+        .ok()
+        .json()["run"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let alarmed: std::collections::BTreeSet<String> = patron(
+        &project,
+        &[
+            "export",
+            "--run",
+            &run,
+            "--where",
+            "alarm.renewal_due",
+            "--format",
+            "json",
+        ],
+    )
+    .ok()
+    .json()
+    .as_array()
+    .unwrap()
+    .iter()
+    .map(|c| c["customer_id"].as_str().unwrap().to_owned())
+    .collect();
+    let running = patron(&project, &["contracts", "--run", &run, "--json"])
+        .ok()
+        .json();
+    let monthly: std::collections::BTreeMap<String, &Value> = running["contracts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["billing_months"] == 1 && l["renewals"].as_u64().unwrap() >= 4)
+        .map(|l| (l["customer_id"].as_str().unwrap().to_owned(), l))
+        .collect();
+    // Usage from the raw file: logins in the 30 days before 1 March, and in the 90 before.
+    let t = Timestamp::parse_flexible(as_of).unwrap().secs();
+    let last = logins(&project, t - 30 * 86_400, t);
+    let before = logins(&project, t - 120 * 86_400, t - 30 * 86_400);
+    let count =
+        |m: &std::collections::BTreeMap<String, u32>, c: &str| m.get(c).copied().unwrap_or(0);
+    let broke_off: Vec<&String> = monthly
+        .keys()
+        .filter(|c| count(&last, c) == 0 && count(&before, c) >= 6)
+        .collect();
+    let steady: Vec<&String> = monthly
+        .keys()
+        .filter(|c| count(&last, c) >= 4 && count(&before, c) >= 6)
+        .collect();
+    assert!(
+        !broke_off.is_empty() && steady.len() > 100,
+        "{broke_off:?} {}",
+        steady.len()
+    );
+    let share = |list: &[&String]| {
+        list.iter().filter(|c| alarmed.contains(c.as_str())).count() as f64 / list.len() as f64
+    };
+    // Subscribers whose usage broke off are on the renewal_due alarm, before their notice
+    // date; those who keep using the service mostly are not.
+    assert!(
+        share(&broke_off) >= 0.66,
+        "{broke_off:?} alarmed: {}",
+        share(&broke_off)
+    );
+    assert!(share(&steady) <= 0.15, "steady alarmed: {}", share(&steady));
+    for c in &broke_off {
+        let line = monthly[c.as_str()];
+        assert!(line["days_to_notice"].as_i64().unwrap() >= 0, "{line}");
+    }
+    // The card explains the contract and the risk.
+    let card = patron(&project, &["show", broke_off[0], "--run", &run, "--json"])
+        .ok()
+        .json();
+    let section = &card["card"]["contract"];
+    assert!(
+        section["risk_source"]
+            .as_str()
+            .unwrap()
+            .starts_with("gbm:cancellation"),
+        "{section}"
+    );
+    assert!(
+        section["risk_reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r.as_str().unwrap().contains("login")),
+        "{section}"
+    );
+}
+
+/// Customers and a German contract export (`;`, decimal comma, `dd.mm.yyyy`).
+const CONTRACT_PROJECT: &str = r#"
+[project]
+name = "versicherung"
+
+[import]
+unknown_customer = "reject"
+
+[sources.kunden]
+path = "kunden.csv"
+entity = "customers"
+
+[sources.kunden.columns]
+customer_id = "id"
+
+[sources.vertraege]
+path = "vertraege.csv"
+entity = "contracts"
+delimiter = ";"
+decimal = ","
+date_formats = ["%d.%m.%Y"]
+
+[sources.vertraege.columns]
+contract_id = "Vertrag"
+customer_id = "Kunde"
+plan = "Tarif"
+started_at = "Beginn"
+renews_at = "Ablauf"
+notice_days = "Kündigungsfrist"
+billing_period = "Zahlweise"
+recurring_value = "Beitrag"
+cancelled_at = "Gekündigt"
+cancel_reason = "Grund"
+"#;
+
+const CONTRACT_HEADER: &str =
+    "Vertrag;Kunde;Tarif;Beginn;Ablauf;Kündigungsfrist;Zahlweise;Beitrag;Gekündigt;Grund\n";
+
+#[test]
+fn contracts_import_idempotently_keep_their_history_and_reject_bad_rows_by_place() {
+    use crate::support::TempProject;
+    let p = TempProject::new(CONTRACT_PROJECT);
+    p.write("kunden.csv", "id\nK1\nK2\n");
+    let rows = |k2: &str| {
+        format!(
+            "{CONTRACT_HEADER}V1;K1;Hausrat;01.03.2022;01.03.2027;90;jährlich;120,00;;\nV2;K2;Kfz;15.01.2024;;30;monatlich;{k2}\n"
+        )
+    };
+    p.write("vertraege.csv", rows("45,50;;"));
+    p.run(&["import", "--quiet"]).ok();
+    assert_eq!(p.run(&["status", "--json"]).ok().json()["contracts"], 2);
+    // The same file again changes nothing; V2 cancelled is an update with its old state kept.
+    let again = p.run(&["import", "--json"]).ok().json();
+    let vertraege = |import: &Value| {
+        import["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["source"] == "vertraege" || s["name"] == "vertraege")
+            .cloned()
+            .unwrap_or_else(|| panic!("{import}"))
+    };
+    assert_eq!(vertraege(&again)["updated"], 0, "{again}");
+    p.write("vertraege.csv", rows("45,50;20.05.2026;zu teuer"));
+    let cancelled = p.run(&["import", "--json"]).ok().json();
+    assert_eq!(vertraege(&cancelled)["updated"], 1, "{cancelled}");
+    let db = rusqlite::Connection::open(p.path().join("patron.db")).unwrap();
+    let (fact, key, old): (String, String, String) = db
+        .query_row("SELECT fact, natural_key, old FROM fact_history", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap();
+    assert_eq!((fact.as_str(), key.as_str()), ("contracts", r#"["V2"]"#));
+    let old: Value = serde_json::from_str(&old).unwrap();
+    assert_eq!(old["cancelled_at"], Value::Null);
+    assert_eq!(old["recurring_value"], 455_000, "45.50 in ten-thousandths");
+    drop(db);
+
+    // The card as of 1 June 2026: V1 runs (yearly, 90 days' notice before 1 March 2027),
+    // V2 was cancelled for "zu teuer".
+    p.run(&["score", "--as-of", "2026-06-01", "--quiet"]).ok();
+    let card = p.run(&["show", "K1", "--json"]).ok().json();
+    let section = &card["card"]["contract"];
+    assert_eq!(section["running"][0]["contract_id"], "V1", "{section}");
+    assert_eq!(section["running"][0]["notice_by"], "2026-12-01T00:00:00Z");
+    assert_eq!(section["running"][0]["billing_months"], 12);
+    assert_eq!(section["monthly_value"], 10.0);
+    assert!(
+        section["explanation"][0]
+            .as_str()
+            .unwrap()
+            .contains("notice by 2026-12-01")
+    );
+    assert_eq!(
+        card["card"]["lead"], false,
+        "a contract holder is a customer"
+    );
+    let k2 = p.run(&["show", "K2", "--json"]).ok().json();
+    assert_eq!(k2["card"]["contract"]["ended"], 1);
+    assert_eq!(k2["card"]["contract"]["last_cancel_reason"], "zu teuer");
+
+    // Bad rows: named by file, line, column and value; nothing imported.
+    for (row, needles) in [
+        (
+            "V3;K1;X;01.03.2025;01.01.2025;0;monatlich;1,00;;",
+            ["Ablauf", "renews_at ≥ started_at"],
+        ),
+        (
+            "V4;K1;X;01.03.2025;;0;wöchentlich;1,00;;",
+            ["Zahlweise", "wöchentlich"],
+        ),
+        (
+            "V5;K1;X;01.03.2025;;-3;monatlich;1,00;;",
+            ["Kündigungsfrist", "-3"],
+        ),
+    ] {
+        p.write("vertraege.csv", format!("{CONTRACT_HEADER}{row}\n"));
+        let run = p.run(&["import"]);
+        assert_eq!(run.code, 4, "{}", run.stderr);
+        assert!(run.stderr.contains("vertraege.csv:2"), "{}", run.stderr);
+        for needle in needles {
+            assert!(run.stderr.contains(needle), "{needle}: {}", run.stderr);
+        }
+    }
+    assert_eq!(p.run(&["status", "--json"]).ok().json()["contracts"], 2);
+}

@@ -212,6 +212,50 @@ const OUTCOMES: &[FieldSpec] = &[
     ),
 ];
 
+const CONTRACTS: &[FieldSpec] = &[
+    f("contract_id", Id, true, "contract or subscription number"),
+    f("customer_id", Id, true, "the contract holder"),
+    f("plan", Text, false, "product or plan"),
+    f("started_at", Time, true, "start of the contract"),
+    f(
+        "renews_at",
+        Time,
+        false,
+        "end of the current term / next renewal date (empty: renews every billing period)",
+    ),
+    f(
+        "notice_days",
+        Number,
+        false,
+        "notice period in days before the renewal date (default 0)",
+    ),
+    f(
+        "billing_period",
+        Text,
+        false,
+        "monthly (default), quarterly, half-yearly, yearly, or months",
+    ),
+    f(
+        "recurring_value",
+        Money,
+        true,
+        "amount billed per billing period",
+    ),
+    f(
+        "cancelled_at",
+        Time,
+        false,
+        "cancellation received / contract ended (empty: active)",
+    ),
+    f("cancel_reason", Text, false, "reason for the cancellation"),
+    f(
+        "deleted",
+        Bool,
+        false,
+        "true: delete the stored fact with this row's key (a correction list)",
+    ),
+];
+
 /// The canonical fields of an entity.
 pub fn fields_of(entity: Entity) -> &'static [FieldSpec] {
     match entity {
@@ -221,5 +265,6 @@ pub fn fields_of(entity: Entity) -> &'static [FieldSpec] {
         Entity::Tickets => TICKETS,
         Entity::Invoices => INVOICES,
         Entity::Outcomes => OUTCOMES,
+        Entity::Contracts => CONTRACTS,
     }
 }

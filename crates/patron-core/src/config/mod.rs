@@ -5,6 +5,7 @@
 //! silently ignored.
 
 mod column;
+mod contracts;
 mod expr;
 mod fields;
 mod privacy;
@@ -15,6 +16,7 @@ mod source;
 mod value;
 
 pub use column::{ColumnSpec, DetailedColumn};
+pub use contracts::ContractsSection;
 pub use expr::{ArithExpr, ExprError};
 pub use fields::{FieldKind, FieldSpec, fields_of};
 pub use privacy::{RETAINED_FACTS, RetentionSection};
@@ -113,6 +115,9 @@ pub struct ProjectConfig {
     /// `[retention]`: how long facts and inactive persons are kept (`patron privacy purge`).
     #[serde(default)]
     pub retention: RetentionSection,
+    /// `[contracts]`: renewals, their alarm and the residual contract value.
+    #[serde(default)]
+    pub contracts: ContractsSection,
 }
 
 /// `[server]`: how `patron serve` runs. Each key is overridden by its flag or `PATRON_*`
@@ -318,7 +323,8 @@ impl ProjectConfig {
             .problems()
             .into_iter()
             .chain(self.abc.problems())
-            .chain(self.margin.problems());
+            .chain(self.margin.problems())
+            .chain(self.contracts.problems());
         problems.extend(semantic.map(|message| SpannedProblem { offset: 0, message }));
         problems.sort_by_key(|p| p.offset);
         problems

@@ -433,6 +433,11 @@ pub fn default_actions() -> Vec<ActionRule> {
             "retention call with a personal offer",
         ),
         action("sleeper", "alarm.sleeper", "win-back offer"),
+        action(
+            "renewal due",
+            "alarm.renewal_due",
+            "renewal offer before the notice date",
+        ),
         action("sales qualified", r#"lead && level("SQL")"#, "sales call"),
         action(
             "marketing qualified",

@@ -63,13 +63,42 @@ impl Sbg {
     /// [`Sbg::fit`] with options.
     pub fn fit_with(alive: &[f64], options: &FitOptions) -> Result<(Self, FitResult), ClvError> {
         validate_alive(alive)?;
-        let objective = SbgObjective {
-            alive: alive.to_vec(),
-        };
+        let k = alive.len() - 1;
+        let lost = alive.windows(2).map(|w| w[0] - w[1]).collect();
+        let mut censored = vec![0.0; k + 1];
+        censored[k] = alive[k];
+        Self::fit_objective(SbgObjective::new(lost, censored), options)
+    }
+
+    /// Fit on contracts observed for different lengths — cohorts by start period pooled, as
+    /// FH 2007 §4 sums their log-likelihoods: `lost[t − 1]` contracts ended after exactly `t`
+    /// periods, `active[k]` are still running after `k` periods (right-censored). Counts must
+    /// be finite and ≥ 0, with at least one contract lost and one at least one period old.
+    pub fn fit_censored(lost: &[f64], active: &[f64]) -> Result<(Self, FitResult), ClvError> {
+        let valid = |v: &[f64]| v.iter().all(|c| c.is_finite() && *c >= 0.0);
+        if !valid(lost) || !valid(active) {
+            return Err(ClvError::Empty("sBG counts must be finite and >= 0"));
+        }
+        let aged: f64 = lost.iter().sum::<f64>() + active.iter().skip(1).sum::<f64>();
+        if lost.iter().sum::<f64>() <= 0.0 || aged <= 0.0 {
+            return Err(ClvError::Empty(
+                "sBG needs contracts that ended and contracts at least one period old",
+            ));
+        }
+        Self::fit_objective(
+            SbgObjective::new(lost.to_vec(), active.to_vec()),
+            &FitOptions::default(),
+        )
+    }
+
+    fn fit_objective(
+        objective: SbgObjective,
+        options: &FitOptions,
+    ) -> Result<(Self, FitResult), ClvError> {
         let problem = Problem {
             model: "sbg",
             names: Self::PARAMS,
-            total_weight: alive[0],
+            total_weight: objective.total,
             objective: &objective,
             starts: vec![vec![1.0, 1.0], vec![0.3, 3.0], vec![3.0, 0.3]],
             hessian_step: 1e-4,
@@ -191,9 +220,23 @@ fn validate_alive(alive: &[f64]) -> Result<(), ClvError> {
     Ok(())
 }
 
-/// Mean negative log-likelihood per initial customer, analytic gradient (digamma terms).
+/// Mean negative log-likelihood per customer, analytic gradient (digamma terms): `lost[t−1]`
+/// churned after `t` periods, `censored[k]` still active after `k`.
 struct SbgObjective {
-    alive: Vec<f64>,
+    lost: Vec<f64>,
+    censored: Vec<f64>,
+    total: f64,
+}
+
+impl SbgObjective {
+    fn new(lost: Vec<f64>, censored: Vec<f64>) -> Self {
+        let total = lost.iter().sum::<f64>() + censored.iter().sum::<f64>();
+        SbgObjective {
+            lost,
+            censored,
+            total,
+        }
+    }
 }
 
 impl Objective for SbgObjective {
@@ -208,23 +251,25 @@ impl Objective for SbgObjective {
         };
         let Sbg { alpha, beta } = model;
         let (dg_ab, dg_b) = (digamma(alpha + beta), digamma(beta));
-        let k = self.alive.len() - 1;
-        let (mut da, mut db) = (0.0, 0.0);
-        for t in 1..=k {
-            let lost = self.alive[t - 1] - self.alive[t];
-            let tf = t as f64;
+        let (mut ll, mut da, mut db) = (0.0, 0.0, 0.0);
+        for (i, &lost) in self.lost.iter().enumerate().filter(|(_, l)| **l > 0.0) {
+            let tf = (i + 1) as f64;
             let dg_abt = digamma(alpha + beta + tf);
+            ll += lost * model.ln_churn_at(tf);
             da += lost * (1.0 / alpha + dg_ab - dg_abt);
             db += lost * (digamma(beta + tf - 1.0) - dg_b + dg_ab - dg_abt);
         }
-        let (kf, survivors) = (k as f64, self.alive[k]);
-        let dg_abk = digamma(alpha + beta + kf);
-        da += survivors * (dg_ab - dg_abk);
-        db += survivors * (digamma(beta + kf) - dg_b + dg_ab - dg_abk);
-        let n = self.alive[0];
+        for (k, &survivors) in self.censored.iter().enumerate().filter(|(_, c)| **c > 0.0) {
+            let kf = k as f64;
+            let dg_abk = digamma(alpha + beta + kf);
+            ll += survivors * model.ln_survival(kf);
+            da += survivors * (dg_ab - dg_abk);
+            db += survivors * (digamma(beta + kf) - dg_b + dg_ab - dg_abk);
+        }
+        let n = self.total;
         grad[0] = -da * alpha / n;
         grad[1] = -db * beta / n;
-        let value = -model.log_likelihood(&self.alive) / n;
+        let value = -ll / n;
         if value.is_finite() {
             value
         } else {
@@ -277,6 +322,35 @@ mod tests {
         let total: f64 = (1..2000).map(|t| m.churn_probability(t)).sum::<f64>() + m.survival(1999);
         assert!((total - 1.0).abs() < 1e-12);
         assert!(m.retention_rate(2) < m.retention_rate(10));
+    }
+
+    #[test]
+    fn pooled_cohorts_of_different_ages_recover_the_model() {
+        // Expected counts of six yearly cohorts of 1,000 observed for 7, 6, …, 2 years: the
+        // maximum-likelihood estimate of the pooled, right-censored data is the model itself.
+        let truth = Sbg::new(0.704, 1.182).unwrap();
+        let (mut lost, mut active) = (vec![0.0; 7], vec![0.0; 8]);
+        for observed in 2..=7u32 {
+            for t in 1..=observed {
+                lost[t as usize - 1] += 1000.0 * truth.churn_probability(t);
+            }
+            active[observed as usize] += 1000.0 * truth.survival(observed);
+        }
+        let (m, fit) = Sbg::fit_censored(&lost, &active).unwrap();
+        assert!(fit.converged, "{fit:?}");
+        assert!(
+            (m.alpha - 0.704).abs() < 1e-4 && (m.beta - 1.182).abs() < 1e-4,
+            "{m:?}"
+        );
+        // One cohort through the general form is the cohort fit.
+        let regular = &REGULAR[..8];
+        let lost: Vec<f64> = regular.windows(2).map(|w| w[0] - w[1]).collect();
+        let mut active = vec![0.0; 8];
+        active[7] = regular[7];
+        let (pooled, _) = Sbg::fit_censored(&lost, &active).unwrap();
+        let (cohort, _) = Sbg::fit(regular).unwrap();
+        assert!((pooled.alpha - cohort.alpha).abs() < 1e-9);
+        assert!(Sbg::fit_censored(&[0.0], &[5.0, 3.0]).is_err());
     }
 
     #[test]

@@ -109,6 +109,8 @@ struct Context<'a> {
     type_slot: Vec<usize>,
     n_types: usize,
     attrs: Vec<AttrColumn<'a>>,
+    /// First column of the contract features, when the spec has them.
+    contracts: Option<usize>,
 }
 
 /// Fills the column-major `data` (`width × rows.len()`) with the features of customers `rows`
@@ -154,6 +156,9 @@ pub(crate) fn fill(facts: &Facts, spec: &FeatureSpec, t: i64, rows: &[u32], data
         cols: Cols::new(),
         type_slot,
         n_types: spec.event_types.len(),
+        contracts: spec
+            .contracts
+            .then(|| BASE.len() + 2 * spec.event_types.len() + spec.attributes.len()),
         attrs,
     };
     // Split every column into blocks, so that each block owns its cells of every column.
@@ -209,6 +214,15 @@ impl Context<'_> {
         self.tickets(i, s);
         self.invoices(i, s);
         self.customer(i, s);
+        self.contracts(i, s);
+    }
+
+    fn contracts(&self, i: usize, s: &mut Scratch) {
+        let Some(start) = self.contracts else { return };
+        let values = crate::contracts::features_at(self.facts.contracts.of_or_empty(i), self.t);
+        // Without a contract: none running, none ended; the rest unknown.
+        let values = values.unwrap_or([0.0, f64::NAN, f64::NAN, 0.0, 0.0]);
+        s.row[start..start + values.len()].copy_from_slice(&values);
     }
 
     fn orders(&self, i: usize, s: &mut Scratch) {

@@ -210,6 +210,10 @@ pub struct FeatureSpec {
     pub event_types: Vec<String>,
     /// Attributes (sorted by name).
     pub attributes: Vec<AttrSpec>,
+    /// The contract features ([`crate::contracts::FEATURES`]) follow the attributes: the
+    /// fact set has contracts. Absent in specs made before contracts existed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub contracts: bool,
 }
 
 impl FeatureSpec {
@@ -235,6 +239,7 @@ impl FeatureSpec {
         FeatureSpec {
             event_types,
             attributes,
+            contracts: !facts.contracts.rows.is_empty(),
         }
     }
 
@@ -280,12 +285,29 @@ impl FeatureSpec {
                 kind,
             });
         }
+        if self.contracts {
+            for (name, group, description) in crate::contracts::FEATURES {
+                out.push(FeatureInfo {
+                    name: name.to_owned(),
+                    description: description.to_owned(),
+                    group: group.to_owned(),
+                    kind: FeatureKind::Numeric,
+                });
+            }
+        }
         out
     }
 
     /// Number of columns.
     pub fn width(&self) -> usize {
-        BASE.len() + 2 * self.event_types.len() + self.attributes.len()
+        BASE.len()
+            + 2 * self.event_types.len()
+            + self.attributes.len()
+            + if self.contracts {
+                crate::contracts::FEATURES.len()
+            } else {
+                0
+            }
     }
 }
 

@@ -27,15 +27,19 @@ pub enum Target {
     /// outcome). Population: customers with an `offer_accepted` or `offer_declined` outcome in
     /// the horizon.
     Offer,
+    /// A contract holder cancels a contract within the horizon (its `cancelled_at` falls in
+    /// it). Population: customers with a contract running at the cutoff.
+    Cancellation,
 }
 
 impl Target {
     /// All targets.
-    pub const ALL: [Target; 4] = [
+    pub const ALL: [Target; 5] = [
         Target::Churn,
         Target::Conversion,
         Target::Upsell,
         Target::Offer,
+        Target::Cancellation,
     ];
 
     /// The name used on the command line and in the registry.
@@ -45,6 +49,7 @@ impl Target {
             Target::Conversion => "conversion",
             Target::Upsell => "upsell",
             Target::Offer => "offer",
+            Target::Cancellation => "cancellation",
         }
     }
 
@@ -129,6 +134,15 @@ pub fn labels(
                     let accepted = outcome_in("offer_accepted", t, end);
                     let declined = outcome_in("offer_declined", t, end);
                     (accepted || declined).then(|| f64::from(u8::from(accepted)))
+                }
+                Target::Cancellation => {
+                    let contracts = facts.contracts.of_or_empty(c);
+                    let running = contracts.iter().any(|k| crate::contracts::running_at(k, t));
+                    let cancels = contracts.iter().any(|k| {
+                        k.cancelled_at
+                            .is_some_and(|at| at.secs() >= t && at.secs() < end)
+                    });
+                    running.then(|| f64::from(u8::from(cancels)))
                 }
             }
         })

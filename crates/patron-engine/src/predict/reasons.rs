@@ -106,6 +106,21 @@ pub fn phrase(group: &str, table: &FeatureTable, row: usize) -> String {
         "acquisition" => known(v("acquisition_cost"), "acquisition cost unknown", |x| {
             format!("acquisition cost {}", money(x))
         }),
+        "contract" => format!(
+            "{} running, {} ended",
+            plural(v("contracts_running"), "contract", "contracts"),
+            num(v("contracts_ended"))
+        ),
+        "contract_tenure" => known(v("contract_tenure_months"), "no running contract", |x| {
+            format!("contract running for {} months", num(x))
+        }),
+        "contract_notice" => known(v("days_to_notice"), "no running contract", |x| {
+            format!("notice date in {} days", num(x))
+        }),
+        "contract_value" => format!(
+            "contracts worth {} a month",
+            money(v("contract_monthly_value"))
+        ),
         g => {
             if let Some(kind) = g.strip_prefix("event_") {
                 let n90 = v(&format!("event_{kind}_90d"));

@@ -197,6 +197,7 @@ fn single_customer(facts: &Facts, c: usize) -> Facts {
         tickets: customer_rows(&facts.tickets, c),
         invoices: customer_rows(&facts.invoices, c),
         outcomes: customer_rows(&facts.outcomes, c),
+        contracts: customer_rows(&facts.contracts, c),
     }
 }
 

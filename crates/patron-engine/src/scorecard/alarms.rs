@@ -5,7 +5,9 @@
 //! - `rhythm_broken`: a valuable regular buyer whose time since the last order is far beyond
 //!   their usual gap;
 //! - `sleeper`: no purchase for N days by a customer who was valuable (win-back list);
-//! - `lead_qualified`: a lead's stage reached one of the configured lead levels (MQL, SQL).
+//! - `lead_qualified`: a lead's stage reached one of the configured lead levels (MQL, SQL);
+//! - `renewal_due`: a valuable contract whose notice date is near and whose cancellation risk
+//!   reached the threshold (`[contracts]`).
 
 /// Every alarm kind a card can carry.
 pub const ALARM_KINDS: &[&str] = &[
@@ -13,10 +15,11 @@ pub const ALARM_KINDS: &[&str] = &[
     "rhythm_broken",
     "sleeper",
     "lead_qualified",
+    "renewal_due",
 ];
 
 use super::inputs::CustomerInputs;
-use patron_core::config::AlarmsSection;
+use patron_core::config::{AlarmsSection, ContractsSection};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -41,6 +44,8 @@ pub struct AlarmContext<'a> {
     pub revenue_percentile: Option<f64>,
     /// The settings.
     pub settings: &'a AlarmsSection,
+    /// The contract settings (renewal lead time, risk threshold).
+    pub contracts: &'a ContractsSection,
 }
 
 /// The alarms that hold for one customer.
@@ -121,7 +126,46 @@ pub fn alarms(c: &CustomerInputs, ctx: AlarmContext<'_>) -> Vec<AlarmHit> {
             evidence: format!("reached {}", reached.join(", ")),
         });
     }
+    if let Some(evidence) = renewal_due(c, ctx.contracts) {
+        out.push(AlarmHit {
+            kind: "renewal_due".into(),
+            evidence,
+        });
+    }
     out
+}
+
+/// The evidence of `renewal_due`: the running contracts whose notice date is within the lead
+/// time, worth at least `valuable_monthly` a month, at a cancellation risk of `alarm_risk` or
+/// more — the nearest first.
+fn renewal_due(c: &CustomerInputs, s: &ContractsSection) -> Option<String> {
+    let section = c.contract.as_ref()?;
+    let due: Vec<String> = section
+        .running
+        .iter()
+        .filter_map(|k| {
+            let risk = k.cancellation_risk?;
+            let monthly = k.recurring_value / f64::from(k.billing_months.max(1));
+            let days = k.days_to_notice;
+            (days >= 0
+                && days <= i64::from(s.renewal_lead_days)
+                && risk >= s.alarm_risk
+                && monthly >= s.valuable_monthly)
+                .then(|| {
+                    format!(
+                        "contract {}{} worth {monthly:.2} a month: notice date {} in {days} days, cancellation risk {:.0} % (threshold {:.0} %){}",
+                        k.contract_id,
+                        k.plan.as_deref().map_or(String::new(), |p| format!(" ({p})")),
+                        k.notice_by.date(),
+                        risk * 100.0,
+                        s.alarm_risk * 100.0,
+                        k.residual_value
+                            .map_or(String::new(), |v| format!(", residual value {v:.2}"))
+                    )
+                })
+        })
+        .collect();
+    (!due.is_empty()).then(|| due.join("; "))
 }
 
 /// An alarm episode that is open in the store.

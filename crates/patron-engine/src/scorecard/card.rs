@@ -104,6 +104,10 @@ pub struct Card {
     pub next_purchase: Option<Timestamp>,
     /// Service reminders due soon or overdue: (due, what).
     pub reminders: Vec<(Timestamp, String)>,
+    /// Contracts and subscriptions: what runs, the next notice date, the cancellation risk
+    /// and the residual contract value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract: Option<crate::contracts::ContractSection>,
     /// Human decisions that replace automated ones (GDPR Art. 22), with the automated value.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub overrides: Vec<AppliedOverride>,

@@ -62,6 +62,18 @@ const NUMBERS: &[(&str, NumGetter)] = &[
     ("days_since_last_order", |c| c.days_since_last_order),
     ("payment_risk", |c| c.payment_risk),
     ("alarms", |c| Some(c.alarms.len() as f64)),
+    ("cancellation_risk", |c| {
+        c.contract.as_ref().and_then(|k| k.cancellation_risk)
+    }),
+    ("days_to_notice", |c| {
+        c.contract
+            .as_ref()
+            .and_then(|k| k.days_to_notice)
+            .map(|d| d as f64)
+    }),
+    ("contract_value", |c| {
+        c.contract.as_ref().map(|k| k.monthly_value)
+    }),
 ];
 
 const TEXTS: &[(&str, StrGetter)] = &[
@@ -81,6 +93,9 @@ const FLAGS: &[(&str, BoolGetter)] = &[
     ("lead", |c| c.lead),
     ("profiling", |c| c.profiling),
     ("marketing", |c| c.marketing),
+    ("renewal_due", |c| {
+        c.contract.as_ref().is_some_and(|k| k.renewal_due)
+    }),
 ];
 
 /// Every plain field name, for help texts and suggestions.

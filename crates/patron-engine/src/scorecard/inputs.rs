@@ -170,6 +170,9 @@ pub struct CustomerInputs {
     pub stage: Option<String>,
     /// Payment risk.
     pub payment: Option<PaymentInput>,
+    /// Contracts and subscriptions.
+    #[serde(default)]
+    pub contract: Option<crate::contracts::ContractSection>,
     /// The next best offer (a product), if any.
     pub offer: Option<String>,
     /// RFM segment.
@@ -216,6 +219,7 @@ impl CustomerInputs {
             reminders: Default::default(),
             stage: Default::default(),
             payment: Default::default(),
+            contract: None,
             offer: Default::default(),
             rfm_segment: Default::default(),
             abc: Default::default(),
@@ -361,7 +365,8 @@ fn purchase_rhythm(facts: &Facts, c: usize, days: &mut Vec<i64>, row: &mut Custo
         row.last_order = Some(o.timestamp[i]);
     }
     row.orders = orders.len() as u32;
-    row.is_lead = row.orders == 0;
+    // A subscriber is a customer, not a lead, whether or not they ever placed an order.
+    row.is_lead = row.orders == 0 && facts.contracts.of_or_empty(c).is_empty();
     if let Some(last) = row.last_order {
         row.days_since_last_order = Some((facts.as_of.secs() - last.secs()) as f64 / DAY);
     }

@@ -24,7 +24,7 @@ mod filter;
 mod inputs;
 mod kpi;
 pub mod pipeline;
-mod round;
+pub(crate) mod round;
 mod route;
 mod tier;
 mod value;
@@ -295,6 +295,28 @@ fn visible<'a>(
         }
         !allowed
     };
+    if let Some(contract) = v.contract.as_mut() {
+        // The contracts themselves are facts; their risk and value are profiling.
+        if !settings.allowed(c, "churn") {
+            contract.cancellation_risk = None;
+            for running in &mut contract.running {
+                running.cancellation_risk = None;
+            }
+        }
+        if !settings.allowed(c, "clv") {
+            contract.residual_value = None;
+            contract.value_12m = None;
+            for running in &mut contract.running {
+                running.residual_value = None;
+                running.value_12m = None;
+            }
+        }
+        if !(settings.allowed(c, "churn") && settings.allowed(c, "clv")) {
+            contract
+                .explanation
+                .retain(|line| !line.contains("cancellation risk"));
+        }
+    }
     if deny("clv") {
         v.clv = None;
         v.expected_spend = None;
@@ -390,8 +412,11 @@ pub fn card(c: &CustomerInputs, ctx: &ScoringContext, settings: &Settings) -> Ca
             churn_risk,
             revenue_percentile,
             settings: &cfg.alarms,
+            contracts: &cfg.contracts,
         },
     );
+    // A subscriber without a BTYD value is valued by their contracts (12 months, as BTYD).
+    let contract_clv = v.contract.as_ref().and_then(|c| c.value_12m);
     let next_purchase = match (v.last_order, v.mean_gap_days, settings.allowed(c, "clv")) {
         (Some(last), Some(gap), true) => Some(Timestamp::from_secs(
             last.secs() + (gap * 86_400.0).round() as i64,
@@ -433,7 +458,7 @@ pub fn card(c: &CustomerInputs, ctx: &ScoringContext, settings: &Settings) -> Ca
             .as_ref()
             .map(|ch| ch.reasons.clone())
             .unwrap_or_default(),
-        clv: v.clv,
+        clv: v.clv.or(contract_clv),
         clv_note: match (
             &ctx.clv_method,
             v.clv,
@@ -443,7 +468,12 @@ pub fn card(c: &CustomerInputs, ctx: &ScoringContext, settings: &Settings) -> Ca
             (Some(method), Some(clv), Some(expected), Some(spend)) => {
                 Some(method.note(expected, spend, clv))
             }
-            _ => None,
+            _ => contract_clv.map(|value| {
+                format!(
+                    "contractual (sBG): expected payments of the running contracts in the next 12 months, discounted at {:.0} %/year = {value:.2}",
+                    cfg.contracts.discount_rate * 100.0
+                )
+            }),
         },
         p_alive: v.p_alive,
         expected_purchases: v.expected_purchases,
@@ -475,6 +505,7 @@ pub fn card(c: &CustomerInputs, ctx: &ScoringContext, settings: &Settings) -> Ca
         action_rule: None,
         next_purchase,
         reminders: v.reminders.clone(),
+        contract: v.contract.clone(),
         overrides: Vec::new(),
     };
     // Human decisions first, so the decision table sees an overridden tier or status.

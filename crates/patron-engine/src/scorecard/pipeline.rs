@@ -80,6 +80,12 @@ pub struct Snapshot {
     /// version and models scored the same facts.
     #[serde(default)]
     pub facts_digest: String,
+    /// The contract models (sBG per billing period), when the store has contracts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contracts: Option<crate::contracts::ContractModel>,
+    /// The trained cancellation model, if one was registered as of the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancellation_model: Option<ChurnModelRef>,
 }
 
 /// Why the snapshot could not be fitted.
@@ -150,6 +156,25 @@ impl Snapshot {
         churn_model: Option<ChurnModelRef>,
         previous_run: Option<i64>,
     ) -> Result<(Snapshot, ModelsReport), PipelineError> {
+        Self::fit_with(
+            facts,
+            facts_digest,
+            config,
+            rules_version,
+            [churn_model, None],
+            previous_run,
+        )
+    }
+
+    /// [`Snapshot::fit`] with the trained churn and cancellation models the run uses.
+    pub fn fit_with(
+        facts: &Facts,
+        facts_digest: String,
+        config: &ProjectConfig,
+        rules_version: Option<String>,
+        [churn_model, cancellation_model]: [Option<ChurnModelRef>; 2],
+        previous_run: Option<i64>,
+    ) -> Result<(Snapshot, ModelsReport), PipelineError> {
         let rfm = RfmModel::fit(
             &(0..facts.customers.len())
                 .filter_map(|c| raw_of(facts, c))
@@ -201,7 +226,12 @@ impl Snapshot {
             None => json!({ "source": clv.as_ref().map(|c| format!("btyd:{}", c.model)),
                 "definition": "1 − P(alive): the probability that the customer has already lapsed (BTYD), used until a churn model is trained" }),
         };
+        let contracts = crate::contracts::ContractModel::fit(facts);
         let report = json!({
+            "contracts": contracts.as_ref().map(|m| json!({ "models": m.periods, "skipped": m.skipped,
+                "cancellation": cancellation_model.as_ref().map_or_else(
+                    || "sBG: 1 − the retention rate at the contract's tenure, at its next renewal".to_owned(),
+                    |m| format!("{} (trained; sBG where it has no prediction)", m.source)) })),
             "clv": clv_report,
             "churn": churn_report,
             "payment_risk": { "calibrated": payment.calibrated, "note": payment.note },
@@ -220,6 +250,8 @@ impl Snapshot {
                 rules_version,
                 previous_run,
                 facts_digest,
+                contracts,
+                cancellation_model,
             },
             report,
         ))
@@ -247,6 +279,8 @@ pub struct Models<'a> {
     pub rules: Option<&'a RuleSet>,
     /// The trained churn model and how cards name it.
     pub churn: Option<(&'a Predictor, &'a ChurnModelRef)>,
+    /// The trained cancellation model and how cards name it.
+    pub cancellation: Option<(&'a Predictor, &'a ChurnModelRef)>,
 }
 
 /// The rule-derived and fact-derived inputs of every customer of `facts`, computed first
@@ -254,6 +288,7 @@ pub struct Models<'a> {
 pub struct EventInputs {
     rows: Vec<CustomerInputs>,
     model_churn: Vec<Option<ChurnInput>>,
+    model_cancellation: Vec<Option<ChurnInput>>,
 }
 
 /// Step one of [`customer_inputs`]: everything that reads events (fact-derived inputs, the
@@ -275,12 +310,20 @@ pub fn event_inputs(
         Some((predictor, reference)) => model_churn(facts, predictor, reference, &rows)?,
         None => vec![None; rows.len()],
     };
+    let model_cancellation = match models.cancellation {
+        Some((predictor, reference)) => model_cancellation(facts, predictor, reference)?,
+        None => vec![None; rows.len()],
+    };
     part("churn");
     if let Some(rules) = models.rules {
         add_rules(facts, rules, &mut rows);
     }
     part("rules");
-    Ok(EventInputs { rows, model_churn })
+    Ok(EventInputs {
+        rows,
+        model_churn,
+        model_cancellation,
+    })
 }
 
 /// Step two of [`customer_inputs`]: margin, ABC, RFM, CLV and BTYD churn, payment risk and the
@@ -296,6 +339,7 @@ pub fn snapshot_inputs(
     let EventInputs {
         mut rows,
         model_churn,
+        model_cancellation,
     } = event_inputs;
     let calculator = MarginCalculator::new(facts, &config.margin);
     let clv = snapshot.clv.as_ref().map(ClvSnapshot::models).transpose()?;
@@ -304,10 +348,11 @@ pub fn snapshot_inputs(
     let end_day = facts.as_of.day_number() - 1;
     rows.par_iter_mut()
         .zip(model_churn.into_par_iter())
+        .zip(model_cancellation.into_par_iter())
         .enumerate()
         .for_each_init(
             || (Vec::new(), Vec::new()),
-            |(seen, days), (c, (row, trained))| {
+            |(seen, days), (c, ((row, trained), cancellation))| {
                 if let Some(m) = calculator.row(c, seen) {
                     row.revenue = m.revenue.to_f64();
                     row.margin = m.margin.to_f64();
@@ -349,6 +394,26 @@ pub fn snapshot_inputs(
                 }
                 if let Some(trained) = trained {
                     row.churn = Some(trained);
+                }
+                row.contract = crate::contracts::section(
+                    facts.contracts.of_or_empty(c),
+                    facts.as_of,
+                    snapshot.contracts.as_ref(),
+                    &config.contracts,
+                    cancellation.as_ref(),
+                );
+                if row.orders == 0
+                    && let Some(contract) = &row.contract
+                    && let Some(risk) = contract.cancellation_risk
+                {
+                    // A subscriber without purchases: the contract, not BTYD, says whether
+                    // they stay.
+                    row.churn = Some(ChurnInput {
+                        risk,
+                        source: "sbg:contracts".into(),
+                        reasons: contract.explanation.iter().take(3).cloned().collect(),
+                    });
+                    row.p_alive = None;
                 }
                 row.payment = payment_input(facts, c, &payment, snapshot);
                 if let Some(offers) = &offers {
@@ -481,6 +546,52 @@ fn payment_input(
     })
 }
 
+/// A trained model's prediction for every customer of `facts` as of its `as_of`, with three
+/// reasons each (path contributions: a card needs them fast), in fact-set order.
+fn predict_everyone(
+    facts: &Facts,
+    predictor: &Predictor,
+) -> Result<Vec<crate::predict::Prediction>, PipelineError> {
+    use crate::predict::{Explain, PredictOptions};
+    let table = predictor.feature_table(facts, facts.as_of);
+    Ok(predictor.predict_with(
+        &table,
+        &PredictOptions {
+            top: 3,
+            explain: Explain::Path,
+        },
+    )?)
+}
+
+/// The trained cancellation model's probability for every customer with a running contract,
+/// in fact-set order; `None` for the others.
+fn model_cancellation(
+    facts: &Facts,
+    predictor: &Predictor,
+    reference: &ChurnModelRef,
+) -> Result<Vec<Option<ChurnInput>>, PipelineError> {
+    let t = facts.as_of.secs();
+    Ok(predict_everyone(facts, predictor)?
+        .into_iter()
+        .enumerate()
+        .map(|(c, p)| {
+            let running = facts
+                .contracts
+                .of_or_empty(c)
+                .iter()
+                .any(|k| crate::contracts::running_at(k, t));
+            running.then(|| ChurnInput {
+                risk: p.probability,
+                source: format!(
+                    "{} within {} days",
+                    reference.source, predictor.horizon_days
+                ),
+                reasons: p.reasons.into_iter().map(|r| r.text).collect(),
+            })
+        })
+        .collect())
+}
+
 /// The trained churn model's risk for the customers it was trained on (a purchase within its
 /// active window), in fact-set order; `None` for the others, who keep the BTYD risk.
 fn model_churn(
@@ -490,18 +601,9 @@ fn model_churn(
     rows: &[CustomerInputs],
 ) -> Result<Vec<Option<ChurnInput>>, PipelineError> {
     use crate::predict::labels::ACTIVE_DAYS;
-    use crate::predict::{Explain, PredictOptions};
-    let table = predictor.feature_table(facts, facts.as_of);
-    let predictions = predictor.predict_with(
-        &table,
-        &PredictOptions {
-            top: 3,
-            explain: Explain::Path,
-        },
-    )?;
     Ok(rows
         .iter()
-        .zip(predictions)
+        .zip(predict_everyone(facts, predictor)?)
         .map(|(row, p)| {
             debug_assert_eq!(row.customer_id, p.customer_id);
             let active = row

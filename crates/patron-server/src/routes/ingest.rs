@@ -11,8 +11,8 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use patron_app::ingest::{
-    self, CardChange, CustomerItem, EventItem, Facts, InvoiceItem, OrderItem, OutcomeItem, Stored,
-    TicketItem,
+    self, CardChange, ContractItem, CustomerItem, EventItem, Facts, InvoiceItem, OrderItem,
+    OutcomeItem, Stored, TicketItem,
 };
 use patron_store::Scope;
 use serde::{Deserialize, Serialize};
@@ -165,6 +165,14 @@ pub struct InvoicesBody {
     pub invoices: Vec<InvoiceItem>,
 }
 
+/// `{"contracts": […]}`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContractsBody {
+    /// Up to 10,000 contracts (new ones, or the new state of stored ones).
+    pub contracts: Vec<ContractItem>,
+}
+
 /// `{"outcomes": […]}`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -235,6 +243,14 @@ ingest_route!(
     invoices,
     ingest::invoices,
     "invoices"
+);
+ingest_route!(
+    contracts,
+    "/v1/contracts",
+    ContractsBody,
+    contracts,
+    ingest::contracts,
+    "contracts"
 );
 ingest_route!(
     outcomes,

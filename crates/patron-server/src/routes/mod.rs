@@ -63,6 +63,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/tickets", post(ingest::tickets))
         .route("/v1/invoices", post(ingest::invoices))
         .route("/v1/outcomes", post(ingest::outcomes))
+        .route("/v1/contracts", post(ingest::contracts))
         .route("/v1/runs", get(runs::list).post(runs::start))
         .route("/v1/jobs/{id}", get(runs::job))
         .route("/v1/rules/check", post(rules::check))

@@ -229,6 +229,29 @@ async fn the_dashboard_in_a_real_browser() {
     assert!(browser.text("#events").await.contains("demo_request"));
     browser.screenshot(&shots.join("customer-live.png")).await;
 
+    // A contract through the API: the live card gets its contract section.
+    let started = server.as_of.plus_days(-400).date().to_string();
+    let (status, answer) = server
+        .post(
+            "/v1/contracts",
+            Some(&server.ingest),
+            &json!({"contracts": [{"contract_id": "browser-k1", "customer_id": id,
+                "plan": "Pro", "started_at": started, "notice_days": 30,
+                "billing_period": "yearly", "recurring_value": 599.0}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    browser.go(&card_url).await;
+    let contracts = browser.text("#contracts").await;
+    assert!(
+        contracts.contains("browser-k1 (Pro)") && contracts.contains("notice by"),
+        "{contracts}"
+    );
+    assert_accessible(&browser, &axe, "customer with a contract").await;
+    browser
+        .screenshot(&shots.join("customer-contract.png"))
+        .await;
+
     // A search with several matches lists them; none says so.
     browser.go(&format!("{base}/customers?q=zzzz-nobody")).await;
     assert!(browser.text("main").await.contains("No customer matches"));

@@ -325,3 +325,41 @@ pub(super) fn by_customer_and_time(
     }
     (perm, offsets)
 }
+
+/// The columns [`contract_row`] reads, in its order.
+pub(super) const CONTRACT_COLUMNS: &str = "contract_id, plan, started_at, renews_at, notice_days, \
+     billing_months, recurring_value, cancelled_at, cancel_reason";
+
+/// A contract from the [`CONTRACT_COLUMNS`] starting at column `at`, as known before `t`
+/// (a cancellation at or after `t` is not known yet).
+pub(super) fn contract_row(
+    r: &rusqlite::Row<'_>,
+    at: usize,
+    t: i64,
+) -> rusqlite::Result<patron_core::facts::ContractRow> {
+    use patron_core::{Money, Timestamp};
+    let table = "contracts";
+    let time = |i: usize| -> rusqlite::Result<Option<Timestamp>> {
+        Ok(int(r.get_ref(at + i)?).map(Timestamp::from_secs))
+    };
+    let cancelled_at = time(7)?.filter(|c| c.secs() < t);
+    Ok(patron_core::facts::ContractRow {
+        contract_id: required(text(r.get_ref(at)?), table, "contract_id")?.to_owned(),
+        plan: text(r.get_ref(at + 1)?).map(str::to_owned),
+        started_at: required(time(2)?, table, "started_at")?,
+        renews_at: time(3)?,
+        notice_days: int(r.get_ref(at + 4)?)
+            .unwrap_or(0)
+            .clamp(0, i64::from(u32::MAX)) as u32,
+        billing_months: int(r.get_ref(at + 5)?).unwrap_or(1).clamp(1, 120) as u32,
+        recurring_value: Money::from_raw(required(
+            int(r.get_ref(at + 6)?),
+            table,
+            "recurring_value",
+        )?),
+        cancel_reason: cancelled_at
+            .and(text(r.get_ref(at + 8)?))
+            .map(str::to_owned),
+        cancelled_at,
+    })
+}

@@ -234,6 +234,10 @@ fn read_all(
     let tickets = read_tickets(conn, row.key, t)?;
     let invoices = read_invoices(conn, row.key, t)?;
     let outcomes = read_outcomes(conn, row.key, t)?;
+    let contracts = read_contracts(conn, row.key, t)?;
+    for contract in &contracts {
+        first = first.min(contract.started_at.secs());
+    }
     for ticket in &tickets {
         first = first.min(ticket.opened_at.secs());
     }
@@ -272,6 +276,8 @@ fn read_all(
     facts.invoices.rows = invoices;
     facts.outcomes.offsets = vec![0, outcomes.len()];
     facts.outcomes.rows = outcomes;
+    facts.contracts.offsets = vec![0, contracts.len()];
+    facts.contracts.rows = contracts;
     Ok(Some(facts))
 }
 
@@ -413,6 +419,19 @@ fn read_invoices(conn: &Connection, key: i64, t: i64) -> rusqlite::Result<Vec<In
             amount: Money::from_raw(required(int(r.get_ref(3)?), table, "amount")?),
         })
     })?;
+    rows.collect()
+}
+
+fn read_contracts(
+    conn: &Connection,
+    key: i64,
+    t: i64,
+) -> rusqlite::Result<Vec<patron_core::facts::ContractRow>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {} FROM contracts WHERE customer_key = ?1 AND started_at < ?2 ORDER BY started_at, contract_id",
+        super::bulk::CONTRACT_COLUMNS
+    ))?;
+    let rows = stmt.query_map([key, t], |r| super::bulk::contract_row(r, 0, t))?;
     rows.collect()
 }
 

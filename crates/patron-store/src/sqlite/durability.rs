@@ -248,7 +248,7 @@ fn out_of_range(conn: &rusqlite::Connection) -> Vec<String> {
             .map(|c| format!("({c} > {MAX_MONEY_RAW} OR {c} < -{MAX_MONEY_RAW})"))
             .collect()
     };
-    let tables: [(&str, Vec<String>); 5] = [
+    let tables: [(&str, Vec<String>); 6] = [
         (
             "order_lines",
             [
@@ -269,6 +269,14 @@ fn out_of_range(conn: &rusqlite::Connection) -> Vec<String> {
             .concat(),
         ),
         ("outcomes", times(&["at"])),
+        (
+            "contracts",
+            [
+                times(&["started_at", "renews_at", "cancelled_at"]),
+                money(&["recurring_value"]),
+            ]
+            .concat(),
+        ),
     ];
     let mut warnings = Vec::new();
     for (table, conditions) in tables {

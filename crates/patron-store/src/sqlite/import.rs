@@ -4,7 +4,9 @@ use super::rows::{attributes_json, fingerprint, update_customer};
 use crate::{ImportWriter, Result, SourceRecord, StoreError, WriteCounts};
 use async_trait::async_trait;
 use patron_core::ids::CustomerId;
-use patron_core::model::{Actor, Customer, Event, FactKey, Invoice, OrderLine, Outcome, Ticket};
+use patron_core::model::{
+    Actor, Contract, Customer, Event, FactKey, Invoice, OrderLine, Outcome, Ticket,
+};
 use rustc_hash::FxHashMap;
 use sqlx::sqlite::Sqlite;
 use sqlx::{AssertSqlSafe, QueryBuilder, Row, SqlitePool, Transaction};
@@ -279,6 +281,21 @@ const INVOICES: FactSpec = FactSpec {
     key: &["invoice_id"],
     content: &["customer_key", "issued_at", "due_at", "paid_at", "amount"],
 };
+const CONTRACTS: FactSpec = FactSpec {
+    table: "contracts",
+    key: &["contract_id"],
+    content: &[
+        "customer_key",
+        "plan",
+        "started_at",
+        "renews_at",
+        "notice_days",
+        "billing_months",
+        "recurring_value",
+        "cancelled_at",
+        "cancel_reason",
+    ],
+};
 const OUTCOMES: FactSpec = FactSpec {
     table: "outcomes",
     key: &["customer_key", "kind", "at"],
@@ -407,13 +424,14 @@ fn history_schema() -> Vec<String> {
     out
 }
 
-const HISTORY: [&FactSpec; 6] = [
+const HISTORY: [&FactSpec; 7] = [
     &CUSTOMERS,
     &ORDER_LINES,
     &EVENTS,
     &TICKETS,
     &INVOICES,
     &OUTCOMES,
+    &CONTRACTS,
 ];
 
 /// Runs a multi-row upsert per chunk (see [`FactSpec::upsert`]); counts inserted, updated
@@ -639,6 +657,38 @@ impl ImportWriter for SqliteImport {
         )
     }
 
+    async fn write_contracts(&mut self, rows: &[Contract]) -> Result<WriteCounts> {
+        self.rows_written += rows.len();
+        self.know(rows.iter().map(|c| c.customer_id.as_str()))
+            .await?;
+        self.saw("contracts", rows.iter().map(|c| c.started_at.secs()));
+        let keys = rows
+            .iter()
+            .map(|c| self.key_of(&c.customer_id))
+            .collect::<Result<Vec<_>>>()?;
+        let rows: Vec<_> = rows.iter().zip(keys).collect();
+        insert_facts!(
+            self,
+            rows,
+            CONTRACTS,
+            "INSERT INTO contracts (contract_id, customer_key, plan, started_at, renews_at, notice_days, \
+             billing_months, recurring_value, cancelled_at, cancel_reason) ",
+            |b, row| {
+                let (c, key) = row;
+                b.push_bind(c.contract_id.as_str())
+                    .push_bind(*key)
+                    .push_bind(c.plan.as_deref())
+                    .push_bind(c.started_at.secs())
+                    .push_bind(c.renews_at.map(|t| t.secs()))
+                    .push_bind(i64::from(c.notice_days))
+                    .push_bind(i64::from(c.billing_months))
+                    .push_bind(c.recurring_value.raw())
+                    .push_bind(c.cancelled_at.map(|t| t.secs()))
+                    .push_bind(c.cancel_reason.as_deref());
+            }
+        )
+    }
+
     async fn write_outcomes(&mut self, rows: &[Outcome]) -> Result<WriteCounts> {
         self.rows_written += rows.len();
         self.know(rows.iter().map(|o| o.customer_id.as_str()))
@@ -743,6 +793,11 @@ impl ImportWriter for SqliteImport {
                     "invoices",
                     "issued_at",
                     sqlx::query("DELETE FROM invoices WHERE invoice_id = ?").bind(id.as_str()),
+                ),
+                FactKey::Contract(id) => (
+                    "contracts",
+                    "started_at",
+                    sqlx::query("DELETE FROM contracts WHERE contract_id = ?").bind(id.as_str()),
                 ),
                 FactKey::Outcome(customer, kind, at) => {
                     let Some(known) = self.customers.get(customer.as_str()) else {

@@ -7,7 +7,7 @@
 use super::bulk::{self, Blocks, int, real, required, text};
 use crate::{FactOptions, Result, StoreError};
 use patron_core::facts::{
-    Facts, Grouped, InvoiceRow, NONE, OutcomeRow, TicketRow, offsets_from_sorted,
+    ContractRow, Facts, Grouped, InvoiceRow, NONE, OutcomeRow, TicketRow, offsets_from_sorted,
 };
 use patron_core::ids::CustomerId;
 use patron_core::model::{AttrValue, Consent};
@@ -109,7 +109,7 @@ fn load_blocking(path: &Path, as_of: Timestamp, options: &FactOptions) -> Result
     let t = as_of.secs();
     let readers = consistent_readers(path).map_err(bulk_error)?;
     let properties = &options.event_properties;
-    let (customers, orders, events, tickets, invoices, outcomes) = match readers {
+    let (customers, orders, events, tickets, invoices, outcomes, contracts) = match readers {
         Readers::Parallel {
             orders,
             events,
@@ -124,6 +124,7 @@ fn load_blocking(path: &Path, as_of: Timestamp, options: &FactOptions) -> Result
                 read_tickets(&rest, t),
                 read_invoices(&rest, t),
                 read_outcomes(&rest, t),
+                read_contracts(&rest, t),
             )
         }),
         Readers::Sequential(conn) => (
@@ -133,8 +134,10 @@ fn load_blocking(path: &Path, as_of: Timestamp, options: &FactOptions) -> Result
             read_tickets(&conn, t),
             read_invoices(&conn, t),
             read_outcomes(&conn, t),
+            read_contracts(&conn, t),
         ),
     };
+    let contracts = contracts.map_err(bulk_error)?;
     let outcomes = outcomes.map_err(bulk_error)?;
     let customers = customers.map_err(bulk_error)?;
     let (orders, events) = (orders?, events?);
@@ -163,6 +166,9 @@ fn load_blocking(path: &Path, as_of: Timestamp, options: &FactOptions) -> Result
     for (key, row) in invoices.keys.iter().zip(&invoices.rows) {
         saw(*key, row.issued_at.secs());
     }
+    for (key, row) in contracts.keys.iter().zip(&contracts.rows) {
+        saw(*key, row.started_at.secs());
+    }
 
     let mut facts = Facts {
         as_of,
@@ -180,6 +186,7 @@ fn load_blocking(path: &Path, as_of: Timestamp, options: &FactOptions) -> Result
     facts.tickets = grouped(tickets, &index_of_key, n);
     facts.invoices = grouped(invoices, &index_of_key, n);
     facts.outcomes = grouped(outcomes, &index_of_key, n);
+    facts.contracts = grouped(contracts, &index_of_key, n);
     Ok(facts)
 }
 
@@ -472,6 +479,21 @@ fn read_invoices(conn: &Connection, t: i64) -> rusqlite::Result<Keyed<InvoiceRow
         });
     }
     Ok(out.sorted_by(|i| i.issued_at))
+}
+
+fn read_contracts(conn: &Connection, t: i64) -> rusqlite::Result<Keyed<ContractRow>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT customer_key, {} FROM contracts WHERE started_at < ?1 ORDER BY contract_id",
+        bulk::CONTRACT_COLUMNS
+    ))?;
+    let mut rows = stmt.query([t])?;
+    let mut out = Keyed::default();
+    while let Some(r) = rows.next()? {
+        out.keys
+            .push(required(int(r.get_ref(0)?), "contracts", "customer_key")?);
+        out.rows.push(bulk::contract_row(r, 1, t)?);
+    }
+    Ok(out.sorted_by(|c| c.started_at))
 }
 
 fn read_outcomes(conn: &Connection, t: i64) -> rusqlite::Result<Keyed<OutcomeRow>> {

@@ -16,6 +16,9 @@ struct Moved {
     tickets: Vec<String>,
     invoices: Vec<String>,
     outcomes: Vec<(String, i64)>,
+    /// Contracts moved to the kept customer.
+    #[serde(default)]
+    contracts: Vec<String>,
     /// Alarm episodes (open and cleared) moved to the kept customer.
     #[serde(default)]
     alarms_moved: Vec<i64>,
@@ -40,6 +43,7 @@ impl Moved {
             ("tickets".into(), self.tickets.len() as u64),
             ("invoices".into(), self.invoices.len() as u64),
             ("outcomes".into(), self.outcomes.len() as u64),
+            ("contracts".into(), self.contracts.len() as u64),
             ("alarms".into(), self.alarms_moved.len() as u64),
             (
                 "outbox entries".into(),
@@ -293,6 +297,9 @@ async fn collect_moved(conn: &mut SqliteConnection, key: i64) -> Result<Moved> {
         outcomes: pairs("SELECT kind, at FROM outcomes WHERE customer_key = ?")
             .fetch_all(&mut *conn)
             .await?,
+        contracts: ids("SELECT contract_id FROM contracts WHERE customer_key = ?")
+            .fetch_all(&mut *conn)
+            .await?,
         ..Moved::default()
     })
 }
@@ -311,6 +318,7 @@ async fn move_facts(conn: &mut SqliteConnection, moved: &Moved, from: i64, to: i
         ("events", "event_id", &moved.events),
         ("tickets", "ticket_id", &moved.tickets),
         ("invoices", "invoice_id", &moved.invoices),
+        ("contracts", "contract_id", &moved.contracts),
     ] {
         let sql = format!("UPDATE {table} SET customer_key = ? WHERE {column} = ?");
         for id in ids {

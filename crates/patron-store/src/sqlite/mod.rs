@@ -162,6 +162,11 @@ fn migrator() -> Migrator {
             "contests and pseudonyms",
             include_str!("../../migrations/sqlite/0021_contests_pseudonyms.sql"),
         ),
+        migration(
+            22,
+            "contracts",
+            include_str!("../../migrations/sqlite/0022_contracts.sql"),
+        ),
     ])
 }
 
@@ -377,6 +382,11 @@ impl crate::Store for SqliteStore {
             self.range("SELECT COUNT(*), MIN(at), MAX(at) FROM outcomes")
                 .await?,
         );
+        ranges.insert(
+            "contracts".into(),
+            self.range("SELECT COUNT(*), MIN(started_at), MAX(started_at) FROM contracts")
+                .await?,
+        );
         let revenue = self.revenue().await?;
         let sources = sqlx::query(
             "SELECT s.name, s.entity, s.path, s.last_import, i.started_at, s.rows_new
@@ -415,6 +425,7 @@ impl crate::Store for SqliteStore {
             tickets: ranges["tickets"].rows,
             invoices: ranges["invoices"].rows,
             outcomes: ranges["outcomes"].rows,
+            contracts: ranges["contracts"].rows,
             revenue,
             ranges,
             sources,

@@ -18,12 +18,13 @@ use std::path::Path;
 
 /// Tables whose rows belong to a customer through `customer_key`, in the order an export lists
 /// them (facts first, then what Patron derived from them).
-const BY_KEY: [&str; 15] = [
+const BY_KEY: [&str; 16] = [
     "order_lines",
     "events",
     "tickets",
     "invoices",
     "outcomes",
+    "contracts",
     "alarms",
     "rule_outbox",
     "rule_scores",
@@ -37,7 +38,10 @@ const BY_KEY: [&str; 15] = [
 ];
 
 /// Integer columns holding a time (seconds since the epoch).
-const TIME_COLUMNS: [&str; 16] = [
+const TIME_COLUMNS: [&str; 19] = [
+    "started_at",
+    "renews_at",
+    "cancelled_at",
     "ts",
     "at",
     "opened_at",
@@ -57,7 +61,13 @@ const TIME_COLUMNS: [&str; 16] = [
 ];
 
 /// Integer columns holding money (ten-thousandths).
-const MONEY_COLUMNS: [&str; 4] = ["amount", "unit_price", "cost", "acquisition_cost"];
+const MONEY_COLUMNS: [&str; 5] = [
+    "amount",
+    "unit_price",
+    "cost",
+    "acquisition_cost",
+    "recurring_value",
+];
 
 /// Text columns holding JSON.
 const JSON_COLUMNS: [&str; 10] = [
@@ -669,7 +679,8 @@ pub(super) fn purge(path: &Path, policy: &RetentionPolicy) -> Result<PurgeReport
 }
 
 /// The ids of customers (merge survivors) with no activity — an order, event, ticket or
-/// invoice — at or after `before`, and created before it (outcomes such as "churned" are the
+/// invoice — at or after `before`, no contract running at `before` or started since, and
+/// created before it (outcomes such as "churned" are the
 /// company's observations, not the customer's activity). A customer without a creation date
 /// and without activity is kept: nothing says how long they have been inactive.
 fn inactive(tx: &Transaction<'_>, before: Timestamp) -> Result<Vec<String>> {
@@ -677,7 +688,7 @@ fn inactive(tx: &Transaction<'_>, before: Timestamp) -> Result<Vec<String>> {
         .iter()
         .filter(|(table, _, _)| *table != "outcomes")
         .collect();
-    let recent: Vec<String> = activity
+    let mut recent: Vec<String> = activity
         .iter()
         .map(|(table, column, _)| {
             format!(
@@ -685,12 +696,19 @@ fn inactive(tx: &Transaction<'_>, before: Timestamp) -> Result<Vec<String>> {
             )
         })
         .collect();
-    let dated: Vec<String> = activity
+    // A contract holder is a customer until the contract ends, however quiet they are.
+    recent.push(
+        "EXISTS (SELECT 1 FROM contracts f WHERE f.customer_key = c.key \
+         AND (f.cancelled_at IS NULL OR f.cancelled_at >= ?1 OR f.started_at >= ?1))"
+            .to_owned(),
+    );
+    let mut dated: Vec<String> = activity
         .iter()
         .map(|(table, _, _)| {
             format!("EXISTS (SELECT 1 FROM {table} f WHERE f.customer_key = c.key)")
         })
         .collect();
+    dated.push("EXISTS (SELECT 1 FROM contracts f WHERE f.customer_key = c.key)".to_owned());
     let sql = format!(
         "SELECT c.id FROM customers c WHERE c.merged_into IS NULL \
          AND (c.created_at < ?1 OR (c.created_at IS NULL AND ({dated}))) \

@@ -884,3 +884,104 @@ async fn purge_erases_inactive_persons_and_old_facts_as_its_dry_run_counted() {
     assert!(!store.customer_exists(&id("B")).await.unwrap());
     assert_eq!(store.audit_log(1, None).await.unwrap()[0].action, "purge");
 }
+
+fn contract(
+    cid: &str,
+    who: &str,
+    start: &str,
+    cancelled: Option<&str>,
+) -> patron_core::model::Contract {
+    patron_core::model::Contract {
+        contract_id: patron_core::ContractId::parse(cid).unwrap(),
+        customer_id: id(who),
+        plan: Some("Plus".into()),
+        started_at: ts(start),
+        renews_at: None,
+        notice_days: 14,
+        billing_months: 1,
+        recurring_value: Money::from_f64(24.9),
+        cancelled_at: cancelled.map(ts),
+        cancel_reason: cancelled.map(|_| "too expensive".into()),
+    }
+}
+
+#[tokio::test]
+async fn contracts_are_updated_with_history_loaded_as_of_merged_and_keep_their_holders() {
+    let (_dir, store) = seeded().await;
+    let mut w = store.begin_import().await.unwrap();
+    let first = w
+        .write_contracts(&[
+            contract("K1", "A", "2024-01-15", None),
+            contract("K2", "B", "2024-03-01", None),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(first.inserted, 2);
+    w.commit(&[], serde_json::json!({})).await.unwrap();
+    // The same again is unchanged; B's contract cancelled is an update, its old state kept.
+    let mut w = store.begin_import().await.unwrap();
+    let again = w
+        .write_contracts(&[
+            contract("K1", "A", "2024-01-15", None),
+            contract("K2", "B", "2024-03-01", Some("2024-09-10 08:00:00")),
+        ])
+        .await
+        .unwrap();
+    assert_eq!((again.duplicates, again.updated), (1, 1));
+    w.commit(&[], serde_json::json!({})).await.unwrap();
+    let old = history(&store).await;
+    assert_eq!(old.len(), 1);
+    assert_eq!(
+        (old[0].0.as_str(), old[0].1.as_str()),
+        ("contracts", r#"["K2"]"#)
+    );
+    assert_eq!(old[0].2["cancelled_at"], serde_json::Value::Null);
+    assert_eq!(store.status().await.unwrap().contracts, 2);
+
+    // Before the cancellation it is not known; after, it is. The customer alone loads the same.
+    let options = patron_store::FactOptions::default();
+    for (as_of, cancelled) in [("2024-06-01", false), ("2024-12-01", true)] {
+        let full = store.load_facts(ts(as_of)).await.unwrap();
+        let b = full.customer_index(&id("B")).unwrap();
+        let rows = full.contracts.of(b);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].cancelled_at.is_some(), cancelled, "{as_of}");
+        assert_eq!(rows[0].cancel_reason.is_some(), cancelled, "{as_of}");
+        assert_eq!(rows[0].recurring_value, Money::from_f64(24.9));
+        let alone = store
+            .load_customer_facts(&id("B"), ts(as_of), &options)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(alone.contracts.rows, rows);
+    }
+    // Not started yet: not in the facts.
+    let early = store.load_facts(ts("2024-01-12")).await.unwrap();
+    let a = early.customer_index(&id("A")).unwrap();
+    assert!(early.contracts.of(a).is_empty());
+
+    // A merge moves the contract to the survivor, and the undo moves it back.
+    let m = store.merge_customers(&id("B"), &id("A")).await.unwrap();
+    assert_eq!(m.moved["contracts"], 1);
+    let merged = store.load_facts(ts("2025-01-01")).await.unwrap();
+    let b = merged.customer_index(&id("B")).unwrap();
+    assert_eq!(merged.contracts.of(b).len(), 2);
+    store.undo_merge(m.id).await.unwrap();
+    let back = store.load_facts(ts("2025-01-01")).await.unwrap();
+    let a = back.customer_index(&id("A")).unwrap();
+    assert_eq!(back.contracts.of(a).len(), 1);
+
+    // A quiet holder of a running contract is not "inactive"; a cancelled one's holder is.
+    let policy = patron_store::RetentionPolicy {
+        facts_before: Default::default(),
+        inactive_before: Some(ts("2025-06-01")),
+        dry_run: true,
+        actor: "test".into(),
+    };
+    let report = store.purge(&policy).await.unwrap();
+    assert_eq!(
+        report.persons, 2,
+        "B (cancelled) and the stub S; A's contract runs"
+    );
+    assert_eq!(report.erasure.removed["contracts"], 1);
+}

@@ -111,6 +111,8 @@ struct CustomerPage {
     churn_reasons: Vec<String>,
     payment: String,
     payment_evidence: Vec<String>,
+    /// The contract section: a summary line and the explanation, line by line.
+    contract: Option<(String, Vec<String>)>,
     action: Option<String>,
     offer: Option<String>,
     next_purchase: Option<String>,
@@ -260,6 +262,22 @@ pub async fn page(
             _ => "–".into(),
         },
         payment_evidence: card.payment_evidence.clone(),
+        contract: card.contract.as_ref().map(|c| {
+            let mut summary = format!(
+                "{} · {}/{}",
+                c.running.len(),
+                decimal(c.monthly_value, 2, lang),
+                if matches!(lang, crate::web::Lang::De) {
+                    "Monat"
+                } else {
+                    "month"
+                }
+            );
+            if let Some(risk) = c.cancellation_risk {
+                summary.push_str(&format!(" · {}", percent(risk, 0, lang)));
+            }
+            (summary, c.explanation.clone())
+        }),
         action: card.action.clone(),
         offer: card.offer.clone(),
         next_purchase: card.next_purchase.map(|d| d.date().to_string()),

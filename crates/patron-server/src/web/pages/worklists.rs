@@ -96,6 +96,16 @@ pub fn worklists(
             condition: b.condition.into(),
         })
         .collect();
+    // Fixed-term contracts whose notice date falls within the renewal lead time of `[contracts]`.
+    let lead = project.config.contracts.renewal_lead_days;
+    lists.push(Worklist {
+        slug: "renewals".into(),
+        title: match lang {
+            Lang::De => format!("Fällige Verlängerungen (Kündigungsfrist in ≤ {lead} Tagen)"),
+            Lang::En => format!("Renewals due (notice date in ≤ {lead} days)"),
+        },
+        condition: "renewal_due".into(),
+    });
     for (name, segment) in &project.config.segments {
         lists.push(Worklist {
             slug: format!("segment-{name}"),
