@@ -298,6 +298,27 @@ fn subscription_demo_cancellations_are_predicted_before_the_notice_date() {
         assert!(l["days_to_notice"].as_i64().unwrap() >= 0, "{l}");
         assert!(l["cancellation_risk"].is_number() || l["cancellation_risk"].is_null());
     }
+    // Every customer with a contract running at the run's as_of (from the raw file) has it on
+    // the card, and only they.
+    let mut reader = csv::Reader::from_path(project.join("data/contracts.csv")).unwrap();
+    let running_in_file: std::collections::BTreeSet<String> = reader
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| r[8].is_empty())
+        .map(|r| r[1].to_owned())
+        .collect();
+    let on_cards: std::collections::BTreeSet<String> = lines
+        .iter()
+        .map(|l| l["customer_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(on_cards, running_in_file);
+    let first = running_in_file.iter().next().unwrap();
+    let card = patron(&project, &["show", first, "--json"]).ok().json();
+    let explanation = card["card"]["contract"]["explanation"].as_array().unwrap();
+    assert!(
+        explanation[0].as_str().unwrap().contains("notice by"),
+        "{card}"
+    );
     let due = patron(&project, &["contracts", "--due", "--json"])
         .ok()
         .json();
