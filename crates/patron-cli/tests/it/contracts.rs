@@ -312,11 +312,23 @@ fn subscription_demo_cancellations_are_predicted_before_the_notice_date() {
         .map(|l| l["customer_id"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(on_cards, running_in_file);
-    let first = running_in_file.iter().next().unwrap();
-    let card = patron(&project, &["show", first, "--json"]).ok().json();
+    // A subscriber who also buys in the shop (with profiling consent): the CLV is the
+    // purchases' plus the contract's 12 months ([clv] contracts = "add"), the note says both.
+    let card = running_in_file
+        .iter()
+        .map(|c| patron(&project, &["show", c, "--json"]).ok().json())
+        .find(|c| c["card"]["profiling"] == true && c["card"]["orders"].as_u64() > Some(1))
+        .unwrap();
     let explanation = card["card"]["contract"]["explanation"].as_array().unwrap();
     assert!(
         explanation[0].as_str().unwrap().contains("notice by"),
+        "{card}"
+    );
+    let note = card["card"]["clv_note"].as_str().unwrap();
+    assert!(note.contains("; plus contracts (sBG)"), "{note}");
+    let contract_part = card["card"]["contract"]["value_12m"].as_f64().unwrap();
+    assert!(
+        card["card"]["clv"].as_f64().unwrap() > contract_part,
         "{card}"
     );
     let due = patron(&project, &["contracts", "--due", "--json"])
@@ -569,4 +581,109 @@ fn contracts_import_idempotently_keep_their_history_and_reject_bad_rows_by_place
         }
     }
     assert_eq!(p.run(&["status", "--json"]).ok().json()["contracts"], 2);
+}
+
+#[test]
+fn bgbb_on_store_purchases_reproduces_the_donation_model() {
+    use crate::support::TempProject;
+    // The donation data as a store: every donor of FHS 2010 gives first on 1 June 1995, then in
+    // the years of their pattern (the last one at t_x); yearly opportunities from the first gift.
+    let p = TempProject::new(
+        r#"
+[project]
+name = "donations"
+
+[import]
+unknown_customer = "create"
+
+[sources.gifts]
+path = "gifts.csv"
+entity = "order_lines"
+
+[sources.gifts.columns]
+order_id = "gift"
+customer_id = "donor"
+timestamp = "date"
+amount = "amount"
+
+[clv]
+model = "bgbb"
+opportunity_days = 365
+"#,
+    );
+    let first = patron_core::Timestamp::parse_flexible("1995-06-01").unwrap();
+    let mut rows = String::from("gift,donor,date,amount\n");
+    let mut reader =
+        csv::Reader::from_path(repo().join("examples/contracts/donations.csv")).unwrap();
+    let (mut donor, mut gift) = (0u32, 0u32);
+    let mut loyal = String::new();
+    for r in reader.records() {
+        let r = r.unwrap();
+        let (x, t_x, weight): (i64, i64, u32) = (
+            r[0].parse().unwrap(),
+            r[1].parse().unwrap(),
+            r[3].parse().unwrap(),
+        );
+        for _ in 0..weight {
+            donor += 1;
+            let who = format!("D{donor:05}");
+            if x == 6 && loyal.is_empty() {
+                loyal = who.clone();
+            }
+            let years = std::iter::once(0).chain(t_x - x + 1..=t_x);
+            for k in years {
+                gift += 1;
+                let day = first.plus_days(k * 365 + 10 * i64::from(k > 0));
+                let amount = 20 + (donor * 7 + gift * 13) % 60;
+                rows.push_str(&format!("G{gift},{who},{},{amount}\n", day.date()));
+            }
+        }
+    }
+    assert_eq!(donor, 11_104);
+    p.write("gifts.csv", rows);
+    p.run(&["import", "--quiet"]).ok();
+    let run = p
+        .run(&["score", "--as-of", "2002-06-01", "--json"])
+        .ok()
+        .json();
+    let clv = &run["models"]["clv"];
+    assert_eq!(clv["model"], "bgbb", "{clv}");
+    let params: std::collections::BTreeMap<String, f64> = clv["params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[0].as_str().unwrap().to_owned(), p[1].as_f64().unwrap()))
+        .collect();
+    for (name, published) in [
+        ("alpha", 1.204),
+        ("beta", 0.750),
+        ("gamma", 0.657),
+        ("delta", 2.783),
+    ] {
+        rounds_to(&Value::from(params[name]), published, 3, name);
+    }
+    // A donor who gave in all six years: P(alive) 0.93 (FHS 2010 table 6), and a CLV.
+    let card = p.run(&["show", &loyal, "--json"]).ok().json();
+    rounds_to(&card["card"]["p_alive"], 0.93, 2, "P(alive | 6, 6)");
+    assert!(card["card"]["clv"].as_f64().unwrap() > 0.0, "{card}");
+    assert!(
+        card["card"]["clv_note"]
+            .as_str()
+            .unwrap()
+            .starts_with("bgbb model"),
+        "{card}"
+    );
+    // A model name that does not exist is a configuration error naming the choices.
+    let config = std::fs::read_to_string(p.path().join("patron.toml")).unwrap();
+    p.write(
+        "patron.toml",
+        config.replace("model = \"bgbb\"", "model = \"bg-bb\""),
+    );
+    let run = p.run(&["status"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("auto, bgnbd, mbgnbd, paretonbd, bgbb"),
+        "{}",
+        run.stderr
+    );
 }

@@ -1,5 +1,6 @@
 //! `[contracts]`: contracts and subscriptions on the card — renewal lead time, the alarm before
-//! a notice date, discounting of the residual contract value.
+//! a notice date, discounting of the residual contract value; and `[clv]`: which lifetime-value
+//! model a score run uses and how contracts count in a card's CLV.
 
 use serde::Deserialize;
 
@@ -71,6 +72,88 @@ impl ContractsSection {
             out.push(format!(
                 "[contracts] valuable_monthly = {}: expected an amount ≥ 0",
                 self.valuable_monthly
+            ));
+        }
+        out
+    }
+}
+
+/// `[clv]`: the lifetime-value model of score runs.
+///
+/// ```toml
+/// [clv]
+/// model = "auto"            # bgnbd, mbgnbd, paretonbd (continuous time), or bgbb
+/// opportunity_days = 365    # bgbb: purchases count once per opportunity of this length
+/// contracts = "add"         # a contract customer's CLV: purchases + contracts ("add"),
+///                           # contracts alone ("instead"), or purchases alone ("off")
+/// ```
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClvSection {
+    /// The timing model: `auto` (BG/NBD or MBG/NBD by holdout error), `bgnbd`, `mbgnbd`,
+    /// `paretonbd`, or `bgbb` for purchases at discrete opportunities (yearly donations,
+    /// seasonal renewals, events held at fixed times).
+    #[serde(default = "default_model")]
+    pub model: String,
+    /// For `bgbb`: the length of an opportunity in days, counted from each customer's first
+    /// purchase (default 365).
+    #[serde(default = "default_opportunity")]
+    pub opportunity_days: u32,
+    /// How running contracts count in a card's CLV.
+    #[serde(default)]
+    pub contracts: ContractValue,
+}
+
+/// How running contracts count in a card's 12-month CLV.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContractValue {
+    /// Purchases (BTYD) plus the contracts' expected payments: orders and contract billing are
+    /// separate (a shop with subscriptions).
+    #[default]
+    Add,
+    /// The contracts' expected payments alone for a customer with running contracts: the
+    /// orders are the contract billing (imported as orders too).
+    Instead,
+    /// Purchases alone: contracts are shown on the card but not valued in its CLV.
+    Off,
+}
+
+/// The models `[clv] model` may name.
+pub const CLV_MODELS: [&str; 5] = ["auto", "bgnbd", "mbgnbd", "paretonbd", "bgbb"];
+
+fn default_model() -> String {
+    "auto".into()
+}
+fn default_opportunity() -> u32 {
+    365
+}
+
+impl Default for ClvSection {
+    fn default() -> Self {
+        ClvSection {
+            model: default_model(),
+            opportunity_days: default_opportunity(),
+            contracts: ContractValue::default(),
+        }
+    }
+}
+
+impl ClvSection {
+    /// The problems of the settings, in words.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !CLV_MODELS.contains(&self.model.as_str()) {
+            out.push(format!(
+                "[clv] model = {:?}: expected one of {}",
+                self.model,
+                CLV_MODELS.join(", ")
+            ));
+        }
+        if !(7..=3660).contains(&self.opportunity_days) {
+            out.push(format!(
+                "[clv] opportunity_days = {}: expected 7 to 3660 days",
+                self.opportunity_days
             ));
         }
         out

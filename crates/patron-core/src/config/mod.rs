@@ -16,7 +16,7 @@ mod source;
 mod value;
 
 pub use column::{ColumnSpec, DetailedColumn};
-pub use contracts::ContractsSection;
+pub use contracts::{CLV_MODELS, ClvSection, ContractValue, ContractsSection};
 pub use expr::{ArithExpr, ExprError};
 pub use fields::{FieldKind, FieldSpec, fields_of};
 pub use privacy::{RETAINED_FACTS, RetentionSection};
@@ -118,6 +118,9 @@ pub struct ProjectConfig {
     /// `[contracts]`: renewals, their alarm and the residual contract value.
     #[serde(default)]
     pub contracts: ContractsSection,
+    /// `[clv]`: the lifetime-value model of score runs.
+    #[serde(default)]
+    pub clv: ClvSection,
 }
 
 /// `[server]`: how `patron serve` runs. Each key is overridden by its flag or `PATRON_*`
@@ -324,7 +327,8 @@ impl ProjectConfig {
             .into_iter()
             .chain(self.abc.problems())
             .chain(self.margin.problems())
-            .chain(self.contracts.problems());
+            .chain(self.contracts.problems())
+            .chain(self.clv.problems());
         problems.extend(semantic.map(|message| SpannedProblem { offset: 0, message }));
         problems.sort_by_key(|p| p.offset);
         problems

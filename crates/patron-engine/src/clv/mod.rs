@@ -30,6 +30,7 @@ pub(crate) mod betageo;
 pub mod bgbb;
 pub mod bgnbd;
 pub mod data;
+pub mod discrete;
 pub mod fit;
 pub mod gammagamma;
 mod hyp2f1;

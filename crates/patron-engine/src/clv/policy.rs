@@ -5,8 +5,8 @@
 
 use super::backtest::holdout_errors;
 use super::{
-    AliveModel, BgNbd, ClvError, DiscountSchedule, FitResult, FrequencyData, GammaGamma, MBgNbd,
-    ModelKind, ParetoNbd, SpendData, TimeUnit, TimingModel, discounted_clv_batch,
+    AliveModel, BgBb, BgNbd, ClvError, DiscountSchedule, FitResult, FrequencyData, GammaGamma,
+    MBgNbd, ModelKind, ParetoNbd, SpendData, TimeUnit, TimingModel, discounted_clv_batch,
 };
 use crate::repeat_summary::{RepeatSummary, SummaryRow, holdout_purchases, repeat_summary};
 use crate::scorecard::Distribution;
@@ -368,6 +368,15 @@ pub fn default_clv(
     facts: &Facts,
     min_buyers: usize,
 ) -> Result<Option<(RepeatSummary, ClvInput, Predictions)>, ClvError> {
+    clv_with_model(facts, min_buyers, "auto")
+}
+
+/// [`default_clv`] with the timing model `model` (`auto`, `bgnbd`, `mbgnbd`, `paretonbd`).
+pub fn clv_with_model(
+    facts: &Facts,
+    min_buyers: usize,
+    model: &str,
+) -> Result<Option<(RepeatSummary, ClvInput, Predictions)>, ClvError> {
     let end_day = facts.as_of.day_number() - 1;
     let summary = repeat_summary(facts, i64::MIN, end_day, TimeUnit::Week.days());
     if summary.len() < min_buyers.max(1) {
@@ -380,11 +389,11 @@ pub fn default_clv(
         end_day,
         TimeUnit::Week,
         None,
-        true,
+        model == "auto",
     )?;
     let predictions = predict_all(
         &input,
-        "auto",
+        model,
         None,
         DEFAULT_CLV_MONTHS,
         DEFAULT_DISCOUNT_RATE,
@@ -415,6 +424,10 @@ pub struct ClvSnapshot {
     pub clv: Option<Distribution>,
     /// Value so far (first purchase + repeat spend) of the population, for potential.
     pub value: Option<Distribution>,
+    /// For BG/BB (`model` = `bgbb`, `params` α, β, γ, δ): the length of an opportunity in
+    /// days (see [`super::discrete`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opportunity_days: Option<u32>,
 }
 
 /// One customer's CLV and what explains it.
@@ -451,10 +464,53 @@ impl ClvSnapshot {
             discount_rate,
             clv: p.clv.as_deref().and_then(Distribution::of),
             value: input.value.as_deref().and_then(Distribution::of),
+            opportunity_days: None,
         }
     }
 
-    /// The timing model.
+    /// This snapshot with BG/BB in place of the continuous timing model: fitted on every
+    /// buying customer's opportunities of `length` days up to the day before `facts.as_of`,
+    /// with the CLV distribution behind "potential" recomputed. Returns its fit too.
+    pub fn with_bgbb(
+        mut self,
+        facts: &Facts,
+        length: u32,
+    ) -> Result<(ClvSnapshot, FitResult), ClvError> {
+        let end_day = facts.as_of.day_number() - 1;
+        let mut days = Vec::new();
+        let mut rows = Vec::new();
+        for c in 0..facts.customers.len() {
+            let summary = crate::repeat_summary::summary_of(
+                facts,
+                c,
+                i64::MIN,
+                end_day,
+                self.unit_days,
+                crate::repeat_summary::LineValue::Revenue,
+                &mut days,
+            );
+            if let (Some(row), Some(o)) = (
+                summary,
+                super::discrete::opportunities(&days, end_day, length),
+            ) {
+                rows.push((row, o));
+            }
+        }
+        let opportunities: Vec<_> = rows.iter().map(|(_, o)| *o).collect();
+        let (model, fit) = super::discrete::fit(&opportunities)?;
+        self.model = "bgbb".into();
+        self.params = vec![model.alpha, model.beta, model.gamma, model.delta];
+        self.opportunity_days = Some(length);
+        let models = self.models()?;
+        let clv: Vec<f64> = rows
+            .iter()
+            .filter_map(|(row, o)| models.discrete_value(row, *o).clv)
+            .collect();
+        self.clv = Distribution::of(&clv);
+        Ok((self, fit))
+    }
+
+    /// The continuous timing model (an error for BG/BB).
     pub fn timing(&self) -> Result<TimingModel, ClvError> {
         let p = |i: usize| self.params.get(i).copied().unwrap_or(f64::NAN);
         Ok(match ModelKind::parse(&self.model) {
@@ -470,9 +526,16 @@ impl ClvSnapshot {
     /// The models, ready to value customers.
     pub fn models(&self) -> Result<ClvModels<'_>, ClvError> {
         let month = TimeUnit::Month.days() / self.unit_days;
+        let timing = match self.opportunity_days {
+            Some(length) => {
+                let p = |i: usize| self.params.get(i).copied().unwrap_or(f64::NAN);
+                Timing::Discrete(BgBb::new(p(0), p(1), p(2), p(3))?, length)
+            }
+            None => Timing::Continuous(self.timing()?),
+        };
         Ok(ClvModels {
             snapshot: self,
-            timing: self.timing()?,
+            timing,
             spend: self
                 .spend
                 .map(|[p, q, g]| GammaGamma::new(p, q, g))
@@ -485,16 +548,77 @@ impl ClvSnapshot {
 /// A [`ClvSnapshot`]'s models, built once for many customers.
 pub struct ClvModels<'a> {
     snapshot: &'a ClvSnapshot,
-    timing: TimingModel,
+    timing: Timing,
     spend: Option<GammaGamma>,
     schedule: DiscountSchedule,
 }
 
+/// The timing model of a snapshot.
+enum Timing {
+    /// BG/NBD, MBG/NBD or Pareto/NBD on continuous time.
+    Continuous(TimingModel),
+    /// BG/BB with opportunities of this many days.
+    Discrete(BgBb, u32),
+}
+
 impl ClvModels<'_> {
+    /// Values one customer from their purchase summary and purchase days (as
+    /// [`crate::repeat_summary::summary_of`] leaves them), up to `end_day`: the same numbers
+    /// as [`predict_all`] (or [`ClvSnapshot::with_bgbb`]) gives that customer in the population.
+    pub fn value_of(&self, row: &SummaryRow, days: &[(i64, f64)], end_day: i64) -> ClvValue {
+        match (
+            &self.timing,
+            super::discrete::opportunities(days, end_day, self.length()),
+        ) {
+            (Timing::Discrete(..), Some(o)) => self.discrete_value(row, o),
+            _ => self.value(row),
+        }
+    }
+
+    fn length(&self) -> u32 {
+        match self.timing {
+            Timing::Discrete(_, length) => length,
+            Timing::Continuous(_) => 1,
+        }
+    }
+
+    /// A customer's value under BG/BB from their summary (for the spend) and opportunities.
+    fn discrete_value(&self, row: &SummaryRow, o: super::discrete::Opportunities) -> ClvValue {
+        let Timing::Discrete(m, length) = &self.timing else {
+            return self.value(row);
+        };
+        let s = self.snapshot;
+        let v = super::discrete::value(m, o, *length, s.months, s.discount_rate);
+        let expected_spend = self
+            .spend
+            .map(|gg| gg.conditional_expected_spend(row.x, row.mean_repeat_spend.max(0.0)));
+        let clv = expected_spend.map(|spend| spend * v.discounted);
+        let potential = match (clv, &s.clv, &s.value) {
+            (Some(c), Some(pc), Some(pv)) => Some(potential(pc, pv, c, row.value())),
+            _ => None,
+        };
+        ClvValue {
+            expected_purchases: v.expected_year,
+            p_alive: v.p_alive,
+            expected_spend,
+            clv,
+            potential,
+        }
+    }
+
     /// Values one customer from their purchase summary: the same numbers as
-    /// [`predict_all`] gives that customer in the population.
+    /// [`predict_all`] gives that customer in the population. (BG/BB needs the purchase days:
+    /// [`ClvModels::value_of`].)
     pub fn value(&self, row: &SummaryRow) -> ClvValue {
-        let m = &self.timing;
+        let Timing::Continuous(m) = &self.timing else {
+            return ClvValue {
+                expected_purchases: f64::NAN,
+                p_alive: f64::NAN,
+                expected_spend: None,
+                clv: None,
+                potential: None,
+            };
+        };
         let (x, t_x, t) = (row.x, row.t_x, row.t);
         let p_alive = m.p_alive(x, t_x, t);
         let expected_spend = self

@@ -415,8 +415,12 @@ pub fn card(c: &CustomerInputs, ctx: &ScoringContext, settings: &Settings) -> Ca
             contracts: &cfg.contracts,
         },
     );
-    // A subscriber without a BTYD value is valued by their contracts (12 months, as BTYD).
-    let contract_clv = v.contract.as_ref().and_then(|c| c.value_12m);
+    // The contracts' part of the CLV (12 months, as BTYD's), as `[clv] contracts` counts it.
+    let contract_clv = v
+        .contract
+        .as_ref()
+        .and_then(|c| c.value_12m)
+        .filter(|_| cfg.clv.contracts != patron_core::config::ContractValue::Off);
     let next_purchase = match (v.last_order, v.mean_gap_days, settings.allowed(c, "clv")) {
         (Some(last), Some(gap), true) => Some(Timestamp::from_secs(
             last.secs() + (gap * 86_400.0).round() as i64,
@@ -458,23 +462,8 @@ pub fn card(c: &CustomerInputs, ctx: &ScoringContext, settings: &Settings) -> Ca
             .as_ref()
             .map(|ch| ch.reasons.clone())
             .unwrap_or_default(),
-        clv: v.clv.or(contract_clv),
-        clv_note: match (
-            &ctx.clv_method,
-            v.clv,
-            v.expected_purchases,
-            v.expected_spend,
-        ) {
-            (Some(method), Some(clv), Some(expected), Some(spend)) => {
-                Some(method.note(expected, spend, clv))
-            }
-            _ => contract_clv.map(|value| {
-                format!(
-                    "contractual (sBG): expected payments of the running contracts in the next 12 months, discounted at {:.0} %/year = {value:.2}",
-                    cfg.contracts.discount_rate * 100.0
-                )
-            }),
-        },
+        clv: v.clv,
+        clv_note: clv_note(&v, ctx, cfg, contract_clv),
         p_alive: v.p_alive,
         expected_purchases: v.expected_purchases,
         potential: v.potential,
@@ -519,6 +508,41 @@ pub fn card(c: &CustomerInputs, ctx: &ScoringContext, settings: &Settings) -> Ca
         out.action_rule = Some(rule.to_owned());
     }
     out
+}
+
+/// How a card's CLV comes about: the BTYD purchases, the contracts' payments, or both.
+fn clv_note(
+    v: &CustomerInputs,
+    ctx: &ScoringContext,
+    cfg: &patron_core::config::ProjectConfig,
+    contract: Option<f64>,
+) -> Option<String> {
+    let clv = v.clv?;
+    let contracts = |value: f64| {
+        format!(
+            "contracts (sBG): the running contracts' expected payments in the next 12 months, discounted at {:.0} %/year = {value:.2}",
+            cfg.contracts.discount_rate * 100.0
+        )
+    };
+    let purchases = match (&ctx.clv_method, v.expected_purchases, v.expected_spend) {
+        (Some(method), Some(expected), Some(spend)) => Some((method, expected, spend)),
+        _ => None,
+    };
+    match (purchases, contract) {
+        (Some((method, expected, spend)), None) => Some(method.note(expected, spend, clv)),
+        (None, Some(value)) => Some(contracts(value)),
+        (Some((method, expected, spend)), Some(value))
+            if cfg.clv.contracts == patron_core::config::ContractValue::Add =>
+        {
+            Some(format!(
+                "{}; plus {}; CLV {clv:.2}",
+                method.note(expected, spend, clv - value),
+                contracts(value)
+            ))
+        }
+        (_, Some(value)) => Some(contracts(value)),
+        (None, None) => None,
+    }
 }
 
 /// Every card of a run, in input order, on all threads (the result does not depend on them).

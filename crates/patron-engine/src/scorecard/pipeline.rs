@@ -15,7 +15,7 @@ use crate::abc::{AbcCuts, abc, basis_value, population};
 use crate::basket::OfferModel;
 use crate::clv::ClvError;
 use crate::clv::TimeUnit;
-use crate::clv::policy::{ClvSnapshot, DEFAULT_CLV_MONTHS, DEFAULT_DISCOUNT_RATE, default_clv};
+use crate::clv::policy::{ClvSnapshot, DEFAULT_CLV_MONTHS, DEFAULT_DISCOUNT_RATE, clv_with_model};
 use crate::margin::{MarginCalculator, margins};
 use crate::ml::calibration::Calibrator;
 use crate::payment_risk::{PaymentRiskSettings, assess, calibrate, evidence};
@@ -193,13 +193,36 @@ impl Snapshot {
         let abc_cuts = (!classes.rows.is_empty()).then_some(classes.cuts);
         // CLV that cannot be fitted (a history too short or too uniform) leaves the cards
         // without CLV, saying why, rather than failing the run.
-        let fitted = match default_clv(facts, CLV_MIN_BUYERS) {
+        // BG/BB replaces the timing model after the continuous fit (whose spend model it keeps).
+        let bgbb = config.clv.model == "bgbb";
+        let timing = if bgbb {
+            "auto"
+        } else {
+            config.clv.model.as_str()
+        };
+        let fitted = match clv_with_model(facts, CLV_MIN_BUYERS, timing) {
             Ok(fitted) => Ok(fitted),
             Err(e @ (ClvError::FitFailed { .. } | ClvError::Empty(_))) => Err(e.to_string()),
             Err(e) => return Err(e.into()),
         };
         let (clv, clv_report) = match fitted {
             Err(why) => (None, json!({ "skipped": why })),
+            Ok(Some((_, input, p))) if bgbb => {
+                let continuous =
+                    ClvSnapshot::new(&input, &p, DEFAULT_CLV_MONTHS, DEFAULT_DISCOUNT_RATE);
+                match continuous.with_bgbb(facts, config.clv.opportunity_days) {
+                    Ok((snapshot, fit)) => (
+                        Some(snapshot),
+                        json!({ "model": "bgbb", "params": fit.params,
+                            "opportunity_days": config.clv.opportunity_days,
+                            "log_likelihood": fit.log_likelihood, "converged": fit.converged }),
+                    ),
+                    Err(e @ (ClvError::FitFailed { .. } | ClvError::Empty(_))) => {
+                        (None, json!({ "skipped": format!("BG/BB: {e}") }))
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
             Ok(Some((_, input, p))) => (
                 Some(ClvSnapshot::new(
                     &input,
@@ -261,7 +284,10 @@ impl Snapshot {
     pub fn clv_method(&self) -> Option<super::ClvMethod> {
         self.clv.as_ref().map(|c| super::ClvMethod {
             model: c.model.clone(),
-            horizon: "the next 52 weeks".into(),
+            horizon: match c.opportunity_days {
+                Some(days) => format!("the next year (opportunities of {days} days)"),
+                None => "the next 52 weeks".into(),
+            },
             discounting: format!(
                 "{} months discounted at {:.0} %/year",
                 c.months,
@@ -380,7 +406,7 @@ pub fn snapshot_inputs(
                         days,
                     ),
                 ) {
-                    let v = models.value(&s);
+                    let v = models.value_of(&s, days, end_day);
                     row.clv = v.clv;
                     row.expected_spend = v.expected_spend;
                     row.p_alive = Some(v.p_alive);
@@ -402,6 +428,14 @@ pub fn snapshot_inputs(
                     &config.contracts,
                     cancellation.as_ref(),
                 );
+                if let Some(year) = row.contract.as_ref().and_then(|k| k.value_12m) {
+                    use patron_core::config::ContractValue;
+                    row.clv = match config.clv.contracts {
+                        ContractValue::Add => Some(row.clv.unwrap_or(0.0) + year),
+                        ContractValue::Instead => Some(year),
+                        ContractValue::Off => row.clv,
+                    };
+                }
                 if row.orders == 0
                     && let Some(contract) = &row.contract
                     && let Some(risk) = contract.cancellation_risk

@@ -68,9 +68,7 @@ pub const INPUT_NAMES: &[&str] = &[
 /// The raw value of an input for one customer, if known.
 pub fn raw(name: &str, c: &CustomerInputs) -> Option<f64> {
     match name {
-        "clv" => c
-            .clv
-            .or_else(|| c.contract.as_ref().and_then(|k| k.value_12m)),
+        "clv" => c.clv,
         "margin" => Some(c.margin),
         "revenue" => Some(c.revenue),
         "advocacy" => Some(c.advocacy),
