@@ -195,6 +195,10 @@ pub struct ContractItem {
     pub billing_period: Option<String>,
     /// Amount billed per billing period.
     pub recurring_value: f64,
+    /// The amount per billing period before the last price change.
+    pub previous_value: Option<f64>,
+    /// When `recurring_value` took effect (with `previous_value`).
+    pub price_changed_at: Option<String>,
     /// When the cancellation was received (or the contract ended).
     pub cancelled_at: Option<String>,
     /// Why.
@@ -638,6 +642,15 @@ pub fn contracts(items: &[ContractItem]) -> Result<Facts, AppError> {
                 "whole days between 0 and 3660",
             );
         }
+        let previous_value = c.opt_money("previous_value", i.previous_value);
+        let price_changed_at = c.opt_time("price_changed_at", &i.price_changed_at);
+        if i.previous_value.is_some() != i.price_changed_at.is_some() {
+            c.fail(
+                "price_changed_at",
+                i.price_changed_at.clone().unwrap_or_default(),
+                "previous_value and price_changed_at together (a price change needs both)",
+            );
+        }
         let started = started_at?;
         for (field, at) in [("renews_at", renews_at?), ("cancelled_at", cancelled_at?)] {
             if let Some(at) = at.filter(|at| *at < started) {
@@ -653,6 +666,8 @@ pub fn contracts(items: &[ContractItem]) -> Result<Facts, AppError> {
             notice_days: i.notice_days,
             billing_months: months?,
             recurring_value: value?,
+            previous_value: previous_value?,
+            price_changed_at: price_changed_at?,
             cancelled_at: cancelled_at?,
             cancel_reason: i.cancel_reason.clone().filter(|r| !r.trim().is_empty()),
         })

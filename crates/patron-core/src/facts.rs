@@ -208,12 +208,25 @@ pub struct ContractRow {
     pub notice_days: u32,
     /// Months per billing period.
     pub billing_months: u32,
-    /// Billed per billing period.
+    /// Billed per billing period (since `price_changed_at`, when the price changed).
     pub recurring_value: Money,
+    /// Billed per billing period before the last price change, and when the change took
+    /// effect (known in advance: an announced increase may lie after `as_of`).
+    pub price_change: Option<(Money, Timestamp)>,
     /// Cancelled, if cancelled before `as_of`.
     pub cancelled_at: Option<Timestamp>,
     /// The reason given, if cancelled before `as_of`.
     pub cancel_reason: Option<String>,
+}
+
+impl ContractRow {
+    /// The amount per billing period in force at `t` (seconds).
+    pub fn value_at(&self, t: i64) -> Money {
+        match self.price_change {
+            Some((previous, changed)) if changed.secs() > t => previous,
+            _ => self.recurring_value,
+        }
+    }
 }
 
 /// An outcome row.
@@ -384,6 +397,10 @@ impl Facts {
             h.int(c.renews_at.map_or(i64::MIN, |t| t.secs()));
             h.int(c.cancelled_at.map_or(i64::MIN, |t| t.secs()));
             h.int(c.recurring_value.raw());
+            if let Some((previous, at)) = c.price_change {
+                h.int(previous.raw());
+                h.int(at.secs());
+            }
             h.int(i64::from(c.billing_months) << 32 | i64::from(c.notice_days));
         }
         format!("{:016x}", h.0.finish())

@@ -338,6 +338,10 @@ pub struct Contract {
     pub billing_months: u32,
     /// Amount billed per billing period.
     pub recurring_value: Money,
+    /// The amount per billing period before the last price change, if the price changed.
+    pub previous_value: Option<Money>,
+    /// When `recurring_value` took effect (the last price change), if the price changed.
+    pub price_changed_at: Option<Timestamp>,
     /// When the cancellation was received (or the contract ended), if cancelled.
     pub cancelled_at: Option<Timestamp>,
     /// Why, as given.

@@ -18,7 +18,8 @@ const CONTRACTS: &str = r#"
 # ---- the subscription business (patron demo --subscriptions) ----
 
 # Plans: Basic, Plus, Pro; monthly (7 days' notice, renews every month) or yearly (30 days'
-# notice before the end of the term). A cancellation names the day it came in.
+# notice before the end of the term). A cancellation names the day it came in. Prices rose by a
+# fifth 270 days before the end (monthly plans at once, yearly ones at their next renewal).
 [sources.contracts]
 path = "data/contracts.csv"
 entity = "contracts"
@@ -32,12 +33,14 @@ renews_at = "renews_at"
 notice_days = "notice_days"
 billing_period = "billing_period"
 recurring_value = "recurring_value"
+previous_value = "previous_value"
+price_changed_at = "price_changed_at"
 cancelled_at = "cancelled_at"
 cancel_reason = "cancel_reason"
 
 [contracts]
 renewal_lead_days = 45
-alarm_risk = 0.10
+alarm_risk = 0.20
 "#;
 
 fn retail_toml(options: &DemoOptions, world: &World) -> String {

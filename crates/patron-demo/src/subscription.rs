@@ -4,6 +4,8 @@
 //! (logins to the account, one to several a week) all but stops 20–60 days before, and
 //! unhappy tickets cluster around it (see [`crate::support`]). A plan is cancelled within
 //! three weeks of the dropout, so the signals come before the notice date a model has to beat.
+//! Prices rise by a fifth 270 days before the end of the history, and some subscribers who
+//! would have stayed leave within two months of their rise ("too expensive").
 //!
 //! Everything is drawn from a stream of its own (`Rng::fork(seed ^ SALT, index)`), so the
 //! retail files are the same with and without subscriptions.
@@ -23,6 +25,11 @@ const SALT: u64 = 0x5ab5_c41b_7e0d_2f19;
 const SUBSCRIBER_SHARE: f64 = 0.7;
 /// Days before the dropout over which usage falls off.
 const FADE_DAYS: (i64, i64) = (20, 60);
+/// Days before the end of the history when prices rise by a fifth (a monthly plan's at once,
+/// a yearly plan's at its next renewal).
+const PRICE_RISE_DAYS_BEFORE_END: i64 = 270;
+/// Share of the subscribers who stay otherwise that cancel after their price rose.
+const PRICE_SENSITIVE: f64 = 0.12;
 
 /// A plan a customer holds.
 #[derive(Debug, Clone)]
@@ -33,8 +40,10 @@ pub struct Subscription {
     pub started: Timestamp,
     /// 1 (monthly) or 12 (yearly).
     pub billing_months: u32,
-    /// Billed per period, in cents.
+    /// Billed per period, in cents (since the price rise, if it came).
     pub price_cents: i64,
+    /// The price before the rise and when the rise took effect.
+    pub price_rise: Option<(i64, Timestamp)>,
     /// Days of notice before a renewal.
     pub notice_days: u32,
     /// End of the current term for yearly plans (monthly plans roll every month).
@@ -102,13 +111,13 @@ pub fn subscribe(
         (1, monthly_cents, 7)
     };
     let started = Civil::of(first).midnight();
-    let cancelled = dropout
+    let mut cancelled = dropout
         .map(|d| {
             let day = d.plus_days(int_between(&mut rng, 0, 20));
             at_daytime(&mut rng, day, world.end)
         })
         .filter(|c| *c < world.end && *c > started);
-    let reason = cancelled.map(|_| {
+    let mut reason = cancelled.map(|_| {
         weighted(
             &mut rng,
             &[
@@ -119,6 +128,37 @@ pub fn subscribe(
             ],
         )
     });
+    // The price rise: in force from the rise day (monthly) or the first renewal after it
+    // (yearly), for plans still running then; some of those who would have stayed leave.
+    let rise_day = Civil::of(world.end.plus_days(-PRICE_RISE_DAYS_BEFORE_END)).midnight();
+    let effective = if yearly {
+        let mut term = 12;
+        while plus_months(started, term) < rise_day {
+            term += 12;
+        }
+        plus_months(started, term)
+    } else {
+        rise_day.max(plus_months(started, 1))
+    };
+    let sensitive = rng.chance(PRICE_SENSITIVE);
+    let react = int_between(&mut rng, 10, 60);
+    let price_rise = (effective < world.end && cancelled.is_none_or(|c| c > effective))
+        .then_some((price_cents, effective));
+    let price_cents = if price_rise.is_some() {
+        price_cents * 6 / 5
+    } else {
+        price_cents
+    };
+    if let Some((_, at)) = price_rise
+        && cancelled.is_none()
+        && sensitive
+    {
+        let day = at.plus_days(react);
+        if day < world.end {
+            cancelled = Some(at_daytime(&mut rng, day, world.end));
+            reason = Some("too expensive");
+        }
+    }
     let running_until = cancelled.unwrap_or(world.end);
     let renews = yearly.then(|| {
         let mut term = 12;
@@ -133,7 +173,7 @@ pub fn subscribe(
         world,
         started,
         billing_months,
-        price_cents,
+        (price_cents, price_rise),
         cancelled,
         renews,
         discipline,
@@ -144,6 +184,7 @@ pub fn subscribe(
         started,
         billing_months,
         price_cents,
+        price_rise,
         notice_days,
         renews,
         cancelled,
@@ -191,7 +232,7 @@ fn bill(
     world: &World,
     started: Timestamp,
     billing_months: u32,
-    price_cents: i64,
+    (price_cents, price_rise): (i64, Option<(i64, Timestamp)>),
     cancelled: Option<Timestamp>,
     renews: Option<Timestamp>,
     discipline: Discipline,
@@ -220,7 +261,10 @@ fn bill(
             issued,
             due,
             paid,
-            amount_cents: price_cents,
+            amount_cents: match price_rise {
+                Some((before, at)) if issued < at => before,
+                _ => price_cents,
+            },
         });
         k += 1;
     }

@@ -86,6 +86,8 @@ pub const CONTRACTS: &[&str] = &[
     "notice_days",
     "billing_period",
     "recurring_value",
+    "previous_value",
+    "price_changed_at",
     "cancelled_at",
     "cancel_reason",
 ];
@@ -174,6 +176,8 @@ impl DemoWriter {
                 "monthly"
             })
             .field(money(s.price_cents))
+            .optional(s.price_rise.map(|(before, _)| money(before)))
+            .optional(s.price_rise.map(|(_, at)| Date(at)))
             .optional(s.cancelled.map(DateTime))
             .optional(s.reason);
         self.next_contract += 1;

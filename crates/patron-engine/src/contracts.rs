@@ -76,10 +76,15 @@ pub fn running_at(c: &ContractRow, t: i64) -> bool {
     c.started_at.secs() < t && c.cancelled_at.is_none_or(|at| at.secs() >= t)
 }
 
+/// Days within which a price change counts as recent (a cancellation feature).
+const PRICE_CHANGE_DAYS: i64 = 180;
+
 /// What the contract features of a customer are at `t`: running contracts, months since the
-/// oldest running one started, days to the nearest notice date, recurring value a month, and
-/// contracts ended before `t`. `None` for a customer without a contract started before `t`.
-pub fn features_at(rows: &[ContractRow], t: i64) -> Option<[f64; 5]> {
+/// oldest running one started, days to the nearest notice date, recurring value a month,
+/// contracts ended before `t`, and the largest relative price change of a running contract in
+/// the 180 days before `t` (0 without one). `None` for a customer without a contract started
+/// before `t`.
+pub fn features_at(rows: &[ContractRow], t: i64) -> Option<[f64; 6]> {
     let at = Timestamp::from_secs(t);
     let started: Vec<&ContractRow> = rows.iter().filter(|c| c.started_at.secs() < t).collect();
     if started.is_empty() {
@@ -101,19 +106,32 @@ pub fn features_at(rows: &[ContractRow], t: i64) -> Option<[f64; 5]> {
         .map_or(f64::NAN, |d| d as f64);
     let monthly: f64 = running
         .iter()
-        .map(|c| c.recurring_value.to_f64() / f64::from(c.billing_months.max(1)))
+        .map(|c| c.value_at(t).to_f64() / f64::from(c.billing_months.max(1)))
         .sum();
+    let price_change = running
+        .iter()
+        .filter_map(|c| {
+            let (previous, at) = c.price_change?;
+            let recent = at.secs() <= t && at.secs() > t - PRICE_CHANGE_DAYS * 86_400;
+            (recent && previous.to_f64() > 0.0)
+                .then(|| c.recurring_value.to_f64() / previous.to_f64() - 1.0)
+        })
+        .fold(0.0, f64::max);
     Some([
         running.len() as f64,
         tenure,
         notice,
         monthly,
         (started.len() - running.len()) as f64,
+        price_change,
     ])
 }
 
+/// [`features_at`] of a customer without a contract: none running or ended, the rest unknown.
+pub const NO_CONTRACT: [f64; 6] = [0.0, f64::NAN, f64::NAN, 0.0, 0.0, 0.0];
+
 /// Names, groups and descriptions of [`features_at`]'s values, in order.
-pub const FEATURES: [(&str, &str, &str); 5] = [
+pub const FEATURES: [(&str, &str, &str); 6] = [
     ("contracts_running", "contract", "contracts running"),
     (
         "contract_tenure_months",
@@ -134,6 +152,11 @@ pub const FEATURES: [(&str, &str, &str); 5] = [
         "contracts_ended",
         "contract",
         "contracts cancelled or ended",
+    ),
+    (
+        "price_change_180d",
+        "contract_price",
+        "relative price change of a running contract in the last 180 days",
     ),
 ];
 
@@ -231,8 +254,12 @@ pub struct ContractView {
     pub started_at: Timestamp,
     /// Months per billing period.
     pub billing_months: u32,
-    /// Billed per period.
+    /// Billed per period, as of the card.
     pub recurring_value: f64,
+    /// The last price change, when it is announced or took effect within the last year: the
+    /// amounts before and after, and when it takes or took effect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_change: Option<(f64, f64, Timestamp)>,
     /// Renewals so far (billing periods completed).
     pub renewals: u32,
     /// The next renewal (the end of the current term).
@@ -357,7 +384,7 @@ pub fn section(
         let deciding = periods_completed(c, at_midnight(next)).max(renewals + 1);
         let notice = next - chrono::Days::new(u64::from(c.notice_days));
         let period = model.and_then(|m| m.of(c.billing_months));
-        let payment = c.recurring_value.to_f64();
+        let payment = c.value_at(as_of.secs()).to_f64();
         let (mut risk, residual, value_12m) = match period {
             Some(p) => {
                 let sbg = p.sbg();
@@ -383,6 +410,10 @@ pub fn section(
             started_at: c.started_at,
             billing_months: c.billing_months,
             recurring_value: payment,
+            price_change: c
+                .price_change
+                .filter(|(_, at)| at.secs() > as_of.secs() - 365 * 86_400)
+                .map(|(before, at)| (before.to_f64(), c.recurring_value.to_f64(), at)),
             renewals,
             next_renewal: at_midnight(next),
             notice_by: at_midnight(notice),
@@ -491,6 +522,13 @@ fn describe(c: &ContractView, trained: bool) -> String {
         c.renewals,
         c.next_renewal.date(),
     );
+    if let Some((before, after, at)) = c.price_change {
+        let verb = if after >= before { "raised" } else { "lowered" };
+        text.push_str(&format!(
+            "; price {verb} from {before:.2} to {after:.2} on {}",
+            at.date()
+        ));
+    }
     match (c.cancellation_risk, c.residual_value) {
         (Some(risk), Some(value)) if !trained => text.push_str(&format!(
             "; cancellation risk at this renewal {:.1} % (sBG at this tenure), residual value {value:.2}",
@@ -523,6 +561,7 @@ mod tests {
             recurring_value: Money::from_f64(120.0),
             cancelled_at: cancelled.map(day),
             cancel_reason: cancelled.map(|_| "price".into()),
+            price_change: None,
         }
     }
 
@@ -643,6 +682,36 @@ mod tests {
                 None
             )
             .is_none()
+        );
+    }
+
+    #[test]
+    fn a_price_change_is_in_force_from_its_day_and_a_feature_for_180_days() {
+        let mut c = contract("P1", "2024-01-01", None);
+        c.billing_months = 1;
+        c.recurring_value = Money::from_f64(12.0);
+        c.price_change = Some((Money::from_f64(10.0), day("2025-01-01")));
+        let t = |d: &str| day(d).secs();
+        assert_eq!(c.value_at(t("2024-12-31")), Money::from_f64(10.0));
+        assert_eq!(c.value_at(t("2025-01-01")), Money::from_f64(12.0));
+        let f = |d: &str| features_at(std::slice::from_ref(&c), t(d)).unwrap();
+        assert_eq!((f("2024-12-01")[3], f("2024-12-01")[5]), (10.0, 0.0));
+        assert!((f("2025-03-01")[5] - 0.2).abs() < 1e-12);
+        assert_eq!(f("2025-03-01")[3], 12.0);
+        assert_eq!(f("2025-08-01")[5], 0.0, "older than 180 days");
+        let s = section(
+            std::slice::from_ref(&c),
+            day("2025-03-01"),
+            None,
+            &ContractsSection::default(),
+            None,
+        )
+        .unwrap();
+        assert_eq!(s.running[0].recurring_value, 12.0);
+        assert!(
+            s.explanation[0].contains("price raised from 10.00 to 12.00 on 2025-01-01"),
+            "{:?}",
+            s.explanation
         );
     }
 }

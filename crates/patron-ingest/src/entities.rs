@@ -447,6 +447,27 @@ impl EntityBuilder {
                 "expected a recurring value ≥ 0",
             ));
         }
+        let previous_value = m.money(self.h("previous_value"), row)?;
+        let price_changed_at = m.time(self.h("price_changed_at"), row)?;
+        if previous_value.is_some() != price_changed_at.is_some() {
+            let field = if previous_value.is_some() {
+                "price_changed_at"
+            } else {
+                "previous_value"
+            };
+            return Err(RowError::new(
+                m.label(self.h(field)),
+                Some(""),
+                "previous_value and price_changed_at go together (a price change needs both)",
+            ));
+        }
+        if let Some(v) = previous_value.filter(|v| v.is_negative()) {
+            return Err(RowError::new(
+                m.label(self.h("previous_value")),
+                Some(&v.to_string()),
+                "expected an amount ≥ 0",
+            ));
+        }
         Ok(Contract {
             contract_id,
             customer_id,
@@ -456,6 +477,8 @@ impl EntityBuilder {
             notice_days,
             billing_months,
             recurring_value,
+            previous_value,
+            price_changed_at,
             cancelled_at,
             cancel_reason: self.text(m, "cancel_reason", row)?,
         })

@@ -70,7 +70,8 @@ unknown_customer = "create" # a fact for an unknown customer id: "create" a stub
 #   invoices:    invoice_id*, customer_id*, issued_at*, due_at*, paid_at, amount*
 #   outcomes:    customer_id*, kind*, at*, label
 #   contracts:   contract_id*, customer_id*, plan, started_at*, renews_at, notice_days,
-#                billing_period, recurring_value*, cancelled_at, cancel_reason
+#                billing_period, recurring_value*, previous_value, price_changed_at,
+#                cancelled_at, cancel_reason
 #   every fact entity also takes `deleted` (true: delete the stored fact with that row's key)
 "#;
 

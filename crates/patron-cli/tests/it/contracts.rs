@@ -301,11 +301,14 @@ fn subscription_demo_cancellations_are_predicted_before_the_notice_date() {
     // Every customer with a contract running at the run's as_of (from the raw file) has it on
     // the card, and only they.
     let mut reader = csv::Reader::from_path(project.join("data/contracts.csv")).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (customer, cancelled) = (column("customer_id"), column("cancelled_at"));
     let running_in_file: std::collections::BTreeSet<String> = reader
         .records()
         .map(|r| r.unwrap())
-        .filter(|r| r[8].is_empty())
-        .map(|r| r[1].to_owned())
+        .filter(|r| r[cancelled].is_empty())
+        .map(|r| r[customer].to_owned())
         .collect();
     let on_cards: std::collections::BTreeSet<String> = lines
         .iter()
@@ -364,7 +367,7 @@ fn subscription_demo_cancellations_are_predicted_before_the_notice_date() {
     let auc = trained["report"]["holdout"]["gbm"]["roc_auc"]
         .as_f64()
         .unwrap();
-    assert!(auc > 0.85, "holdout ROC AUC {auc}");
+    assert!(auc > 0.8, "holdout ROC AUC {auc}");
     let run = patron(&project, &["score", "--as-of", as_of, "--json"])
         .ok()
         .json()["run"]
@@ -408,7 +411,7 @@ fn subscription_demo_cancellations_are_predicted_before_the_notice_date() {
         |m: &std::collections::BTreeMap<String, u32>, c: &str| m.get(c).copied().unwrap_or(0);
     let broke_off: Vec<&String> = monthly
         .keys()
-        .filter(|c| count(&last, c) == 0 && count(&before, c) >= 6)
+        .filter(|c| count(&last, c) <= 1 && count(&before, c) >= 6)
         .collect();
     let steady: Vec<&String> = monthly
         .keys()
@@ -429,7 +432,7 @@ fn subscription_demo_cancellations_are_predicted_before_the_notice_date() {
         "{broke_off:?} alarmed: {}",
         share(&broke_off)
     );
-    assert!(share(&steady) <= 0.15, "steady alarmed: {}", share(&steady));
+    assert!(share(&steady) <= 0.10, "steady alarmed: {}", share(&steady));
     for c in &broke_off {
         let line = monthly[c.as_str()];
         assert!(line["days_to_notice"].as_i64().unwrap() >= 0, "{line}");
@@ -489,10 +492,11 @@ billing_period = "Zahlweise"
 recurring_value = "Beitrag"
 cancelled_at = "Gekündigt"
 cancel_reason = "Grund"
+previous_value = "Vorher"
+price_changed_at = "Preis ab"
 "#;
 
-const CONTRACT_HEADER: &str =
-    "Vertrag;Kunde;Tarif;Beginn;Ablauf;Kündigungsfrist;Zahlweise;Beitrag;Gekündigt;Grund\n";
+const CONTRACT_HEADER: &str = "Vertrag;Kunde;Tarif;Beginn;Ablauf;Kündigungsfrist;Zahlweise;Beitrag;Gekündigt;Grund;Vorher;Preis ab\n";
 
 #[test]
 fn contracts_import_idempotently_keep_their_history_and_reject_bad_rows_by_place() {
@@ -501,10 +505,10 @@ fn contracts_import_idempotently_keep_their_history_and_reject_bad_rows_by_place
     p.write("kunden.csv", "id\nK1\nK2\n");
     let rows = |k2: &str| {
         format!(
-            "{CONTRACT_HEADER}V1;K1;Hausrat;01.03.2022;01.03.2027;90;jährlich;120,00;;\nV2;K2;Kfz;15.01.2024;;30;monatlich;{k2}\n"
+            "{CONTRACT_HEADER}V1;K1;Hausrat;01.03.2022;01.03.2027;90;jährlich;120,00;;;100,00;01.01.2026\nV2;K2;Kfz;15.01.2024;;30;monatlich;{k2}\n"
         )
     };
-    p.write("vertraege.csv", rows("45,50;;"));
+    p.write("vertraege.csv", rows("45,50;;;;"));
     p.run(&["import", "--quiet"]).ok();
     assert_eq!(p.run(&["status", "--json"]).ok().json()["contracts"], 2);
     // The same file again changes nothing; V2 cancelled is an update with its old state kept.
@@ -519,7 +523,7 @@ fn contracts_import_idempotently_keep_their_history_and_reject_bad_rows_by_place
             .unwrap_or_else(|| panic!("{import}"))
     };
     assert_eq!(vertraege(&again)["updated"], 0, "{again}");
-    p.write("vertraege.csv", rows("45,50;20.05.2026;zu teuer"));
+    p.write("vertraege.csv", rows("45,50;20.05.2026;zu teuer;;"));
     let cancelled = p.run(&["import", "--json"]).ok().json();
     assert_eq!(vertraege(&cancelled)["updated"], 1, "{cancelled}");
     let db = rusqlite::Connection::open(p.path().join("patron.db")).unwrap();
@@ -549,6 +553,26 @@ fn contracts_import_idempotently_keep_their_history_and_reject_bad_rows_by_place
             .unwrap()
             .contains("notice by 2026-12-01")
     );
+    let explained = section["explanation"][0].as_str().unwrap();
+    assert!(
+        explained.contains("price raised from 100.00 to 120.00 on 2026-01-01"),
+        "{explained}"
+    );
+    // As of a day before the rise, the card bills the old price.
+    let run = p
+        .run(&["score", "--as-of", "2025-12-01", "--json"])
+        .ok()
+        .json()["run"]
+        .to_string();
+    let before = p.run(&["show", "K1", "--run", &run, "--json"]).ok().json();
+    assert!(
+        (before["card"]["contract"]["monthly_value"]
+            .as_f64()
+            .unwrap()
+            - 100.0 / 12.0)
+            .abs()
+            < 0.01
+    );
     assert_eq!(
         card["card"]["lead"], false,
         "a contract holder is a customer"
@@ -560,16 +584,20 @@ fn contracts_import_idempotently_keep_their_history_and_reject_bad_rows_by_place
     // Bad rows: named by file, line, column and value; nothing imported.
     for (row, needles) in [
         (
-            "V3;K1;X;01.03.2025;01.01.2025;0;monatlich;1,00;;",
+            "V3;K1;X;01.03.2025;01.01.2025;0;monatlich;1,00;;;;",
             ["Ablauf", "renews_at ≥ started_at"],
         ),
         (
-            "V4;K1;X;01.03.2025;;0;wöchentlich;1,00;;",
+            "V4;K1;X;01.03.2025;;0;wöchentlich;1,00;;;;",
             ["Zahlweise", "wöchentlich"],
         ),
         (
-            "V5;K1;X;01.03.2025;;-3;monatlich;1,00;;",
+            "V5;K1;X;01.03.2025;;-3;monatlich;1,00;;;;",
             ["Kündigungsfrist", "-3"],
+        ),
+        (
+            "V6;K1;X;01.03.2025;;0;monatlich;1,00;;;5,00;",
+            ["Preis ab", "go together"],
         ),
     ] {
         p.write("vertraege.csv", format!("{CONTRACT_HEADER}{row}\n"));

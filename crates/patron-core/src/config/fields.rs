@@ -242,6 +242,18 @@ const CONTRACTS: &[FieldSpec] = &[
         "amount billed per billing period",
     ),
     f(
+        "previous_value",
+        Money,
+        false,
+        "amount per billing period before the last price change",
+    ),
+    f(
+        "price_changed_at",
+        Time,
+        false,
+        "when recurring_value took effect (the last price change)",
+    ),
+    f(
         "cancelled_at",
         Time,
         false,

@@ -220,8 +220,7 @@ impl Context<'_> {
     fn contracts(&self, i: usize, s: &mut Scratch) {
         let Some(start) = self.contracts else { return };
         let values = crate::contracts::features_at(self.facts.contracts.of_or_empty(i), self.t);
-        // Without a contract: none running, none ended; the rest unknown.
-        let values = values.unwrap_or([0.0, f64::NAN, f64::NAN, 0.0, 0.0]);
+        let values = values.unwrap_or(crate::contracts::NO_CONTRACT);
         s.row[start..start + values.len()].copy_from_slice(&values);
     }
 

@@ -117,6 +117,11 @@ pub fn phrase(group: &str, table: &FeatureTable, row: usize) -> String {
         "contract_notice" => known(v("days_to_notice"), "no running contract", |x| {
             format!("notice date in {} days", num(x))
         }),
+        "contract_price" => match v("price_change_180d") {
+            x if x > 0.0 => format!("price raised by {} in the last 180 days", percent(x)),
+            x if x < 0.0 => format!("price lowered by {} in the last 180 days", percent(-x)),
+            _ => "no price change in the last 180 days".into(),
+        },
         "contract_value" => format!(
             "contracts worth {} a month",
             money(v("contract_monthly_value"))

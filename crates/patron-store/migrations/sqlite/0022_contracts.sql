@@ -10,6 +10,8 @@ CREATE TABLE contracts (
     notice_days     INTEGER NOT NULL DEFAULT 0,
     billing_months  INTEGER NOT NULL DEFAULT 1,
     recurring_value INTEGER NOT NULL,
+    previous_value  INTEGER,            -- before the last price change …
+    price_changed_at INTEGER,           -- … which took effect then
     cancelled_at    INTEGER,
     cancel_reason   TEXT
 ) WITHOUT ROWID;

@@ -328,7 +328,7 @@ pub(super) fn by_customer_and_time(
 
 /// The columns [`contract_row`] reads, in its order.
 pub(super) const CONTRACT_COLUMNS: &str = "contract_id, plan, started_at, renews_at, notice_days, \
-     billing_months, recurring_value, cancelled_at, cancel_reason";
+     billing_months, recurring_value, cancelled_at, cancel_reason, previous_value, price_changed_at";
 
 /// A contract from the [`CONTRACT_COLUMNS`] starting at column `at`, as known before `t`
 /// (a cancellation at or after `t` is not known yet).
@@ -361,5 +361,9 @@ pub(super) fn contract_row(
             .and(text(r.get_ref(at + 8)?))
             .map(str::to_owned),
         cancelled_at,
+        price_change: match (int(r.get_ref(at + 9)?), time(10)?) {
+            (Some(previous), Some(changed)) => Some((Money::from_raw(previous), changed)),
+            _ => None,
+        },
     })
 }

@@ -272,8 +272,13 @@ fn out_of_range(conn: &rusqlite::Connection) -> Vec<String> {
         (
             "contracts",
             [
-                times(&["started_at", "renews_at", "cancelled_at"]),
-                money(&["recurring_value"]),
+                times(&[
+                    "started_at",
+                    "renews_at",
+                    "cancelled_at",
+                    "price_changed_at",
+                ]),
+                money(&["recurring_value", "previous_value"]),
             ]
             .concat(),
         ),

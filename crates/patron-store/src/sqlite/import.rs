@@ -292,6 +292,8 @@ const CONTRACTS: FactSpec = FactSpec {
         "notice_days",
         "billing_months",
         "recurring_value",
+        "previous_value",
+        "price_changed_at",
         "cancelled_at",
         "cancel_reason",
     ],
@@ -672,7 +674,7 @@ impl ImportWriter for SqliteImport {
             rows,
             CONTRACTS,
             "INSERT INTO contracts (contract_id, customer_key, plan, started_at, renews_at, notice_days, \
-             billing_months, recurring_value, cancelled_at, cancel_reason) ",
+             billing_months, recurring_value, previous_value, price_changed_at, cancelled_at, cancel_reason) ",
             |b, row| {
                 let (c, key) = row;
                 b.push_bind(c.contract_id.as_str())
@@ -683,6 +685,8 @@ impl ImportWriter for SqliteImport {
                     .push_bind(i64::from(c.notice_days))
                     .push_bind(i64::from(c.billing_months))
                     .push_bind(c.recurring_value.raw())
+                    .push_bind(c.previous_value.map(|v| v.raw()))
+                    .push_bind(c.price_changed_at.map(|t| t.secs()))
                     .push_bind(c.cancelled_at.map(|t| t.secs()))
                     .push_bind(c.cancel_reason.as_deref());
             }

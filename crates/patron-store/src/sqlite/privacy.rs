@@ -38,8 +38,9 @@ const BY_KEY: [&str; 16] = [
 ];
 
 /// Integer columns holding a time (seconds since the epoch).
-const TIME_COLUMNS: [&str; 19] = [
+const TIME_COLUMNS: [&str; 20] = [
     "started_at",
+    "price_changed_at",
     "renews_at",
     "cancelled_at",
     "ts",
@@ -61,7 +62,8 @@ const TIME_COLUMNS: [&str; 19] = [
 ];
 
 /// Integer columns holding money (ten-thousandths).
-const MONEY_COLUMNS: [&str; 5] = [
+const MONEY_COLUMNS: [&str; 6] = [
+    "previous_value",
     "amount",
     "unit_price",
     "cost",

@@ -900,6 +900,8 @@ fn contract(
         notice_days: 14,
         billing_months: 1,
         recurring_value: Money::from_f64(24.9),
+        previous_value: None,
+        price_changed_at: None,
         cancelled_at: cancelled.map(ts),
         cancel_reason: cancelled.map(|_| "too expensive".into()),
     }
