@@ -38,6 +38,19 @@ pub struct ContractLine {
     pub residual_value: Option<f64>,
 }
 
+/// The running contracts of a run and the contract models it fitted.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContractList {
+    /// The score run.
+    pub run: i64,
+    /// Its `as_of`.
+    pub as_of: Timestamp,
+    /// The sBG per billing period, when the run had contracts.
+    pub models: Option<patron_engine::contracts::ContractModel>,
+    /// The contracts, in the order asked for.
+    pub contracts: Vec<ContractLine>,
+}
+
 /// How [`running`] orders its lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContractOrder {
@@ -63,14 +76,14 @@ impl std::str::FromStr for ContractOrder {
 
 /// The running contracts of a run (default: the latest) — with `due_within`, the fixed-term
 /// ones whose notice date is at most that many days away (rolling subscriptions can be
-/// cancelled every period: they are on the `renewal_due` alarm when at risk) — in `order` (ties by customer and contract id). Returns the run's id and
-/// `as_of` with them.
+/// cancelled every period: they are on the `renewal_due` alarm when at risk) — in `order`
+/// (ties by customer and contract id), with the run's contract models.
 pub async fn running(
     store: &dyn Store,
     run: Option<i64>,
     due_within: Option<u32>,
     order: ContractOrder,
-) -> Result<(i64, Timestamp, Vec<ContractLine>), AppError> {
+) -> Result<ContractList, AppError> {
     let (record, mut chunks) = crate::cards::matching_chunks(store, run, None).await?;
     let mut lines = Vec::new();
     while let Some(chunk) = chunks.recv().await {
@@ -116,5 +129,13 @@ pub async fn running(
             .then_with(|| a.customer_id.cmp(&b.customer_id))
             .then_with(|| a.contract_id.cmp(&b.contract_id))
     });
-    Ok((record.id, record.as_of, lines))
+    let models = crate::score::run_context(&record)?
+        .snapshot
+        .and_then(|s| s.contracts);
+    Ok(ContractList {
+        run: record.id,
+        as_of: record.as_of,
+        models,
+        contracts: lines,
+    })
 }

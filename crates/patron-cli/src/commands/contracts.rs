@@ -39,12 +39,14 @@ pub async fn run(global: &Global, args: &ContractsArgs) -> Result<()> {
         })?),
     };
     let order: ContractOrder = args.sort.parse().map_err(crate::error::Usage)?;
-    let (run_id, as_of, lines) = running(store.as_ref(), args.run, due, order).await?;
+    let list = running(store.as_ref(), args.run, due, order).await?;
     if global.json {
-        return print_json(&json!({
-            "run": run_id, "as_of": as_of, "due_within_days": due, "contracts": lines,
-        }));
+        let mut value = serde_json::to_value(&list)?;
+        value["due_within_days"] = json!(due);
+        return print_json(&value);
     }
+    let (run_id, as_of, lines) = (list.run, list.as_of, &list.contracts);
+    print_models(list.models.as_ref());
     let what = match due {
         Some(days) => format!("renewals due (notice date within {days} days)"),
         None => "running contracts".to_owned(),
@@ -95,4 +97,31 @@ pub async fn run(global: &Global, args: &ContractsArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The sBG of each billing period: its parameters and the retention it implies by tenure.
+fn print_models(models: Option<&patron_engine::contracts::ContractModel>) {
+    let Some(models) = models else { return };
+    for p in &models.periods {
+        let sbg = patron_engine::clv::Sbg {
+            alpha: p.alpha,
+            beta: p.beta,
+        };
+        let retention: Vec<String> = [1u32, 2, 3, 6, 12, 24]
+            .iter()
+            .map(|&t| format!("{t}: {:.1} %", 100.0 * sbg.retention_rate(t)))
+            .collect();
+        println!(
+            "{} contracts: sBG alpha={:.4} beta={:.4} on {} contracts ({} ended); retention at renewal {}",
+            patron_engine::contracts::period_name(p.billing_months),
+            p.alpha,
+            p.beta,
+            count(p.contracts as u64),
+            count(p.ended as u64),
+            retention.join(", ")
+        );
+    }
+    for why in &models.skipped {
+        println!("no model: {why}");
+    }
 }

@@ -294,6 +294,18 @@ fn subscription_demo_cancellations_are_predicted_before_the_notice_date() {
     let listed = patron(&project, &["contracts", "--json"]).ok().json();
     let lines = listed["contracts"].as_array().unwrap();
     assert!(!lines.is_empty());
+    // The run fitted an sBG per billing period on the store's contracts.
+    let periods = listed["models"]["periods"].as_array().unwrap();
+    let months: Vec<u64> = periods
+        .iter()
+        .map(|p| p["billing_months"].as_u64().unwrap())
+        .collect();
+    assert_eq!(months, [1, 12], "{periods:?}");
+    assert!(
+        periods
+            .iter()
+            .all(|p| p["ended"].as_u64().unwrap() >= 5 && p["alpha"].as_f64().unwrap() > 0.0)
+    );
     for l in lines {
         assert!(l["days_to_notice"].as_i64().unwrap() >= 0, "{l}");
         assert!(l["cancellation_risk"].is_number() || l["cancellation_risk"].is_null());

@@ -31,6 +31,7 @@ pub(crate) struct Collect {
     customers: Vec<Customer>,
     order_lines: Vec<OrderLine>,
     tickets: Vec<Ticket>,
+    contracts: Vec<patron_core::model::Contract>,
     pub(crate) rejections: Vec<Rejection>,
 }
 
@@ -39,6 +40,7 @@ impl Sink for Collect {
         self.customers.extend(chunk.customers);
         self.order_lines.extend(chunk.order_lines);
         self.tickets.extend(chunk.tickets);
+        self.contracts.extend(chunk.contracts);
         ControlFlow::Continue(())
     }
     fn reject(&mut self, rejection: Rejection) -> ControlFlow<()> {
@@ -655,4 +657,87 @@ sentiment = "sentiment"
             dir.path().join("tickets.csv").display()
         )
     );
+}
+
+/// Contracts from Parquet with typed columns: dates, a decimal value, an integer notice period.
+#[test]
+fn parquet_contracts_read_with_their_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let day = |d: &str| (ts(d).secs() / 86_400) as i32;
+    let contracts = batch(vec![
+        (
+            "id",
+            Arc::new(StringArray::from(vec!["K1", "K2"])) as ArrayRef,
+        ),
+        ("customer", Arc::new(StringArray::from(vec!["1", "4"]))),
+        ("plan", Arc::new(StringArray::from(vec![Some("Pro"), None]))),
+        (
+            "start",
+            Arc::new(Date32Array::from(vec![
+                day("2024-01-15"),
+                day("2024-02-01"),
+            ])),
+        ),
+        (
+            "term_end",
+            Arc::new(Date32Array::from(vec![Some(day("2025-01-15")), None])),
+        ),
+        ("notice", Arc::new(Int64Array::from(vec![Some(30), None]))),
+        (
+            "billing",
+            Arc::new(StringArray::from(vec![Some("yearly"), Some("monthly")])),
+        ),
+        (
+            "value",
+            Arc::new(
+                Decimal128Array::from(vec![59_900i128, 1_250])
+                    .with_precision_and_scale(10, 2)
+                    .unwrap(),
+            ),
+        ),
+        (
+            "cancelled",
+            Arc::new(Date32Array::from(vec![None, Some(day("2024-06-01"))])),
+        ),
+    ]);
+    write(
+        &dir.path().join("contracts.parquet"),
+        &contracts,
+        Compression::SNAPPY,
+    );
+    let config = ProjectConfig::parse(
+        r#"
+[import]
+unknown_customer = "create"
+
+[sources.contracts]
+path = "contracts.parquet"
+entity = "contracts"
+
+[sources.contracts.columns]
+contract_id = "id"
+customer_id = "customer"
+plan = "plan"
+started_at = "start"
+renews_at = "term_end"
+notice_days = "notice"
+billing_period = "billing"
+recurring_value = "value"
+cancelled_at = "cancelled"
+"#,
+        Path::new("patron.toml"),
+    )
+    .unwrap();
+    let (_, sink) = read(dir.path(), &config).unwrap();
+    assert!(sink.rejections.is_empty(), "{:?}", sink.rejections);
+    let k1 = &sink.contracts[0];
+    assert_eq!(k1.contract_id.as_str(), "K1");
+    assert_eq!(k1.plan.as_deref(), Some("Pro"));
+    assert_eq!((k1.billing_months, k1.notice_days), (12, 30));
+    assert_eq!(k1.recurring_value, money("599.00"));
+    assert_eq!(k1.renews_at, Some(ts("2025-01-15")));
+    let k2 = &sink.contracts[1];
+    assert_eq!((k2.billing_months, k2.notice_days), (1, 0));
+    assert_eq!(k2.recurring_value, money("12.50"));
+    assert_eq!(k2.cancelled_at, Some(ts("2024-06-01")));
 }
