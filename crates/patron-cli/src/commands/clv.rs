@@ -12,7 +12,7 @@ use patron_core::time::DAY;
 use patron_engine::clv::policy::{
     ClvInput, Predictions, choose_timing_model, input_from_facts, predict_all, spend_model,
 };
-use patron_engine::clv::{FitResult, FrequencyData, ModelKind, TimingModel};
+use patron_engine::clv::{FrequencyData, ModelKind, TimingModel};
 use patron_engine::margin::line_gross_margins;
 use patron_engine::repeat_summary::{LineValue, RepeatSummary, repeat_summary_valued};
 use serde_json::{Value, json};
@@ -227,78 +227,170 @@ async fn predict(global: &Global, project: Option<&Project>, args: &ClvPredictAr
         args.months,
         args.discount_rate,
     )?;
-    let Predictions {
-        fit,
-        selection,
-        spend_fit,
-        horizon,
-        expected,
-        p_alive,
-        expected_spend,
-        clv,
-        potential,
-        models: _,
-    } = p;
-    let spend = spend_fit.map(|f| ((), f));
     let d = &input.data;
-    let rows: Vec<Value> = (0..d.len())
-        .map(|i| {
-            let mut row = json!({ "id": input.ids[i], "x": d.x[i], "t_x": d.t_x[i], "T": d.t[i], "expected_purchases": expected[i], "p_alive": p_alive[i] });
-            if let (Some(s), Some(c)) = (&expected_spend, &clv) {
-                row["expected_spend"] = json!(s[i]);
-                row["clv"] = json!(c[i]);
-            }
-            if let (Some(v), Some(g)) = (&input.value, &potential) {
-                row["value"] = json!(v[i]);
-                row["potential_gap"] = json!(g[i]);
-                row["potential"] = json!(g[i] >= args.potential_gap);
-            }
-            row
-        })
-        .collect();
-    let total_clv = clv.as_ref().map(|c| c.iter().sum::<f64>());
+    let total_clv = p.clv.as_ref().map(|c| c.iter().sum::<f64>());
+    let rows = PredictionRows {
+        input: &input,
+        p: &p,
+        potential_gap: args.potential_gap,
+    };
     if global.json {
-        return print_json(&json!({
-            "model": fit_json(&fit, d.total_weight()),
-            "selection": selection,
-            "spend_model": spend.as_ref().map(|(_, f)| fit_json(f, d.x.iter().filter(|x| **x > 0.0).count() as f64)),
+        let spend_customers = d.x.iter().filter(|x| **x > 0.0).count() as f64;
+        let document = json!({
+            "model": fit_json(&p.fit, d.total_weight()),
+            "selection": p.selection,
+            "spend_model": p.spend_fit.as_ref().map(|f| fit_json(f, spend_customers)),
             "unit": format!("{:?}", input.unit).to_lowercase(),
-            "horizon": horizon,
+            "horizon": p.horizon,
             "clv_months": args.months,
             "annual_discount_rate": args.discount_rate,
-            "totals": { "expected_purchases": expected.iter().sum::<f64>(), "clv": total_clv },
-            "customers": rows,
-        }));
+            "totals": { "expected_purchases": p.expected.iter().sum::<f64>(), "clv": total_clv },
+        });
+        return print_streamed(document, "customers", &rows);
     }
-    print_predictions(&input, &fit, horizon, &rows, &expected, total_clv, args);
+    print_predictions(&rows, total_clv, args);
     Ok(())
 }
 
-fn print_predictions(
-    input: &ClvInput,
-    fit: &FitResult,
-    horizon: f64,
-    rows: &[Value],
-    expected: &[f64],
-    total_clv: Option<f64>,
-    args: &ClvPredictArgs,
-) {
-    let params: Vec<String> = fit
+/// Every customer's prediction, serialised row by row straight from the columns (a million
+/// customers are never a million JSON maps).
+struct PredictionRows<'a> {
+    input: &'a ClvInput,
+    p: &'a Predictions,
+    potential_gap: f64,
+}
+
+/// One customer's prediction.
+#[derive(serde::Serialize)]
+struct PredictionRow<'a> {
+    id: &'a str,
+    x: f64,
+    t_x: f64,
+    #[serde(rename = "T")]
+    t: f64,
+    expected_purchases: f64,
+    p_alive: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expected_spend: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    clv: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    potential_gap: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    potential: Option<bool>,
+}
+
+impl PredictionRows<'_> {
+    fn len(&self) -> usize {
+        self.input.data.len()
+    }
+
+    fn row(&self, i: usize) -> PredictionRow<'_> {
+        let (d, p) = (&self.input.data, self.p);
+        let spend = p.expected_spend.as_ref().zip(p.clv.as_ref());
+        let potential = self.input.value.as_ref().zip(p.potential.as_ref());
+        PredictionRow {
+            id: &self.input.ids[i],
+            x: d.x[i],
+            t_x: d.t_x[i],
+            t: d.t[i],
+            expected_purchases: p.expected[i],
+            p_alive: p.p_alive[i],
+            expected_spend: spend.map(|(s, _)| s[i]),
+            clv: spend.map(|(_, c)| c[i]),
+            value: potential.map(|(v, _)| v[i]),
+            potential_gap: potential.map(|(_, g)| g[i]),
+            potential: potential.map(|(_, g)| g[i] >= self.potential_gap),
+        }
+    }
+
+    /// The `limit` rows with the largest `key`, largest first (ties by row order): a partial
+    /// sort, not a sort of everyone.
+    fn top(&self, key: &dyn Fn(usize) -> f64, limit: usize) -> Vec<usize> {
+        let order = |a: &usize, b: &usize| key(*b).total_cmp(&key(*a)).then(a.cmp(b));
+        let mut rows: Vec<usize> = (0..self.len()).collect();
+        if limit < rows.len() {
+            rows.select_nth_unstable_by(limit, order);
+            rows.truncate(limit);
+        }
+        rows.sort_unstable_by(order);
+        rows
+    }
+}
+
+impl serde::Serialize for PredictionRows<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.len()))?;
+        for i in 0..self.len() {
+            seq.serialize_element(&self.row(i))?;
+        }
+        seq.end()
+    }
+}
+
+/// Prints `document` with `field` set to `rows`, written to stdout as it is serialised.
+fn print_streamed<T: serde::Serialize>(mut document: Value, field: &str, rows: &T) -> Result<()> {
+    use std::io::Write;
+    #[derive(serde::Serialize)]
+    struct With<'a, T> {
+        #[serde(flatten)]
+        document: &'a serde_json::Map<String, Value>,
+        #[serde(flatten)]
+        rows: Field<'a, T>,
+    }
+    struct Field<'a, T> {
+        name: &'a str,
+        rows: &'a T,
+    }
+    impl<T: serde::Serialize> serde::Serialize for Field<'_, T> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(Some(1))?;
+            map.serialize_entry(self.name, self.rows)?;
+            map.end()
+        }
+    }
+    let document = document
+        .as_object_mut()
+        .map(std::mem::take)
+        .unwrap_or_default();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+    serde_json::to_writer_pretty(
+        &mut out,
+        &With {
+            document: &document,
+            rows: Field { name: field, rows },
+        },
+    )?;
+    writeln!(out)?;
+    out.flush()?;
+    Ok(())
+}
+
+fn print_predictions(rows: &PredictionRows<'_>, total_clv: Option<f64>, args: &ClvPredictArgs) {
+    let (input, p) = (rows.input, rows.p);
+    let params: Vec<String> = p
+        .fit
         .params
         .iter()
         .map(|(n, v)| format!("{n}={v:.4}"))
         .collect();
     println!(
         "{} ({}) on {} customers from {}",
-        fit.model,
+        p.fit.model,
         params.join(" "),
         count(rows.len() as u64),
         input.origin
     );
     println!(
-        "expected purchases in the next {horizon:.1} {:?}s: {:.1}",
+        "expected purchases in the next {:.1} {:?}s: {:.1}",
+        p.horizon,
         input.unit,
-        expected.iter().sum::<f64>()
+        p.expected.iter().sum::<f64>()
     );
     if let Some(total) = total_clv {
         println!(
@@ -307,18 +399,10 @@ fn print_predictions(
             100.0 * args.discount_rate
         );
     }
-    let key = if total_clv.is_some() {
-        "clv"
-    } else {
-        "expected_purchases"
+    let (key, by): (Box<dyn Fn(usize) -> f64>, &str) = match &p.clv {
+        Some(clv) => (Box::new(move |i| clv[i]), "clv"),
+        None => (Box::new(|i| p.expected[i]), "expected_purchases"),
     };
-    let mut sorted: Vec<&Value> = rows.iter().collect();
-    sorted.sort_by(|a, b| {
-        b[key]
-            .as_f64()
-            .unwrap_or(0.0)
-            .total_cmp(&a[key].as_f64().unwrap_or(0.0))
-    });
     let mut t = Table::new(&[
         "customer",
         "x",
@@ -328,37 +412,27 @@ fn print_predictions(
         "CLV",
         "potential",
     ]);
-    for r in sorted.iter().take(args.limit) {
-        let f = |k: &str, digits: usize| {
-            r[k].as_f64()
-                .map_or(String::new(), |v| format!("{v:.digits$}"))
-        };
-        let potential = if r["potential"].as_bool() == Some(true) {
-            format!(
-                "+{:.0} pct",
-                100.0 * r["potential_gap"].as_f64().unwrap_or(0.0)
-            )
-        } else {
-            String::new()
+    let top = rows.top(&key, args.limit);
+    let fmt = |v: Option<f64>, digits: usize| v.map_or(String::new(), |v| format!("{v:.digits$}"));
+    for &i in &top {
+        let r = rows.row(i);
+        let potential = match (r.potential, r.potential_gap) {
+            (Some(true), Some(gap)) => format!("+{:.0} pct", 100.0 * gap),
+            _ => String::new(),
         };
         t.row(vec![
-            r["id"].as_str().unwrap_or("").to_owned(),
-            f("x", 0),
-            f("expected_purchases", 2),
-            f("p_alive", 3),
-            f("expected_spend", 2),
-            f("clv", 2),
+            r.id.to_owned(),
+            fmt(Some(r.x), 0),
+            fmt(Some(r.expected_purchases), 2),
+            fmt(Some(r.p_alive), 3),
+            fmt(r.expected_spend, 2),
+            fmt(r.clv, 2),
             potential,
         ]);
     }
-    println!(
-        "\nTop {} by {key}:\n{}",
-        args.limit.min(rows.len()),
-        t.render()
-    );
-    let with_potential = rows
-        .iter()
-        .filter(|r| r["potential"].as_bool() == Some(true))
+    println!("\nTop {} by {by}:\n{}", top.len(), t.render());
+    let with_potential = (0..rows.len())
+        .filter(|&i| rows.row(i).potential == Some(true))
         .count();
     if with_potential > 0 {
         println!(
