@@ -5,7 +5,7 @@
 
 use crate::AppError;
 use crate::project::{Project, fact_options};
-use crate::score::{frozen_context, load_churn_model};
+use crate::score::{frozen_context, load_named};
 use patron_core::Timestamp;
 use patron_core::ids::CustomerId;
 use patron_engine::predict::Predictor;
@@ -45,14 +45,8 @@ impl LiveScorer {
             .expect("a frozen context has a snapshot");
         let settings = project.settings()?;
         let rules = project.rules()?;
-        let churn = match &snapshot.churn_model {
-            Some(reference) => Some(load_churn_model(store, reference.id).await?),
-            None => None,
-        };
-        let cancellation = match &snapshot.cancellation_model {
-            Some(reference) => Some(crate::score::load_model(store, reference.id).await?),
-            None => None,
-        };
+        let churn = load_named(store, snapshot.churn_model.as_ref()).await?;
+        let cancellation = load_named(store, snapshot.cancellation_model.as_ref()).await?;
         Ok(LiveScorer {
             options: fact_options(&rules.iter().collect::<Vec<_>>()),
             run: record,

@@ -166,17 +166,8 @@ pub fn previous_run(runs: &[ScoreRunRecord], as_of: Timestamp) -> Option<&ScoreR
         .max_by_key(|r| (r.as_of, r.id))
 }
 
-/// The newest churn model trained as of `as_of` or earlier (a model trained later has seen
-/// what happened after `as_of`), loaded, with how cards name it.
-pub async fn churn_model(
-    store: &dyn Store,
-    as_of: Timestamp,
-) -> Result<Option<(Predictor, ChurnModelRef)>, AppError> {
-    trained_model(store, "churn", as_of).await
-}
-
-/// The newest model of `kind` (`churn`, `cancellation`) trained as of `as_of` or earlier,
-/// loaded, with how cards name it.
+/// The newest model of `kind` (`churn`, `cancellation`) trained as of `as_of` or earlier (a
+/// model trained later has seen what happened after `as_of`), loaded, with how cards name it.
 pub async fn trained_model(
     store: &dyn Store,
     kind: &str,
@@ -193,12 +184,15 @@ pub async fn trained_model(
     load_model(store, best.id).await.map(Some)
 }
 
-/// The registered churn model `id`.
-pub async fn load_churn_model(
+/// The model a snapshot names, loaded (none when it names none).
+pub async fn load_named(
     store: &dyn Store,
-    id: i64,
-) -> Result<(Predictor, ChurnModelRef), AppError> {
-    load_model(store, id).await
+    reference: Option<&ChurnModelRef>,
+) -> Result<Option<(Predictor, ChurnModelRef)>, AppError> {
+    match reference {
+        Some(r) => load_model(store, r.id).await.map(Some),
+        None => Ok(None),
+    }
 }
 
 /// The registered model `id`, with how cards name it (`gbm:churn v3 (model 7)`).
@@ -339,19 +333,16 @@ async fn score(
             .collect(),
         None => HashMap::new(),
     };
-    let churn = match &frozen_snapshot {
-        Some(snapshot) => match &snapshot.churn_model {
-            Some(reference) => Some(load_churn_model(store, reference.id).await?),
-            None => None,
-        },
-        None => churn_model(store, as_of).await?,
-    };
-    let cancellation = match &frozen_snapshot {
-        Some(snapshot) => match &snapshot.cancellation_model {
-            Some(reference) => Some(load_model(store, reference.id).await?),
-            None => None,
-        },
-        None => trained_model(store, "cancellation", as_of).await?,
+    // A frozen run uses the models its snapshot names; a new one the newest as of its as_of.
+    let (churn, cancellation) = match &frozen_snapshot {
+        Some(snapshot) => (
+            load_named(store, snapshot.churn_model.as_ref()).await?,
+            load_named(store, snapshot.cancellation_model.as_ref()).await?,
+        ),
+        None => (
+            trained_model(store, "churn", as_of).await?,
+            trained_model(store, "cancellation", as_of).await?,
+        ),
     };
     // Open episodes are read before the run starts writing.
     let open: Vec<OpenAlarm> = store
@@ -406,15 +397,13 @@ async fn score(
                 context.models.clone(),
             ),
             None => {
-                let (snapshot, report) = Snapshot::fit_with(
+                let (snapshot, report) = Snapshot::fit(
                     &facts,
                     digest.clone(),
                     &project.config,
                     rules.as_ref().map(|r| r.version().to_owned()),
-                    [
-                        churn.as_ref().map(|(_, r)| r.clone()),
-                        cancellation.as_ref().map(|(_, r)| r.clone()),
-                    ],
+                    churn.as_ref().map(|(_, r)| r.clone()),
+                    cancellation.as_ref().map(|(_, r)| r.clone()),
                     previous,
                 )?;
                 // Cards are computed from the snapshot as stored, exactly as a customer

@@ -176,71 +176,44 @@ impl Rejected for crate::support::Run {
 #[test]
 fn bad_survival_and_opportunity_files_are_named_by_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
-    let gap = dir.path().join("gap.csv");
-    std::fs::write(
-        &gap,
-        "cohort,period,alive\n2020,0,100\n2020,1,80\n2020,3,60\n",
-    )
-    .unwrap();
-    let err = patron(
-        dir.path(),
-        &[
-            "clv",
-            "fit",
-            "--model",
+    // (file, content, model, its file flag, what the message names)
+    let cases: [(&str, &str, &str, &str, &[&str]); 3] = [
+        (
+            "gap.csv",
+            "cohort,period,alive\n2020,0,100\n2020,1,80\n2020,3,60\n",
             "sbg",
             "--survival",
-            gap.to_str().unwrap(),
-        ],
-    )
-    .rejected();
-    assert!(
-        err.stderr.contains("gap.csv:4") && err.stderr.contains("expected 2"),
-        "{}",
-        err.stderr
-    );
-
-    let rising = dir.path().join("rising.csv");
-    std::fs::write(&rising, "cohort,period,alive\nA,0,100\nA,1,120\n").unwrap();
-    let err = patron(
-        dir.path(),
-        &[
-            "clv",
-            "fit",
-            "--model",
+            &["gap.csv:4", "expected 2"],
+        ),
+        (
+            "rising.csv",
+            "cohort,period,alive\nA,0,100\nA,1,120\n",
             "sbg",
             "--survival",
-            rising.to_str().unwrap(),
-        ],
-    )
-    .rejected();
-    assert!(
-        err.stderr.contains("rising.csv:3") && err.stderr.contains("120"),
-        "{}",
-        err.stderr
-    );
-
-    let word = dir.path().join("word.csv");
-    std::fs::write(&word, "x,t_x,n\n1,2,6\n1,two,6\n").unwrap();
-    let err = patron(
-        dir.path(),
-        &[
-            "clv",
-            "fit",
-            "--model",
+            &["rising.csv:3", "120"],
+        ),
+        (
+            "word.csv",
+            "x,t_x,n\n1,2,6\n1,two,6\n",
             "bgbb",
             "--summary",
-            word.to_str().unwrap(),
-        ],
-    )
-    .rejected();
-    assert!(
-        err.stderr.contains("word.csv:3")
-            && err.stderr.contains("\"t_x\"")
-            && err.stderr.contains("\"two\""),
-        "{}",
-        err.stderr
-    );
+            &["word.csv:3", "\"t_x\"", "\"two\""],
+        ),
+    ];
+    for (name, content, model, flag, needles) in cases {
+        let file = dir.path().join(name);
+        std::fs::write(&file, content).unwrap();
+        let err = patron(
+            dir.path(),
+            &["clv", "fit", "--model", model, flag, file.to_str().unwrap()],
+        )
+        .rejected();
+        assert!(
+            needles.iter().all(|n| err.stderr.contains(n)),
+            "{}",
+            err.stderr
+        );
+    }
 
     let err = patron(dir.path(), &["clv", "fit", "--model", "sbg"]);
     assert_ne!(err.code, 0);

@@ -154,25 +154,7 @@ impl Snapshot {
         config: &ProjectConfig,
         rules_version: Option<String>,
         churn_model: Option<ChurnModelRef>,
-        previous_run: Option<i64>,
-    ) -> Result<(Snapshot, ModelsReport), PipelineError> {
-        Self::fit_with(
-            facts,
-            facts_digest,
-            config,
-            rules_version,
-            [churn_model, None],
-            previous_run,
-        )
-    }
-
-    /// [`Snapshot::fit`] with the trained churn and cancellation models the run uses.
-    pub fn fit_with(
-        facts: &Facts,
-        facts_digest: String,
-        config: &ProjectConfig,
-        rules_version: Option<String>,
-        [churn_model, cancellation_model]: [Option<ChurnModelRef>; 2],
+        cancellation_model: Option<ChurnModelRef>,
         previous_run: Option<i64>,
     ) -> Result<(Snapshot, ModelsReport), PipelineError> {
         let rfm = RfmModel::fit(
