@@ -318,6 +318,9 @@ pub struct ContractSection {
     /// Sum of the running contracts' expected discounted payments in the next 12 months.
     #[serde(serialize_with = "crate::scorecard::round::opt2")]
     pub value_12m: Option<f64>,
+    /// Why the billing periods of running contracts without a risk have no model.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub model_notes: Vec<String>,
     /// The section in words, for people.
     pub explanation: Vec<String>,
 }
@@ -374,7 +377,6 @@ pub fn section(
         return None;
     }
     let mut running = Vec::new();
-    let mut explanation = Vec::new();
     for c in rows.iter().filter(|c| c.cancelled_at.is_none()) {
         let renewals = periods_completed(c, as_of);
         let next = next_renewal(c, as_of);
@@ -446,36 +448,11 @@ pub fn section(
         (None, true) => Some("sbg".to_owned()),
         (None, false) => None,
     };
-    for c in &running {
-        explanation.push(describe(c, trained.is_some()));
-    }
-    if let Some(t) = trained
-        && !running.is_empty()
-    {
-        explanation.push(format!(
-            "cancellation risk {:.1} % ({}): {}",
-            t.risk * 100.0,
-            t.source,
-            t.reasons.join("; ")
-        ));
-    }
-    if !ended.is_empty() {
-        explanation.push(format!(
-            "{} contract(s) cancelled or ended{}",
-            ended.len(),
-            last_cancel_reason
-                .as_deref()
-                .map_or(String::new(), |r| format!(", the last because: {r}"))
-        ));
-    }
-    if let Some(m) = model
-        && running.iter().any(|c| c.cancellation_risk.is_none())
-    {
-        for why in &m.skipped {
-            explanation.push(format!("no cancellation model: {why}"));
-        }
-    }
-    Some(ContractSection {
+    let model_notes = match model {
+        Some(m) if running.iter().any(|c| c.cancellation_risk.is_none()) => m.skipped.clone(),
+        _ => Vec::new(),
+    };
+    let mut section = ContractSection {
         ended: ended.len() as u32,
         last_cancel_reason,
         monthly_value,
@@ -490,8 +467,45 @@ pub fn section(
         residual_value: (!residual.is_empty()).then(|| residual.iter().sum()),
         value_12m: (!year.is_empty()).then(|| year.iter().sum()),
         running,
-        explanation,
-    })
+        model_notes,
+        explanation: Vec::new(),
+    };
+    section.explain();
+    Some(section)
+}
+
+impl ContractSection {
+    /// Writes [`ContractSection::explanation`] from the fields: again after consent has taken
+    /// the risk or the value away, so the words never say what the fields may not.
+    pub fn explain(&mut self) {
+        let trained = self.risk_source.as_deref().is_some_and(|s| s != "sbg");
+        let mut out: Vec<String> = self.running.iter().map(|c| describe(c, trained)).collect();
+        if trained
+            && !self.running.is_empty()
+            && let (Some(risk), Some(source)) = (self.cancellation_risk, &self.risk_source)
+        {
+            out.push(format!(
+                "cancellation risk {:.1} % ({source}): {}",
+                risk * 100.0,
+                self.risk_reasons.join("; ")
+            ));
+        }
+        if self.ended > 0 {
+            out.push(format!(
+                "{} contract(s) cancelled or ended{}",
+                self.ended,
+                self.last_cancel_reason
+                    .as_deref()
+                    .map_or(String::new(), |r| format!(", the last because: {r}"))
+            ));
+        }
+        out.extend(
+            self.model_notes
+                .iter()
+                .map(|why| format!("no cancellation model: {why}")),
+        );
+        self.explanation = out;
+    }
 }
 
 /// Expected discounted payments (per unit of payment) at the renewals of the next 12 months,
@@ -632,6 +646,24 @@ mod tests {
             card.explanation[0].contains("cancellation risk"),
             "{:?}",
             card.explanation
+        );
+        // Without consent to the risk and the value, the words keep the contract and lose both.
+        let mut withheld = card.clone();
+        withheld.cancellation_risk = None;
+        withheld.risk_source = None;
+        withheld.residual_value = None;
+        for c in &mut withheld.running {
+            (c.cancellation_risk, c.residual_value) = (None, None);
+        }
+        withheld.explain();
+        let text = withheld.explanation.join(" ");
+        assert!(
+            text.contains("A0") && text.contains("notice by 2007-12-02"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("risk") && !text.contains("residual"),
+            "{text}"
         );
     }
 

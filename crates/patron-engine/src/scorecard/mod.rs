@@ -299,6 +299,8 @@ fn visible<'a>(
         // The contracts themselves are facts; their risk and value are profiling.
         if !settings.allowed(c, "churn") {
             contract.cancellation_risk = None;
+            contract.risk_source = None;
+            contract.risk_reasons.clear();
             for running in &mut contract.running {
                 running.cancellation_risk = None;
             }
@@ -311,11 +313,7 @@ fn visible<'a>(
                 running.value_12m = None;
             }
         }
-        if !(settings.allowed(c, "churn") && settings.allowed(c, "clv")) {
-            contract
-                .explanation
-                .retain(|line| !line.contains("cancellation risk"));
-        }
+        contract.explain();
     }
     if deny("clv") {
         v.clv = None;
