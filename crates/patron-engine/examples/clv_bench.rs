@@ -71,6 +71,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let bg_time = t0.elapsed().as_secs_f64();
 
     let t0 = Instant::now();
+    let (pareto, pareto_fit) = ParetoNbd::fit(&data)?;
+    let pareto_time = t0.elapsed().as_secs_f64();
+
+    let t0 = Instant::now();
     let spend_data = SpendData::repeat_customers(&data.x, &mean_spend)?;
     let (gg, gg_fit) = GammaGamma::fit(&spend_data)?;
     let gg_time = t0.elapsed().as_secs_f64();
@@ -105,6 +109,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         bg_fit.log_likelihood,
         bg_fit.iterations,
         bg_fit.converged
+    );
+    println!(
+        "| Pareto/NBD fit (numerical gradient) | {pareto_time:.3} | | r {:.4} α {:.4} s {:.4} β {:.4}, LL {:.2}, {} iterations, converged {} |",
+        pareto.r,
+        pareto.alpha,
+        pareto.s,
+        pareto.beta,
+        pareto_fit.log_likelihood,
+        pareto_fit.iterations,
+        pareto_fit.converged
     );
     println!(
         "| Gamma-Gamma fit | {gg_time:.3} | 0.2 | p {:.4} q {:.4} γ {:.4}, LL {:.2}, {} iterations, converged {} |",

@@ -152,10 +152,7 @@ pub fn choose_timing_model(
     }
     let n = input.data.total_weight();
     let mut candidates = Vec::new();
-    // Pareto/NBD is left out of `auto`: on some small data sets its likelihood lands in a
-    // region where the Gauss 2F1 converges very slowly and the fit takes minutes. Ask for it
-    // by name (`--model paretonbd`) or compare it with `backtest clv`.
-    for kind in [ModelKind::BgNbd, ModelKind::MBgNbd] {
+    for kind in ModelKind::ALL {
         let data = input
             .holdout
             .as_ref()
