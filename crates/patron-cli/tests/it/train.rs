@@ -53,7 +53,8 @@ fn reference(file: &str, folds: &str, args: &[&str], gbm_floor: f64, logistic_fl
     let (table, folds) = (table.to_str().unwrap().to_owned(), fixture(folds));
     let mut all = vec!["--table", &table, "--folds", folds.to_str().unwrap()];
     all.extend_from_slice(args);
-    all.extend_from_slice(&["--json", "--quiet"]);
+    // One model and its baseline: `auto` fits every candidate 15 times.
+    all.extend_from_slice(&["--model", "gbm", "--json", "--quiet"]);
     let out = train(&all).ok().json();
     let gbm = check_model(&out, "gbm", 5);
     let logistic = check_model(&out["baseline"], "logistic", 5);
@@ -198,6 +199,8 @@ fn any_table_trains_without_preprocessing_and_deterministically() {
         "Churn",
         "--positive",
         "Yes",
+        "--model",
+        "gbm",
         "--quiet",
     ])
     .ok()
@@ -207,6 +210,134 @@ fn any_table_trains_without_preprocessing_and_deterministically() {
         "lift and gains",
         "calibration",
         "Platt",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from:\n{text}");
+    }
+}
+
+/// A small table where the logistic model is the true model: 400 rows, ten categorical columns
+/// of three to five levels and two numeric ones, whose effects on the log-odds add up.
+fn additive_table(dir: &Path) -> PathBuf {
+    let mut state: u64 = 2024;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let levels: Vec<usize> = (0..10).map(|c| 3 + c % 3).collect();
+    let effects: Vec<Vec<f64>> = levels
+        .iter()
+        .map(|&n| {
+            (0..n)
+                .map(|l| if l == 0 { 0.0 } else { 1.4 * next() - 0.7 })
+                .collect()
+        })
+        .collect();
+    let mut text = (0..10)
+        .map(|c| format!("c{c}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    text.push_str(",age,balance,y\n");
+    for _ in 0..400 {
+        let codes: Vec<usize> = levels
+            .iter()
+            .map(|&n| (next() * n as f64) as usize)
+            .collect();
+        let (age, balance) = (18.0 + (next() * 60.0).floor(), (next() * 5000.0).round());
+        let z = -1.0
+            + codes.iter().zip(&effects).map(|(&l, e)| e[l]).sum::<f64>()
+            + 0.02 * (age - 48.0)
+            - 0.0002 * (balance - 2500.0);
+        let y = u8::from(next() < 1.0 / (1.0 + (-z).exp()));
+        let cells: Vec<String> = codes
+            .iter()
+            .enumerate()
+            .map(|(c, l)| format!("v{c}_{l}"))
+            .collect();
+        text.push_str(&format!("{},{age},{balance},{y}\n", cells.join(",")));
+    }
+    let path = dir.join("additive.csv");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// `--model auto` (the default) lists every candidate, chooses the logistic model where it is
+/// the true model, and reports the nested estimate of that choice.
+#[test]
+fn auto_chooses_the_logistic_model_on_a_small_categorical_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = additive_table(dir.path());
+    let t = table.to_str().unwrap();
+    let args = [
+        "--table",
+        t,
+        "--label",
+        "y",
+        "--positive",
+        "1",
+        "--json",
+        "--quiet",
+    ];
+    let run = train(&args).ok();
+    let out = run.json();
+    let selection = &out["selection"];
+    let candidates = selection["candidates"].as_array().unwrap();
+    let families: Vec<&str> = candidates
+        .iter()
+        .map(|c| c["family"].as_str().unwrap())
+        .collect();
+    assert_eq!(families.iter().filter(|f| **f == "logistic").count(), 4);
+    assert_eq!(families.iter().filter(|f| **f == "gbm").count(), 3);
+    assert_eq!(families.last(), Some(&"blend"));
+    let chosen = selection["chosen"].as_str().unwrap();
+    let auc = |family: &str| {
+        candidates
+            .iter()
+            .filter(|c| c["family"] == family)
+            .map(|c| number(&c["roc_auc"], "roc_auc"))
+            .fold(f64::NEG_INFINITY, f64::max)
+    };
+    eprintln!(
+        "chosen {chosen}: logistic {:.4}, gbm {:.4}, blend {:.4}, nested {:.4}",
+        auc("logistic"),
+        auc("gbm"),
+        auc("blend"),
+        number(&selection["nested_roc_auc_mean"], "nested")
+    );
+    assert!(
+        chosen.starts_with("logistic-"),
+        "{chosen} was chosen: {selection}"
+    );
+    assert!(auc("logistic") > auc("gbm") + 0.01, "{selection}");
+    assert!(selection["reason"].as_str().unwrap().starts_with(chosen));
+    let nested = selection["nested"].as_array().unwrap();
+    assert_eq!(nested.len(), 5);
+    let in_folds: u64 = candidates
+        .iter()
+        .map(|c| c["chosen_in_folds"].as_u64().unwrap())
+        .sum();
+    assert_eq!(in_folds, 5);
+    // The nested estimate is the honest one: not above the winner's own out-of-fold score by
+    // more than fold noise.
+    let nested_auc = number(&selection["nested_roc_auc_mean"], "nested");
+    assert!(
+        nested_auc > 0.6 && nested_auc < auc("logistic") + 0.03,
+        "{nested_auc}"
+    );
+    assert_eq!(train(&args).ok().stdout, run.stdout, "deterministic");
+
+    let text = train(&["--table", t, "--label", "y", "--positive", "1", "--quiet"])
+        .ok()
+        .stdout;
+    for expected in [
+        "model choice",
+        "logistic-1",
+        "gbm-3",
+        "blend",
+        "chosen:",
+        "nested cross-validation",
+        "ROC AUC of the choice",
     ] {
         assert!(text.contains(expected), "{expected} missing from:\n{text}");
     }

@@ -177,21 +177,14 @@ pub struct CvRun {
     pub folds: Vec<FoldResult>,
 }
 
-/// Fits `learner` on every fold's training rows and predicts its test rows; `on_fold` is
-/// called after each fold.
-pub fn cross_validate(
-    learner: &dyn Learner,
-    x: &Matrix,
-    y: &[f64],
-    folds: &Folds,
-    on_fold: &mut dyn FnMut(&FoldResult),
-) -> Result<CvRun, MlError> {
-    if folds.fold.len() != x.rows() || y.len() != x.rows() {
+/// Checks that `folds` and `y` cover `rows` rows and that every fold tests both classes.
+pub fn check_folds(folds: &Folds, y: &[f64], rows: usize) -> Result<(), MlError> {
+    if folds.fold.len() != rows || y.len() != rows {
         return Err(MlError::Invalid(format!(
             "{} fold assignments and {} labels for {} rows",
             folds.fold.len(),
             y.len(),
-            x.rows()
+            rows
         )));
     }
     // A fold that tests one class only has no ROC AUC (and its metrics would be NaN): a
@@ -214,6 +207,19 @@ pub fn cross_validate(
             ));
         }
     }
+    Ok(())
+}
+
+/// Fits `learner` on every fold's training rows and predicts its test rows; `on_fold` is
+/// called after each fold.
+pub fn cross_validate(
+    learner: &dyn Learner,
+    x: &Matrix,
+    y: &[f64],
+    folds: &Folds,
+    on_fold: &mut dyn FnMut(&FoldResult),
+) -> Result<CvRun, MlError> {
+    check_folds(folds, y, x.rows())?;
     let mut oof = vec![f64::NAN; y.len()];
     let mut results = Vec::with_capacity(folds.k);
     for f in 0..folds.k {

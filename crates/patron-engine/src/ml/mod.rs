@@ -31,6 +31,7 @@ pub mod metrics;
 pub mod model;
 pub mod report;
 pub mod rng;
+pub mod select;
 pub mod shap;
 pub mod table;
 
